@@ -1,0 +1,84 @@
+// Result types of the triage chain, shared by the pipeline (which records them) and the notifier (which renders
+// them). A chain run never throws: it ends in a TriageSuccess or a typed TriageFailure.
+import type { TriageOutput } from './schema.ts';
+
+export type ProviderName = 'local' | 'groq' | 'rules';
+
+export type FailureClass =
+  | 'timeout'
+  | 'connection'
+  | 'http_5xx'
+  | 'http_4xx'
+  | 'auth'
+  | 'rate_limited'
+  | 'model_missing'
+  | 'invalid_output'
+  | 'circuit_open'
+  | 'disabled'
+  | 'no_provider';
+
+export interface TokenUsage {
+  promptTokens: number;
+  completionTokens: number;
+}
+
+/** One call (or skip) of one provider during a chain run. */
+export interface ProviderAttempt {
+  provider: ProviderName;
+  model: string | null;
+  outcome: 'ok' | 'failed' | 'skipped';
+  failureClass: FailureClass | null;
+  /** A short, log-safe description (no ticket text, no secrets). */
+  message: string | null;
+  latencyMs: number;
+  repairAttempted: boolean;
+}
+
+export interface FallbackReason {
+  provider: ProviderName;
+  reason: FailureClass;
+}
+
+export type GuardInterventionKind =
+  | 'security_escalation'
+  | 'claimed_action'
+  | 'promised_timeline'
+  | 'summary_truncated'
+  | 'body_trimmed';
+
+export interface GuardIntervention {
+  kind: GuardInterventionKind;
+  detail: string;
+}
+
+interface ChainRunCommon {
+  attempts: ProviderAttempt[];
+  fallbackReasons: FallbackReason[];
+  promptVersion: string;
+  latencyMs: number;
+}
+
+export interface TriageSuccess extends ChainRunCommon {
+  ok: true;
+  output: TriageOutput;
+  provider: ProviderName;
+  model: string;
+  repaired: boolean;
+  usage: TokenUsage;
+  /** Guard interventions on the final output; warnings are the human-facing subset (claimed actions, timelines). */
+  interventions: GuardIntervention[];
+  warnings: string[];
+  /** True when the policy guard raised the ticket to a security escalation. */
+  securityEscalation: boolean;
+}
+
+export interface TriageFailure extends ChainRunCommon {
+  ok: false;
+  errorClass: FailureClass;
+  errorMessage: string;
+  /** The last provider that produced output, and the first 500 characters of that output, for the failure embed. */
+  lastProvider: ProviderName | null;
+  rawOutput: string | null;
+}
+
+export type TriageResult = TriageSuccess | TriageFailure;
