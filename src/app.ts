@@ -1,0 +1,139 @@
+// buildApp(deps) returns a Fastify instance that is not listening: main.ts listens, tests use inject() or listen on
+// port 0. Every dependency arrives as a parameter; one error handler renders HttpError and hides other errors.
+import { randomUUID } from 'node:crypto';
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyError,
+  type FastifyInstance,
+  type FastifyPluginAsync,
+  LogController,
+} from 'fastify';
+import type { Config } from './config.ts';
+import { HttpError } from './http/errors.ts';
+import type { HealthReport } from './observability/health.ts';
+import type { Logger } from './observability/logger.ts';
+import type { Metrics } from './observability/metrics.ts';
+
+export interface Lifecycle {
+  isDraining(): boolean;
+  startDraining(): void;
+}
+
+export function createLifecycle(): Lifecycle {
+  let draining = false;
+  return {
+    isDraining: () => draining,
+    startDraining: () => {
+      draining = true;
+    },
+  };
+}
+
+export interface AppDeps {
+  config: Config;
+  logger: Logger;
+  metrics: Metrics;
+  lifecycle: Lifecycle;
+  health: () => Promise<HealthReport>;
+  /** Cheap readiness probe: can we reach the database right now? */
+  databaseReachable: () => Promise<boolean>;
+  /** Further route plugins (webhook intake, dashboard), registered after the operator routes. */
+  plugins?: FastifyPluginAsync[];
+}
+
+export const BODY_LIMIT_BYTES = 1024 * 1024;
+const QUIET_ROUTES = new Set(['/health', '/health/live', '/health/ready', '/metrics']);
+const SAFE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: deps.logger as FastifyBaseLogger,
+    logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'request_id' }),
+    bodyLimit: BODY_LIMIT_BYTES,
+    genReqId: (req) => {
+      const header = req.headers['x-request-id'];
+      return typeof header === 'string' && SAFE_REQUEST_ID.test(header) ? header : randomUUID();
+    },
+  });
+
+  app.addHook('onSend', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+
+  app.addHook('onResponse', async (request, reply) => {
+    const route = request.routeOptions.url ?? 'unmatched';
+    const latency = reply.elapsedTime;
+    deps.metrics.httpRequests.observe(
+      { method: request.method, route, status: String(reply.statusCode) },
+      latency / 1000,
+    );
+    // The path only: a query string may carry the webhook token.
+    const fields = {
+      method: request.method,
+      route,
+      status: reply.statusCode,
+      latency_ms: Math.round(latency * 10) / 10,
+    };
+    if (QUIET_ROUTES.has(route)) request.log.debug(fields, 'http.request');
+    else request.log.info(fields, 'http.request');
+  });
+
+  app.setNotFoundHandler((request, reply) => {
+    reply.code(404).send({ error: 'not_found', message: 'Route not found', request_id: request.id });
+  });
+
+  app.setErrorHandler((error: FastifyError | HttpError, request, reply) => {
+    const http = toHttpError(error);
+    if (http.statusCode >= 500 && http.code === 'internal_error') {
+      request.log.error({ err: { type: error.name, message: error.message, stack: error.stack } }, 'request failed');
+    }
+    reply.headers(http.headers);
+    reply.code(http.statusCode).send({
+      error: http.code,
+      message: http.message,
+      ...(http.details ? { details: http.details } : {}),
+      request_id: request.id,
+    });
+  });
+
+  app.get('/health/live', async () => ({ status: 'live' }));
+
+  app.get('/health/ready', async (_request, reply) => {
+    if (deps.lifecycle.isDraining()) return reply.code(503).send({ status: 'shutting_down' });
+    if (!(await deps.databaseReachable())) return reply.code(503).send({ status: 'database_unreachable' });
+    return { status: 'ready' };
+  });
+
+  app.get('/health', async (_request, reply) => {
+    if (deps.lifecycle.isDraining()) return reply.code(503).send({ status: 'shutting_down' });
+    return deps.health();
+  });
+
+  app.get('/metrics', async (_request, reply) => {
+    reply.header('content-type', deps.metrics.registry.contentType);
+    return deps.metrics.registry.metrics();
+  });
+
+  for (const plugin of deps.plugins ?? []) await app.register(plugin);
+  return app;
+}
+
+/** Maps Fastify's own errors (body parsing, limits, rate limiting) onto our codes; anything unknown is a 500. */
+function toHttpError(error: FastifyError | HttpError): HttpError {
+  if (error instanceof HttpError) return error;
+  switch (error.code) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return new HttpError(413, 'payload_too_large', 'Request body exceeds 1MB limit');
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return new HttpError(415, 'unsupported_media_type', 'Content-Type must be application/json');
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      return new HttpError(400, 'invalid_json', 'Request body is not valid JSON');
+    default:
+      break;
+  }
+  if (error.statusCode && error.statusCode >= 400 && error.statusCode < 500) {
+    return new HttpError(error.statusCode, 'bad_request', error.message);
+  }
+  return new HttpError(500, 'internal_error', 'An unexpected error occurred', { cause: error });
+}

@@ -1,0 +1,160 @@
+// `triage serve|worker|migrate|cleanup|stats`, parsed with node:util parseArgs. Reads the environment (and `.env`)
+// once, validates it into a Config and hands it down; sets the exit code instead of exiting (main.ts exits).
+import { parseArgs } from 'node:util';
+import dotenv from 'dotenv';
+import { type Config, ConfigError, loadConfig } from './config.ts';
+import { createTicketStore } from './db/ticket-store.ts';
+import { openDatabase, Releasers, runUntilSignal, startService } from './main.ts';
+import { createLogger, type Logger } from './observability/logger.ts';
+import { VERSION } from './version.ts';
+
+const USAGE = `Usage: triage <command> [options]
+
+Commands:
+  serve      Run the service: webhook intake, worker and daily cleanup in one process (default)
+  worker     Run only queue workers (scale out next to one or more servers)
+  migrate    Apply database migrations and exit
+  cleanup    Delete idempotency rows and run records older than RETENTION_DAYS
+  stats      Print processing statistics
+
+Run 'triage <command> --help' for a command's options. Configuration comes from the environment and .env;
+see .env.example.`;
+
+const COMMAND_HELP: Record<string, string> = {
+  serve:
+    'Usage: triage serve\n\nStarts the HTTP server, the queue workers and the cleanup cron. Stops cleanly on SIGTERM/SIGINT.',
+  worker: 'Usage: triage worker\n\nStarts only the queue workers (no HTTP server). Stops cleanly on SIGTERM/SIGINT.',
+  migrate: 'Usage: triage migrate\n\nApplies the database migrations (safe to run while other replicas start).',
+  cleanup:
+    'Usage: triage cleanup [--days N]\n\nDeletes records older than N days (default RETENTION_DAYS) and prints the counts as JSON.',
+  stats: 'Usage: triage stats [--hours N] [--json]\n\nPrints processing statistics for the last N hours (default 24).',
+};
+
+export async function runCli(argv: string[], env: Record<string, string | undefined>): Promise<number> {
+  const command = argv[0] && !argv[0].startsWith('-') ? argv[0] : 'serve';
+  const rest = argv[0] === command ? argv.slice(1) : argv;
+  if (command === 'help' || (argv[0] !== command && (rest.includes('--help') || rest.includes('-h')))) {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  if (rest.includes('--version')) {
+    process.stdout.write(`${VERSION}\n`);
+    return 0;
+  }
+  const help = COMMAND_HELP[command];
+  if (!help) {
+    process.stderr.write(`Unknown command: ${command}\n\n${USAGE}\n`);
+    return 2;
+  }
+
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    ({ values } = parseArgs({
+      args: rest,
+      strict: true,
+      options: {
+        help: { type: 'boolean', short: 'h' },
+        days: { type: 'string' },
+        hours: { type: 'string' },
+        json: { type: 'boolean' },
+      },
+    }));
+  } catch (error) {
+    process.stderr.write(`${(error as Error).message}\n\n${help}\n`);
+    return 2;
+  }
+  if (values.help) {
+    process.stdout.write(`${help}\n`);
+    return 0;
+  }
+
+  let config: Config;
+  try {
+    config = loadConfig(env);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`${error.message}\n`);
+      return 1;
+    }
+    throw error;
+  }
+
+  const longRunning = command === 'serve' || command === 'worker';
+  // One-shot commands print their result on stdout, so their logs go to stderr.
+  const logger = createLogger({ level: config.logLevel, destination: longRunning ? process.stdout : process.stderr });
+
+  if (longRunning) {
+    const service = await startService(config, logger, { role: command === 'worker' ? 'worker' : 'serve' });
+    runUntilSignal(service, logger);
+    return 0;
+  }
+  return runOneShot(command, values, config, logger);
+}
+
+async function runOneShot(
+  command: string,
+  values: Record<string, string | boolean | undefined>,
+  config: Config,
+  logger: Logger,
+): Promise<number> {
+  const days = parsePositive(values.days, config.retentionDays);
+  const hours = parsePositive(values.hours, 24);
+  if (days === null || hours === null) {
+    process.stderr.write('--days and --hours take a positive whole number\n');
+    return 2;
+  }
+  const releasers = new Releasers(logger);
+  try {
+    const database = await openDatabase(config, logger, releasers);
+    const store = createTicketStore(database.db);
+    if (command === 'migrate') {
+      process.stdout.write('migrations applied\n');
+    } else if (command === 'cleanup') {
+      process.stdout.write(
+        `${JSON.stringify({ retention_days: days, deleted: await store.cleanupOldRecords(days) })}\n`,
+      );
+    } else if (command === 'stats') {
+      const stats = await store.getProcessingStats(new Date(Date.now() - hours * 3_600_000));
+      process.stdout.write(values.json ? `${JSON.stringify(stats)}\n` : formatStats(stats, hours));
+    }
+    return 0;
+  } finally {
+    await releasers.releaseAll();
+  }
+}
+
+function parsePositive(value: string | boolean | undefined, fallback: number): number | null {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'string' || !/^\d+$/.test(value) || Number(value) < 1) return null;
+  return Number(value);
+}
+
+function formatStats(
+  stats: Awaited<ReturnType<ReturnType<typeof createTicketStore>['getProcessingStats']>>,
+  hours: number,
+) {
+  const rate = stats.successRate === null ? 'n/a' : `${(stats.successRate * 100).toFixed(1)}%`;
+  const providers = Object.entries(stats.byProvider)
+    .map(([provider, n]) => `${provider}=${n}`)
+    .join(' ');
+  return [
+    `Last ${hours} h (since ${stats.since.toISOString()})`,
+    `  tickets:    ${stats.total} (notified ${stats.notified}, failed ${stats.failed}, in progress ${stats.processing})`,
+    `  success:    ${rate}`,
+    `  duplicates: ${stats.duplicates}`,
+    `  providers:  ${providers || 'none'}`,
+    '',
+  ].join('\n');
+}
+
+const env: Record<string, string | undefined> = { ...process.env };
+dotenv.config({ processEnv: env as Record<string, string>, quiet: true });
+runCli(process.argv.slice(2), env).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error) => {
+    process.stderr.write(`${(error as Error).stack ?? String(error)}\n`);
+    process.exitCode = 1;
+  },
+);

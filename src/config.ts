@@ -1,0 +1,211 @@
+// The only reader of the environment. `loadConfig(env)` is pure: it validates every variable once, applies the
+// development/production rules of ARCHITECTURE.md ("Modes") and returns a typed, frozen Config, or throws one
+// ConfigError that names every missing or invalid variable at once.
+import { z } from 'zod';
+
+const PROVIDER_NAMES = ['local', 'groq', 'rules'] as const;
+export type ConfiguredProvider = (typeof PROVIDER_NAMES)[number];
+
+const optionalString = z
+  .string()
+  .optional()
+  .transform((value) => (value === undefined || value.trim() === '' ? null : value.trim()));
+
+const optionalUrl = optionalString.refine((value) => value === null || URL.canParse(value), 'must be a URL');
+
+function intWithDefault(fallback: number, min: number, max: number) {
+  return optionalString
+    .refine((value) => value === null || /^\d+$/.test(value), 'must be a whole number')
+    .transform((value) => (value === null ? fallback : Number(value)))
+    .refine((value) => value >= min && value <= max, `must be between ${min} and ${max}`);
+}
+
+const envSchema = z.object({
+  NODE_ENV: optionalString
+    .transform((value) => value ?? 'development')
+    .pipe(z.enum(['development', 'production', 'test'])),
+  HOST: optionalString,
+  PORT: intWithDefault(3000, 0, 65535),
+  LOG_LEVEL: optionalString
+    .transform((value) => value ?? 'info')
+    .pipe(z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])),
+  DATABASE_URL: optionalString.refine(
+    (value) => value === null || /^postgres(ql)?:\/\//.test(value),
+    'must be a postgres:// URL',
+  ),
+  DATA_DIR: optionalString.transform((value) => value ?? '.data'),
+  HUBSPOT_WEBHOOK_TOKEN: optionalString.refine(
+    (value) => value === null || value.length >= 16,
+    'must be at least 16 characters',
+  ),
+  HUBSPOT_CLIENT_SECRET: optionalString,
+  PUBLIC_URL: optionalUrl,
+  HUBSPOT_ACCESS_TOKEN: optionalString,
+  HUBSPOT_API_BASE_URL: optionalUrl.transform((value) => value ?? 'https://api.hubapi.com'),
+  LOCAL_LLM_URL: optionalUrl,
+  LOCAL_LLM_TOKEN: optionalString,
+  LOCAL_LLM_MODEL: optionalString.transform((value) => value ?? 'llama3.1:8b'),
+  LOCAL_LLM_TIMEOUT_MS: intWithDefault(10_000, 100, 600_000),
+  CF_ACCESS_CLIENT_ID: optionalString,
+  CF_ACCESS_CLIENT_SECRET: optionalString,
+  GROQ_API_KEY: optionalString,
+  GROQ_BASE_URL: optionalUrl.transform((value) => value ?? 'https://api.groq.com/openai/v1'),
+  GROQ_MODEL: optionalString.transform((value) => value ?? 'openai/gpt-oss-120b'),
+  GROQ_TIMEOUT_MS: intWithDefault(15_000, 100, 600_000),
+  TRIAGE_PROVIDERS: optionalString
+    .transform((value) => (value ?? 'local,groq,rules').split(',').map((name) => name.trim().toLowerCase()))
+    .pipe(z.array(z.enum(PROVIDER_NAMES)).min(1, 'must name at least one provider'))
+    .refine((names) => new Set(names).size === names.length, 'must not repeat a provider'),
+  DISCORD_WEBHOOK_URL: optionalUrl,
+  DISCORD_WEBHOOK_URL_CRITICAL: optionalUrl,
+  DISCORD_SECURITY_ROLE_ID: optionalString.refine((value) => value === null || /^\d+$/.test(value), 'must be digits'),
+  NOTIFY: optionalString.pipe(z.enum(['discord', 'console']).nullable()),
+  ADMIN_TOKEN: optionalString.refine((value) => value === null || value.length >= 16, 'must be at least 16 characters'),
+  RETENTION_DAYS: intWithDefault(7, 1, 3650),
+  WORKER_CONCURRENCY: intWithDefault(4, 1, 64),
+  SOP_FILE: optionalString,
+});
+
+export interface Config {
+  env: 'development' | 'production' | 'test';
+  host: string;
+  port: number;
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** null: start the embedded PostgreSQL under `dataDir/postgres`. */
+  databaseUrl: string | null;
+  dataDir: string;
+  webhook: { token: string | null; clientSecret: string | null; publicUrl: string | null };
+  hubspot: { accessToken: string | null; apiBaseUrl: string };
+  local: {
+    url: string;
+    /** True when LOCAL_LLM_URL was set; in development the default URL is tried anyway. */
+    explicit: boolean;
+    token: string | null;
+    model: string;
+    timeoutMs: number;
+    cfAccessClientId: string | null;
+    cfAccessClientSecret: string | null;
+  };
+  groq: { apiKey: string | null; baseUrl: string; model: string; timeoutMs: number };
+  providers: ConfiguredProvider[];
+  notify: {
+    mode: 'discord' | 'console';
+    webhookUrl: string | null;
+    criticalWebhookUrl: string | null;
+    securityRoleId: string | null;
+  };
+  adminToken: string | null;
+  retentionDays: number;
+  workerConcurrency: number;
+  sopFile: string | null;
+}
+
+export class ConfigError extends Error {
+  readonly problems: string[];
+  constructor(problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((problem) => `  - ${problem}`).join('\n')}`);
+    this.name = 'ConfigError';
+    this.problems = problems;
+  }
+}
+
+export function loadConfig(env: Record<string, string | undefined>): Config {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`));
+  }
+  const e = parsed.data;
+  const production = e.NODE_ENV === 'production';
+  const notifyMode = e.NOTIFY ?? (e.DISCORD_WEBHOOK_URL ? 'discord' : 'console');
+
+  const config: Config = {
+    env: e.NODE_ENV,
+    host: e.HOST ?? (production ? '0.0.0.0' : '127.0.0.1'),
+    port: e.PORT,
+    logLevel: e.LOG_LEVEL,
+    databaseUrl: e.DATABASE_URL,
+    dataDir: e.DATA_DIR,
+    webhook: { token: e.HUBSPOT_WEBHOOK_TOKEN, clientSecret: e.HUBSPOT_CLIENT_SECRET, publicUrl: e.PUBLIC_URL },
+    hubspot: { accessToken: e.HUBSPOT_ACCESS_TOKEN, apiBaseUrl: e.HUBSPOT_API_BASE_URL },
+    local: {
+      url: e.LOCAL_LLM_URL ?? 'http://127.0.0.1:11434',
+      explicit: e.LOCAL_LLM_URL !== null,
+      token: e.LOCAL_LLM_TOKEN,
+      model: e.LOCAL_LLM_MODEL,
+      timeoutMs: e.LOCAL_LLM_TIMEOUT_MS,
+      cfAccessClientId: e.CF_ACCESS_CLIENT_ID,
+      cfAccessClientSecret: e.CF_ACCESS_CLIENT_SECRET,
+    },
+    groq: { apiKey: e.GROQ_API_KEY, baseUrl: e.GROQ_BASE_URL, model: e.GROQ_MODEL, timeoutMs: e.GROQ_TIMEOUT_MS },
+    providers: e.TRIAGE_PROVIDERS,
+    notify: {
+      mode: notifyMode,
+      webhookUrl: e.DISCORD_WEBHOOK_URL,
+      criticalWebhookUrl: e.DISCORD_WEBHOOK_URL_CRITICAL,
+      securityRoleId: e.DISCORD_SECURITY_ROLE_ID,
+    },
+    adminToken: e.ADMIN_TOKEN,
+    retentionDays: e.RETENTION_DAYS,
+    workerConcurrency: e.WORKER_CONCURRENCY,
+    sopFile: e.SOP_FILE,
+  };
+
+  const problems = crossFieldProblems(config, e.NOTIFY !== null);
+  if (problems.length > 0) throw new ConfigError(problems);
+  return Object.freeze(config);
+}
+
+function crossFieldProblems(config: Config, notifyExplicit: boolean): string[] {
+  const problems: string[] = [];
+  if (config.notify.mode === 'discord' && !config.notify.webhookUrl) {
+    problems.push('DISCORD_WEBHOOK_URL: required when NOTIFY=discord');
+  }
+  if ((config.local.cfAccessClientId === null) !== (config.local.cfAccessClientSecret === null)) {
+    problems.push('CF_ACCESS_CLIENT_ID / CF_ACCESS_CLIENT_SECRET: set both or neither');
+  }
+  if (config.env !== 'production') return problems;
+
+  if (!config.databaseUrl) problems.push('DATABASE_URL: required in production');
+  if (!config.webhook.token && !config.webhook.clientSecret) {
+    problems.push('HUBSPOT_WEBHOOK_TOKEN or HUBSPOT_CLIENT_SECRET: webhook authentication is required in production');
+  }
+  if (config.webhook.clientSecret && !config.webhook.publicUrl) {
+    problems.push('PUBLIC_URL: required with HUBSPOT_CLIENT_SECRET (signatures v2/v3 sign the public URL)');
+  }
+  const hasLlm =
+    (config.providers.includes('local') && config.local.explicit) ||
+    (config.providers.includes('groq') && config.groq.apiKey !== null);
+  if (!hasLlm) {
+    problems.push('LOCAL_LLM_URL or GROQ_API_KEY: at least one LLM provider is required in production');
+  }
+  if (config.notify.mode === 'console' && !notifyExplicit) {
+    problems.push('DISCORD_WEBHOOK_URL: required in production (or set NOTIFY=console explicitly)');
+  }
+  if (!config.adminToken) problems.push('ADMIN_TOKEN: required in production (protects the dashboard)');
+  return problems;
+}
+
+const SECRET_KEYS = new Set(['token', 'clientSecret', 'accessToken', 'cfAccessClientSecret', 'apiKey', 'adminToken']);
+
+/** The config with every secret masked and credentials stripped from URLs, safe to print or log. */
+export function describeConfig(config: Config): Record<string, unknown> {
+  const mask = (key: string, value: unknown): unknown => {
+    if (value === null || value === undefined) return value;
+    if (SECRET_KEYS.has(key)) return '***';
+    if (typeof value === 'string' && /^(https?|postgres(ql)?):\/\//.test(value)) return maskUrl(key, value);
+    if (Array.isArray(value)) return value;
+    if (typeof value === 'object') {
+      return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, mask(k, v)]));
+    }
+    return value;
+  };
+  return mask('', config) as Record<string, unknown>;
+}
+
+function maskUrl(key: string, value: string): string {
+  const url = new URL(value);
+  if (url.password) url.password = '***';
+  // A Discord webhook URL's last path segment is its secret token.
+  if (/webhookUrl/i.test(key)) url.pathname = url.pathname.replace(/[^/]+$/, '***');
+  return url.toString();
+}

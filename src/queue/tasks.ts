@@ -1,0 +1,47 @@
+// The job queue's typed task registry: every task name with its versioned payload. graphile-worker reads the
+// global `GraphileWorker.Tasks` interface, so `addJob` and task handlers are checked against these payloads.
+import type { NormalizedTicket } from '../intake/ticket.ts';
+
+export const TRIAGE_TICKET = 'triage-ticket';
+export const RETENTION_CLEANUP = 'retention-cleanup';
+
+/** An event-only delivery (Webhooks API): the worker fetches the ticket from the CRM before triage. */
+export interface TicketCreationEvent {
+  ticket_id: string;
+  portal_id: string | null;
+  occurred_at: number | null;
+  event_id: string | null;
+}
+
+export interface TriageTicketPayload {
+  v: 1;
+  request_id: string;
+  received_at: string;
+  ticket_id: string;
+  portal_id: string | null;
+  /** The normalized ticket, or null when only the event is known and the worker must enrich it. */
+  ticket: NormalizedTicket | null;
+  event: TicketCreationEvent | null;
+}
+
+export interface RetentionCleanupPayload {
+  _cron?: { ts: string; backfilled?: boolean };
+}
+
+declare global {
+  namespace GraphileWorker {
+    interface Tasks {
+      'triage-ticket': TriageTicketPayload;
+      'retention-cleanup': RetentionCleanupPayload;
+    }
+  }
+}
+
+/** Daily at 03:17 UTC (off the hour, away from everyone else's cron jobs); graphile-worker runs it once per schedule
+ * across all replicas. */
+export const CRONTAB = `17 3 * * * ${RETENTION_CLEANUP}`;
+
+/** The job key that makes a re-delivery of a queued ticket not create a second job. */
+export function triageJobKey(portalId: string | null, ticketId: string): string {
+  return `ticket:${portalId ?? '-'}:${ticketId}`;
+}

@@ -1,0 +1,169 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { createTicketStore, type TicketStore } from '../../src/db/ticket-store.ts';
+import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
+
+let tdb: TestDatabase;
+let store: TicketStore;
+
+before(async () => {
+  tdb = await createTestDatabase({ max: 60 });
+  store = createTicketStore(tdb.db);
+});
+after(() => tdb.drop());
+
+const key = (ticketId: string, portalId: string | null = '42') => ({ ticketId, portalId });
+
+describe('claimTicket', () => {
+  test('50 concurrent claims of one ticket produce exactly one winner', async () => {
+    const results = await Promise.all(
+      Array.from({ length: 50 }, (_, i) => store.claimTicket(key('race-1'), `worker-${i}`, 60_000)),
+    );
+    const winners = results.filter((result) => result.claimed);
+    assert.equal(winners.length, 1);
+    assert.ok(results.filter((r) => !r.claimed).every((r) => !r.claimed && r.reason === 'held'));
+    const { rows } = await tdb.pool.query(
+      'select count(*)::int as n, max(attempts) as attempts from processed_tickets',
+    );
+    assert.deepEqual(rows[0], { n: 1, attempts: 1 });
+  });
+
+  test('a live lease cannot be retaken; an expired one can, and attempts count up', async () => {
+    assert.deepEqual(await store.claimTicket(key('lease-1'), 'a', 60_000), { claimed: true, attempts: 1 });
+    const blocked = await store.claimTicket(key('lease-1'), 'b', 60_000);
+    assert.equal(blocked.claimed, false);
+    assert.equal(!blocked.claimed && blocked.reason, 'held');
+
+    await tdb.pool.query(
+      "update processed_tickets set claimed_until = now() - interval '1 second' where ticket_id = 'lease-1'",
+    );
+    assert.deepEqual(await store.claimTicket(key('lease-1'), 'b', 60_000), { claimed: true, attempts: 2 });
+    const { rows } = await tdb.pool.query("select claimed_by from processed_tickets where ticket_id = 'lease-1'");
+    assert.equal(rows[0].claimed_by, 'b');
+  });
+
+  test('the same ticket id in two portals, and with no portal, are three different tickets', async () => {
+    const results = await Promise.all([
+      store.claimTicket(key('shared', '1'), 'w', 60_000),
+      store.claimTicket(key('shared', '2'), 'w', 60_000),
+      store.claimTicket(key('shared', null), 'w', 60_000),
+      store.claimTicket(key('shared', null), 'x', 60_000),
+    ]);
+    assert.deepEqual(
+      results.map((r) => r.claimed),
+      [true, true, true, false],
+    );
+  });
+
+  test('a notified ticket is never claimed again; a released one is', async () => {
+    await store.claimTicket(key('done-1'), 'a', 60_000);
+    assert.equal(
+      await store.markTicketProcessed({ ...key('done-1'), provider: 'local', success: true, owner: 'a' }),
+      true,
+    );
+    const again = await store.claimTicket(key('done-1'), 'b', 60_000);
+    assert.equal(!again.claimed && again.reason, 'notified');
+
+    await store.claimTicket(key('retry-1'), 'a', 60_000);
+    assert.equal(await store.releaseClaim(key('retry-1'), 'someone-else'), false);
+    assert.equal(await store.releaseClaim(key('retry-1'), 'a', 'discord_unavailable'), true);
+    assert.deepEqual(await store.claimTicket(key('retry-1'), 'b', 60_000), { claimed: true, attempts: 2 });
+  });
+
+  test('markTicketProcessed with an owner that lost the claim changes nothing', async () => {
+    await store.claimTicket(key('lost-1'), 'a', 60_000);
+    assert.equal(
+      await store.markTicketProcessed({ ...key('lost-1'), provider: 'groq', success: true, owner: 'b' }),
+      false,
+    );
+    assert.deepEqual(await store.isTicketProcessed(key('lost-1')), { isProcessed: false, status: 'processing' });
+  });
+});
+
+describe('isTicketProcessed', () => {
+  test('reports unknown, in-progress and notified tickets', async () => {
+    assert.deepEqual(await store.isTicketProcessed(key('never')), { isProcessed: false, status: null });
+    await store.claimTicket(key('check-1'), 'a', 60_000);
+    assert.deepEqual(await store.isTicketProcessed(key('check-1')), { isProcessed: false, status: 'processing' });
+    await store.markTicketProcessed({ ...key('check-1'), provider: 'rules', success: true, owner: 'a' });
+    const done = await store.isTicketProcessed(key('check-1'));
+    assert.equal(done.isProcessed, true);
+    assert.equal(done.isProcessed && done.provider, 'rules');
+  });
+});
+
+describe('cleanup, stats and health', () => {
+  test('cleanup deletes exactly the rows older than the retention window', async () => {
+    const local = await createTestDatabase();
+    try {
+      const s = createTicketStore(local.db);
+      const ages = [0, 1, 6.9, 7.1, 8, 30];
+      for (const [i, days] of ages.entries()) {
+        await local.pool.query(
+          `insert into processed_tickets (ticket_id, status, processed_at) values ($1, 'notified', now() - make_interval(secs => $2))`,
+          [`age-${i}`, days * 86_400],
+        );
+        await local.pool.query(
+          `insert into triage_runs (ticket_id, request_id, attempt, status, timings, created_at)
+           values ($1, 'r', 1, 'notified', '{}', now() - make_interval(secs => $2))`,
+          [`age-${i}`, days * 86_400],
+        );
+      }
+      assert.deepEqual(await s.cleanupOldRecords(7), { tickets: 3, runs: 3 });
+      const { rows } = await local.pool.query('select ticket_id from processed_tickets order by ticket_id');
+      assert.deepEqual(
+        rows.map((row) => row.ticket_id),
+        ['age-0', 'age-1', 'age-2'],
+      );
+      assert.deepEqual(await s.cleanupOldRecords(7), { tickets: 0, runs: 0 });
+    } finally {
+      await local.drop();
+    }
+  });
+
+  test('stats count by status and provider, with success rate and duplicates', async () => {
+    const local = await createTestDatabase();
+    try {
+      const s = createTicketStore(local.db);
+      const finish = async (id: string, provider: string, success: boolean) => {
+        await s.claimTicket(key(id), 'w', 60_000);
+        await s.markTicketProcessed({ ...key(id), provider, success, owner: 'w' });
+      };
+      await finish('s1', 'local', true);
+      await finish('s2', 'local', true);
+      await finish('s3', 'groq', true);
+      await finish('s4', 'rules', false);
+      await s.claimTicket(key('s5'), 'w', 60_000);
+      await s.recordDuplicate(key('s1'));
+      await s.recordDuplicate(key('s1'));
+      await local.pool.query(
+        "insert into processed_tickets (ticket_id, status, provider, processed_at) values ('old', 'notified', 'local', now() - interval '2 days')",
+      );
+
+      const stats = await s.getProcessingStats(new Date(Date.now() - 86_400_000));
+      assert.equal(stats.total, 5);
+      assert.equal(stats.notified, 3);
+      assert.equal(stats.failed, 1);
+      assert.equal(stats.processing, 1);
+      assert.equal(stats.duplicates, 2);
+      assert.equal(stats.successRate, 0.75);
+      assert.deepEqual(stats.byProvider, { local: 2, groq: 1 });
+    } finally {
+      await local.drop();
+    }
+  });
+
+  test('health reports latency, and unhealthy when the table is unreachable', async () => {
+    const ok = await store.checkIdempotencyHealth();
+    assert.equal(ok.healthy, true);
+    assert.ok(ok.latencyMs >= 0 && ok.latencyMs < 5_000);
+
+    const local = await createTestDatabase();
+    const s = createTicketStore(local.db);
+    await local.pool.query('drop table processed_tickets');
+    const broken = await s.checkIdempotencyHealth();
+    await local.drop();
+    assert.equal(broken.healthy, false);
+    assert.match(broken.error ?? '', /processed_tickets/);
+  });
+});
