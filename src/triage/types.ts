@@ -32,6 +32,8 @@ export interface ProviderAttempt {
   message: string | null;
   latencyMs: number;
   repairAttempted: boolean;
+  /** Added by the triage engine: latency of each HTTP call in this attempt (first call, then the repair call). */
+  callLatenciesMs?: number[];
 }
 
 export interface FallbackReason {
@@ -44,7 +46,11 @@ export type GuardInterventionKind =
   | 'claimed_action'
   | 'promised_timeline'
   | 'summary_truncated'
-  | 'body_trimmed';
+  | 'body_trimmed'
+  /** Added by the triage engine: reply_needed true without a draft (kept, and noted for the human). */
+  | 'reply_draft_missing'
+  /** Added by the triage engine: the reply draft quotes the system prompt (prompt extraction). */
+  | 'prompt_leak';
 
 export interface GuardIntervention {
   kind: GuardInterventionKind;

@@ -1,0 +1,131 @@
+// The deterministic policy guard (CONTRACTS.md §2.2, ARCHITECTURE D7). It runs on every validated output, whatever
+// the provider: security tickets are escalated no matter what the model (or an injected instruction) said, and reply
+// drafts that claim actions or promise timelines are flagged for the human; the draft itself is kept for editing.
+import type { NormalizedTicket } from '../intake/ticket.ts';
+import { SYSTEM_TEMPLATE } from './prompt.ts';
+import { PRIORITIES, type Priority, type TriageOutput } from './schema.ts';
+import { detectSecuritySignal } from './security.ts';
+import type { GuardIntervention } from './types.ts';
+
+export interface GuardResult {
+  output: TriageOutput;
+  interventions: GuardIntervention[];
+  /** Human-facing flags for the notification (claimed actions, promised timelines). */
+  warnings: string[];
+  securityEscalation: boolean;
+}
+
+const CLAIM_VERBS =
+  'escalated|created|opened|filed|logged|raised|flagged|forwarded|reported|assigned|submitted|refunded|credited|issued|fixed|resolved|deployed|reset|notified|passed|contacted|informed|cancell?ed|updated|restored|patched';
+
+// Claims that something was already done, in the first person, in the passive, or as work in progress.
+const CLAIM_PATTERNS: RegExp[] = [
+  new RegExp(`\\b(?:I|we)(?:'ve|\\s+have|\\s+had)?(?:\\s+(?:already|just|now))?\\s+(?:${CLAIM_VERBS})\\b`, 'i'),
+  new RegExp(`\\b(?:has|have|had)\\s+(?:already\\s+|now\\s+|just\\s+)?been\\s+(?:${CLAIM_VERBS})\\b`, 'i'),
+  /\b(?:team|engineers?|engineering|developers?|we|I)\s*(?:is|are|am|'re|'m)\s+(?:already\s+|now\s+|currently\s+|actively\s+)?(?:investigating|working on|looking into|fixing)\b/i,
+];
+
+const NUMBER_WORD =
+  '(?:\\d+|one|two|three|four|five|six|seven|ten|twelve|twenty[- ]four|forty[- ]eight|a few|a couple of|an?)';
+const UNIT = '(?:minutes?|hours?|hrs?|days?|business days?|working days?|weeks?|months?)';
+const DAY = '(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|tomorrow|tonight|today|eod|cob)';
+
+const TIMELINE_PATTERNS: RegExp[] = [
+  new RegExp(`\\b(?:within|in|in the next|over the next|inside)\\s+${NUMBER_WORD}\\s+${UNIT}\\b`, 'i'),
+  new RegExp(
+    `\\bby\\s+(?:(?:this|next)\\s+)?(?:${DAY}|end of (?:the )?(?:day|week|month)|next week|the weekend)\\b`,
+    'i',
+  ),
+  new RegExp(
+    `\\b(?:will|'ll|shall)\\s+(?:be\\s+)?(?:fixed|resolved|live|deployed|available|ready|back|restored|refunded|done|released|shipped|working)\\s+(?:by\\s+|on\\s+)?(?:${DAY}|this week|next week|this month|shortly|soon|later today)\\b`,
+    'i',
+  ),
+  /\b(?:24|48|72)\s*(?:h|hrs?|hours?)\b/i,
+];
+
+// Distinctive lines of the system prompt: a draft quoting any of them is a successful prompt extraction.
+const PROMPT_FINGERPRINTS = [
+  'TICKET_DATA_',
+  ...SYSTEM_TEMPLATE.split('\n')
+    .map((line) => line.replace(/^[-\d. ]+/, '').trim())
+    .filter((line) => line.length >= 40)
+    .map((line) => line.slice(0, 40).toLowerCase()),
+];
+
+function firstMatch(text: string, patterns: RegExp[]): string | null {
+  for (const pattern of patterns) {
+    const m = pattern.exec(text);
+    if (m) return m[0];
+  }
+  return null;
+}
+
+const rank = (p: Priority) => PRIORITIES.indexOf(p);
+
+export function applyPolicyGuard(ticket: NormalizedTicket, input: TriageOutput): GuardResult {
+  const output: TriageOutput = {
+    ...input,
+    questions_for_customer: [...input.questions_for_customer],
+    internal_notes: [...input.internal_notes],
+  };
+  const interventions: GuardIntervention[] = [];
+  const warnings: string[] = [];
+
+  const signal = detectSecuritySignal(ticket.subject, ticket.body);
+  if (signal.matches.length > 0) {
+    const changes: string[] = [];
+    // The floor is high (CONTRACTS §2.2); whether it is critical stays the model's (or the rules') judgement.
+    // Never lowers: only raises to the floor, so a model's "critical" stays critical.
+    const floor: Priority = 'high';
+    if (rank(output.priority) < rank(floor)) {
+      changes.push(`priority ${output.priority} → ${floor}`);
+      output.priority = floor;
+    }
+    if (output.recommended_internal_action !== 'Escalate to security') {
+      changes.push(`action "${output.recommended_internal_action}" → "Escalate to security"`);
+      output.recommended_internal_action = 'Escalate to security';
+    }
+    if (output.asana_ticket_type_if_needed !== 'Escalation') {
+      changes.push(`Asana type ${output.asana_ticket_type_if_needed} → Escalation`);
+      output.asana_ticket_type_if_needed = 'Escalation';
+    }
+    const mode = output.handling_mode;
+    if (mode === 'no_action') output.handling_mode = 'internal_followup_only';
+    else if (mode === 'reply_only' || mode === 'request_more_info')
+      output.handling_mode = 'reply_and_internal_followup';
+    if (output.handling_mode !== mode) changes.push(`handling ${mode} → ${output.handling_mode}`);
+
+    const detail =
+      changes.length > 0
+        ? `Policy guard raised this ticket to a security escalation (signals: ${signal.matches.join(', ')}; ${changes.join('; ')}).`
+        : `Policy guard confirmed the security escalation (signals: ${signal.matches.join(', ')}).`;
+    interventions.push({ kind: 'security_escalation', detail });
+    output.internal_notes.push(detail);
+  }
+
+  const draft = output.reply_draft ?? '';
+  const claim = draft ? firstMatch(draft, CLAIM_PATTERNS) : null;
+  if (claim) {
+    const warning = `Reply draft claims an action was taken ("${claim}"); verify or edit before sending.`;
+    interventions.push({ kind: 'claimed_action', detail: warning });
+    warnings.push(warning);
+    output.internal_notes.push(`Policy guard: ${warning}`);
+  }
+  const timeline = draft ? firstMatch(draft, TIMELINE_PATTERNS) : null;
+  if (timeline) {
+    const warning = `Reply draft promises a timeline ("${timeline}"); remove it unless it is committed.`;
+    interventions.push({ kind: 'promised_timeline', detail: warning });
+    warnings.push(warning);
+    output.internal_notes.push(`Policy guard: ${warning}`);
+  }
+
+  const lowerDraft = draft.toLowerCase();
+  if (draft && PROMPT_FINGERPRINTS.some((f) => lowerDraft.includes(f.toLowerCase()))) {
+    const warning = 'Reply draft quotes the internal instructions (possible prompt extraction); do not send it as is.';
+    interventions.push({ kind: 'prompt_leak', detail: warning });
+    warnings.push(warning);
+    output.internal_notes.push(`Policy guard: ${warning}`);
+  }
+
+  return { output, interventions, warnings, securityEscalation: signal.matches.length > 0 };
+}

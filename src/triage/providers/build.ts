@@ -1,0 +1,88 @@
+// Builds the ordered provider list for createTriageChain from a plain options object (the lead maps environment
+// variables onto it in config.ts). Each provider gets its own breaker; 'groq' without an API key stays in the list as
+// a disabled entry so runs and /health show why it was not used.
+import { type CircuitBreakerOptions, createCircuitBreaker } from '../breaker.ts';
+import type { ChainProvider } from '../chain.ts';
+import type { ProviderName } from '../types.ts';
+import { createOllamaProvider, OLLAMA_DEFAULTS } from './ollama.ts';
+import { createOpenAICompatibleProvider, GROQ_DEFAULTS } from './openai-compatible.ts';
+import { createRulesProvider } from './rules.ts';
+
+export interface LocalProviderOptions {
+  url?: string;
+  model?: string;
+  token?: string;
+  cfAccessClientId?: string;
+  cfAccessClientSecret?: string;
+  timeoutMs?: number;
+  keepAlive?: string;
+  numCtx?: number;
+}
+
+export interface GroqProviderOptions {
+  apiKey?: string;
+  baseUrl?: string;
+  model?: string;
+  timeoutMs?: number;
+}
+
+export interface ProvidersOptions {
+  /** Order of the chain, e.g. ['local', 'groq', 'rules'] (TRIAGE_PROVIDERS). Unknown names are a config error. */
+  providers: ProviderName[];
+  local?: LocalProviderOptions;
+  groq?: GroqProviderOptions;
+  breaker?: Omit<CircuitBreakerOptions, 'now'>;
+}
+
+export const LOCAL_DEFAULTS = { url: 'http://127.0.0.1:11434', model: 'llama3.1:8b' } as const;
+export const DEFAULT_PROVIDER_ORDER: ProviderName[] = ['local', 'groq', 'rules'];
+
+/** Empty strings count as unset (env vars). `now` is the breakers' clock (Date.now in production; tests pass a fake). */
+export function buildTriageProviders(options: ProvidersOptions, deps: { now: () => number }): ChainProvider[] {
+  const seen = new Set<ProviderName>();
+  return options.providers.map((name): ChainProvider => {
+    if (seen.has(name)) throw new Error(`triage provider "${name}" is listed twice`);
+    seen.add(name);
+    const breaker = createCircuitBreaker({ ...options.breaker, now: deps.now });
+    switch (name) {
+      case 'local': {
+        const local = options.local ?? {};
+        return {
+          name,
+          breaker,
+          provider: createOllamaProvider({
+            url: local.url || LOCAL_DEFAULTS.url,
+            model: local.model || LOCAL_DEFAULTS.model,
+            timeoutMs: local.timeoutMs || OLLAMA_DEFAULTS.timeoutMs,
+            ...pick(local, ['token', 'cfAccessClientId', 'cfAccessClientSecret', 'keepAlive', 'numCtx']),
+          }),
+        };
+      }
+      case 'groq': {
+        const groq = options.groq ?? {};
+        if (!groq.apiKey) return { name, breaker, provider: null };
+        return {
+          name,
+          breaker,
+          provider: createOpenAICompatibleProvider({
+            apiKey: groq.apiKey,
+            baseUrl: groq.baseUrl || GROQ_DEFAULTS.baseUrl,
+            model: groq.model || GROQ_DEFAULTS.model,
+            timeoutMs: groq.timeoutMs || GROQ_DEFAULTS.timeoutMs,
+          }),
+        };
+      }
+      case 'rules':
+        return { name, breaker, provider: createRulesProvider() };
+      default:
+        throw new Error(`unknown triage provider "${String(name)}" (expected local, groq or rules)`);
+    }
+  });
+}
+
+/** Copies only the keys that are set, so unset options fall through to each client's defaults. */
+function pick<T extends object, K extends keyof T>(source: T, keys: K[]): Partial<Pick<T, K>> {
+  const out: Partial<Pick<T, K>> = {};
+  for (const key of keys) if (source[key] !== undefined && source[key] !== '') out[key] = source[key];
+  return out;
+}

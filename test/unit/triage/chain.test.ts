@@ -1,0 +1,111 @@
+// The chain with in-process providers: behaviour that needs no HTTP (unexpected errors, SOP versioning, per-provider
+// redaction override, circuit listing for /health).
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { createCircuitBreaker } from '../../../src/triage/breaker.ts';
+import { type ChainProvider, createTriageChain } from '../../../src/triage/chain.ts';
+import { PROMPT_VERSION } from '../../../src/triage/prompt.ts';
+import type { ProviderRequest, TriageProvider } from '../../../src/triage/providers/provider.ts';
+import { createRulesProvider } from '../../../src/triage/providers/rules.ts';
+import type { ProviderName } from '../../../src/triage/types.ts';
+import { captureLogger, fakeClock, makeTicket, validOutput } from './fixtures.ts';
+
+function scripted(name: ProviderName, answer: (req: ProviderRequest) => string) {
+  const seen: ProviderRequest[] = [];
+  const provider: TriageProvider = {
+    name,
+    model: `${name}-model`,
+    async complete(req) {
+      seen.push(req);
+      return {
+        text: answer(req),
+        usage: { promptTokens: 1, completionTokens: 1 },
+        latencyMs: 1,
+        model: `${name}-model`,
+      };
+    },
+  };
+  return { provider, seen };
+}
+
+function chainOf(entries: Omit<ChainProvider, 'breaker'>[], extra: { sopText?: string } = {}) {
+  const clock = fakeClock();
+  const providers = entries.map((e) => ({
+    ...e,
+    breaker: createCircuitBreaker({ now: clock.now, failureThreshold: 1 }),
+  }));
+  const chain = createTriageChain({
+    providers,
+    logger: captureLogger().logger,
+    now: () => performance.now(),
+    redactForCloud: true,
+    ...extra,
+  });
+  return { chain, providers };
+}
+
+test('an unexpected exception from a provider is classified, counted by its breaker, and falls back', async () => {
+  const broken: TriageProvider = {
+    name: 'local',
+    model: 'm',
+    complete: async () => {
+      throw new TypeError('cannot read properties of undefined');
+    },
+  };
+  const { chain } = chainOf([
+    { name: 'local', provider: broken },
+    { name: 'rules', provider: createRulesProvider() },
+  ]);
+  const r = await chain.run(makeTicket());
+  assert.equal(r.ok && r.provider, 'rules');
+  assert.equal(r.attempts[0]?.failureClass, 'http_5xx');
+  assert.equal(r.attempts[0]?.message, 'unexpected provider error: TypeError');
+  assert.equal(chain.circuits()[0]?.state, 'open');
+});
+
+test('the SOP text reaches the system prompt and changes the recorded prompt version', async () => {
+  const local = scripted('local', () => JSON.stringify(validOutput()));
+  const { chain } = chainOf([{ name: 'local', provider: local.provider }], { sopText: 'Billing SOP: check Stripe.' });
+  const r = await chain.run(makeTicket());
+  assert.ok(r.ok);
+  assert.notEqual(r.promptVersion, PROMPT_VERSION);
+  assert.equal(r.promptVersion, chain.promptVersion);
+  assert.match(local.seen[0]!.system, /Billing SOP: check Stripe\./);
+});
+
+test('redaction follows the per-provider flag; the rules provider gets the original ticket', async () => {
+  const secret = 'gsk_8Jd02mfPq93KdlA0sMzXw1VbNcQr7TyU5iOp4LkJhGf2';
+  const local = scripted('local', () => 'not json');
+  const { chain } = chainOf([
+    { name: 'local', provider: local.provider, redact: true },
+    { name: 'rules', provider: createRulesProvider() },
+  ]);
+  const r = await chain.run(makeTicket({ body: `key ${secret}` }));
+  assert.ok(r.ok && r.provider === 'rules');
+  assert.equal(local.seen.length, 2, 'first answer and repair');
+  for (const req of local.seen) {
+    assert.ok(!req.user.includes(secret));
+    assert.ok(!req.ticket?.body.includes(secret));
+  }
+});
+
+test('circuits() lists every provider with its state and whether it is enabled', () => {
+  const { chain } = chainOf([
+    { name: 'groq', provider: null },
+    { name: 'rules', provider: createRulesProvider() },
+  ]);
+  assert.deepEqual(chain.circuits(), [
+    { name: 'groq', enabled: false, state: 'closed' },
+    { name: 'rules', enabled: true, state: 'closed' },
+  ]);
+});
+
+test('every open circuit (nothing disabled) ends in a circuit_open failure without calling anyone', async () => {
+  const local = scripted('local', () => JSON.stringify(validOutput()));
+  const { chain, providers } = chainOf([{ name: 'local', provider: local.provider }]);
+  providers[0]!.breaker.recordFailure();
+  const r = await chain.run(makeTicket());
+  assert.equal(r.ok, false);
+  assert.equal(!r.ok && r.errorClass, 'circuit_open');
+  assert.equal(local.seen.length, 0);
+});

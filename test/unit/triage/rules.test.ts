@@ -1,0 +1,186 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import fc from 'fast-check';
+import { applyPolicyGuard } from '../../../src/triage/guard.ts';
+import { createRulesProvider, triageByRules } from '../../../src/triage/providers/rules.ts';
+import { triageJsonSchema, triageOutputSchema } from '../../../src/triage/schema.ts';
+import { makeTicket } from './fixtures.ts';
+
+type Expect = {
+  priority: string;
+  mode: string;
+  action: string;
+  asana?: string;
+  reply?: boolean;
+};
+
+const cases: { name: string; subject: string; body: string; tier?: string; expect: Expect }[] = [
+  {
+    name: 'security report (XSS)',
+    subject: 'Stored XSS in contact notes',
+    body: 'Hi, I am a security researcher. Script tags in notes execute for every viewer.',
+    expect: {
+      priority: 'high',
+      mode: 'reply_and_internal_followup',
+      action: 'Escalate to security',
+      asana: 'Escalation',
+    },
+  },
+  {
+    name: 'security incident (leaked credentials)',
+    subject: 'Our API keys were leaked',
+    body: 'A contractor pushed our credentials to a public repo; we see unauthorized access in the audit log.',
+    expect: { priority: 'critical', mode: 'reply_and_internal_followup', action: 'Escalate to security' },
+  },
+  {
+    name: 'wide outage',
+    subject: 'Site is down',
+    body: 'Everyone in our company gets 500 errors on every page since 9am.',
+    expect: { priority: 'critical', mode: 'reply_and_internal_followup', action: 'Escalate to engineering' },
+  },
+  {
+    name: 'single-user access problem',
+    subject: 'Cannot access dashboard',
+    body: 'I cannot access the reports dashboard, it keeps spinning.',
+    expect: { priority: 'high', mode: 'reply_and_internal_followup', action: 'Escalate to engineering' },
+  },
+  {
+    name: 'billing question',
+    subject: 'Question about my invoice',
+    body: 'The invoice for October shows 12 seats but we only have 10. Can you issue a refund for the difference?',
+    expect: { priority: 'medium', mode: 'reply_and_internal_followup', action: 'None', asana: 'None' },
+  },
+  {
+    name: 'double charge',
+    subject: 'Charged twice',
+    body: 'We were double charged for the annual plan.',
+    expect: { priority: 'high', mode: 'reply_and_internal_followup', action: 'None' },
+  },
+  {
+    name: 'bug report',
+    subject: 'Export broken',
+    body: 'The CSV export fails with an error when the list has more than 1000 rows.',
+    expect: { priority: 'medium', mode: 'reply_and_internal_followup', action: 'Create bug report', asana: 'Bug' },
+  },
+  {
+    name: 'feature request',
+    subject: 'Dark mode',
+    body: 'It would be great if the app had a dark mode.',
+    expect: {
+      priority: 'low',
+      mode: 'reply_and_internal_followup',
+      action: 'Create feedback ticket',
+      asana: 'Feedback',
+    },
+  },
+  {
+    name: 'how-to question',
+    subject: 'Custom fields',
+    body: 'How do I add a custom field to the contact form?',
+    expect: { priority: 'low', mode: 'reply_only', action: 'None' },
+  },
+  {
+    name: 'out-of-office auto-reply',
+    subject: 'Automatic reply: Your ticket #4711',
+    body: 'I am out of the office until Monday with limited access to email.',
+    expect: { priority: 'low', mode: 'no_action', action: 'None', reply: false },
+  },
+  {
+    name: 'delivery failure bounce',
+    subject: 'Undeliverable: Re: Your request',
+    body: 'Delivery has failed to these recipients or groups. The email address could not be found.',
+    expect: { priority: 'low', mode: 'no_action', action: 'None', reply: false },
+  },
+  {
+    name: 'spam',
+    subject: 'Boost your rankings',
+    body: 'We offer SEO services and high quality backlinks for your website at a limited time offer.',
+    expect: { priority: 'low', mode: 'no_action', action: 'None', reply: false },
+  },
+  {
+    name: 'unclear request',
+    subject: 'Hello',
+    body: 'Please call me back regarding our account.',
+    expect: { priority: 'medium', mode: 'request_more_info', action: 'None' },
+  },
+  {
+    name: 'enterprise bug bumps one step',
+    subject: 'Export broken',
+    body: 'The CSV export fails with an error.',
+    tier: 'Enterprise',
+    expect: { priority: 'high', mode: 'reply_and_internal_followup', action: 'Create bug report' },
+  },
+  {
+    name: 'premium outage caps at critical',
+    subject: 'Production is down',
+    body: 'Nobody can log in, all users get 502 bad gateway.',
+    tier: 'premium',
+    expect: { priority: 'critical', mode: 'reply_and_internal_followup', action: 'Escalate to engineering' },
+  },
+  {
+    name: 'enterprise single-user access problem is not bumped to critical',
+    subject: 'Cannot log in',
+    body: "I can't log in since this morning.",
+    tier: 'enterprise',
+    expect: { priority: 'high', mode: 'reply_and_internal_followup', action: 'Escalate to engineering' },
+  },
+  {
+    name: 'enterprise how-to is not bumped',
+    subject: 'Question',
+    body: 'How do I change my email signature?',
+    tier: 'enterprise',
+    expect: { priority: 'low', mode: 'reply_only', action: 'None' },
+  },
+];
+
+for (const c of cases) {
+  test(`rules: ${c.name}`, () => {
+    const ticket = makeTicket({ subject: c.subject, body: c.body, customer_tier: c.tier ?? null });
+    const out = triageByRules(ticket);
+    assert.equal(triageOutputSchema.safeParse(out).success, true);
+    assert.equal(out.priority, c.expect.priority);
+    assert.equal(out.handling_mode, c.expect.mode);
+    assert.equal(out.recommended_internal_action, c.expect.action);
+    if (c.expect.asana) assert.equal(out.asana_ticket_type_if_needed, c.expect.asana);
+    if (c.expect.reply !== undefined) assert.equal(out.reply_needed, c.expect.reply);
+    assert.equal(out.reply_needed, out.reply_draft !== null);
+    assert.ok(out.confidence > 0 && out.confidence <= 0.6);
+    if (out.handling_mode === 'request_more_info') {
+      assert.ok(out.questions_for_customer.length >= 3 && out.questions_for_customer.length <= 5);
+    }
+    // The guard agrees with the rules provider, and the rules' own drafts never trip the claim/timeline lint.
+    const guarded = applyPolicyGuard(ticket, out);
+    assert.equal(guarded.output.priority, out.priority);
+    assert.deepEqual(guarded.warnings, []);
+  });
+}
+
+test('property: any ticket gives a schema-valid, modest, lint-clean output', () => {
+  fc.assert(
+    fc.property(
+      fc.string({ maxLength: 200 }),
+      fc.string({ maxLength: 2000 }),
+      fc.option(fc.constantFrom('enterprise', 'premium', 'standard', 'free', ''), { nil: null }),
+      fc.option(fc.string({ maxLength: 40 }), { nil: null }),
+      (subject, body, tier, name) => {
+        const ticket = makeTicket({ subject, body, customer_tier: tier, customer_name: name });
+        const out = triageByRules(ticket);
+        assert.equal(triageOutputSchema.safeParse(out).success, true);
+        assert.ok(out.confidence <= 0.6);
+        assert.deepEqual(applyPolicyGuard(ticket, out).warnings, []);
+      },
+    ),
+    { numRuns: 300 },
+  );
+});
+
+test('the rules provider answers through the provider interface with JSON text', async () => {
+  const provider = createRulesProvider();
+  const res = await provider.complete({ system: '', user: '', ticket: makeTicket() }, triageJsonSchema);
+  assert.equal(provider.name, 'rules');
+  assert.equal(res.model, 'rules-v1');
+  assert.deepEqual(JSON.parse(res.text), triageByRules(makeTicket()));
+  await assert.rejects(provider.complete({ system: '', user: '' }, triageJsonSchema), {
+    failureClass: 'invalid_output',
+  });
+});
