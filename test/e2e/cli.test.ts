@@ -1,0 +1,88 @@
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { after, before, describe, test } from 'node:test';
+import { promisify } from 'node:util';
+import { createTicketStore } from '../../src/db/ticket-store.ts';
+import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
+import { cleanEnv, PROJECT_ROOT } from '../helpers/process.ts';
+
+const execFileAsync = promisify(execFile);
+
+async function triage(args: string[], env: Record<string, string> = {}) {
+  try {
+    const { stdout, stderr } = await execFileAsync(process.execPath, ['bin/triage.js', ...args], {
+      cwd: PROJECT_ROOT,
+      env: cleanEnv({ LOG_LEVEL: 'warn', ...env }),
+    });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const failed = error as { code: number; stdout: string; stderr: string };
+    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
+  }
+}
+
+let tdb: TestDatabase;
+before(async () => {
+  tdb = await createTestDatabase();
+});
+after(() => tdb.drop());
+
+describe('triage CLI', () => {
+  test('--help lists the commands; each command has its own help', async () => {
+    const help = await triage(['--help']);
+    assert.equal(help.code, 0);
+    for (const command of ['serve', 'worker', 'migrate', 'cleanup', 'stats'])
+      assert.match(help.stdout, new RegExp(command));
+    const stats = await triage(['stats', '--help']);
+    assert.equal(stats.code, 0);
+    assert.match(stats.stdout, /Usage: triage stats \[--hours N\] \[--json\]/);
+  });
+
+  test('an unknown command or option is a usage error (exit 2)', async () => {
+    const unknown = await triage(['frobnicate']);
+    assert.equal(unknown.code, 2);
+    assert.match(unknown.stderr, /Unknown command: frobnicate/);
+    const option = await triage(['stats', '--bogus']);
+    assert.equal(option.code, 2);
+    assert.match(option.stderr, /bogus/);
+  });
+
+  test('an invalid production configuration exits 1 naming every missing variable', async () => {
+    const result = await triage(['migrate'], { NODE_ENV: 'production' });
+    assert.equal(result.code, 1);
+    for (const name of [
+      'DATABASE_URL',
+      'HUBSPOT_WEBHOOK_TOKEN',
+      'GROQ_API_KEY',
+      'DISCORD_WEBHOOK_URL',
+      'ADMIN_TOKEN',
+    ]) {
+      assert.match(result.stderr, new RegExp(name));
+    }
+  });
+
+  test('migrate, stats and cleanup work against a database', async () => {
+    const env = { DATABASE_URL: tdb.url };
+    assert.equal((await triage(['migrate'], env)).code, 0);
+
+    const store = createTicketStore(tdb.db);
+    await store.claimTicket({ ticketId: 'c1', portalId: '7' }, 'w', 60_000);
+    await store.markTicketProcessed({ ticketId: 'c1', portalId: '7', provider: 'groq', success: true, owner: 'w' });
+    await tdb.pool.query(
+      "insert into processed_tickets (ticket_id, status, processed_at) values ('ancient', 'notified', now() - interval '30 days')",
+    );
+
+    const stats = await triage(['stats', '--json'], env);
+    assert.equal(stats.code, 0, stats.stderr);
+    const parsed = JSON.parse(stats.stdout);
+    assert.equal(parsed.total, 1);
+    assert.deepEqual(parsed.byProvider, { groq: 1 });
+
+    const text = await triage(['stats', '--hours', '48'], env);
+    assert.match(text.stdout, /tickets: +1 \(notified 1, failed 0, in progress 0\)/);
+
+    const cleanup = await triage(['cleanup', '--days', '7'], env);
+    assert.equal(cleanup.code, 0, cleanup.stderr);
+    assert.deepEqual(JSON.parse(cleanup.stdout), { retention_days: 7, deleted: { tickets: 1, runs: 0 } });
+  });
+});
