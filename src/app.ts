@@ -42,7 +42,8 @@ export interface AppDeps {
 }
 
 export const BODY_LIMIT_BYTES = 1024 * 1024;
-const QUIET_ROUTES = new Set(['/health', '/health/live', '/health/ready', '/metrics']);
+// Routes whose every request is routine, or (the webhook) already logged by the route itself.
+const QUIET_ROUTES = new Set(['/health', '/health/live', '/health/ready', '/metrics', '/webhook/hubspot']);
 const SAFE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {

@@ -62,7 +62,7 @@ const envSchema = z.object({
   NOTIFY: optionalString.pipe(z.enum(['discord', 'console']).nullable()),
   ADMIN_TOKEN: optionalString.refine((value) => value === null || value.length >= 16, 'must be at least 16 characters'),
   RETENTION_DAYS: intWithDefault(7, 1, 3650),
-  WORKER_CONCURRENCY: intWithDefault(4, 1, 64),
+  WORKER_CONCURRENCY: intWithDefault(4, 0, 64),
   SOP_FILE: optionalString,
 });
 
@@ -96,6 +96,7 @@ export interface Config {
   };
   adminToken: string | null;
   retentionDays: number;
+  /** Jobs run at once by this process; 0 = intake only (workers run elsewhere with `triage worker`). */
   workerConcurrency: number;
   sopFile: string | null;
 }

@@ -11,6 +11,8 @@ import { createDatabase, type Database } from './db/client.ts';
 import { startEmbeddedPostgres } from './db/embedded.ts';
 import { migrateDatabase } from './db/migrate.ts';
 import { createTicketStore } from './db/ticket-store.ts';
+import { createIntakeQueue } from './intake/enqueue.ts';
+import { webhookRoutes } from './intake/webhook-route.ts';
 import { createGraphileLogger } from './observability/graphile-logger.ts';
 import { createHealthReporter } from './observability/health.ts';
 import type { Logger } from './observability/logger.ts';
@@ -74,14 +76,16 @@ export async function startService(config: Config, logger: Logger, options: Serv
     const store = createTicketStore(database.db);
     const metrics = createMetrics();
 
-    const queue = await startQueueRunner({
-      pool: database.pool,
-      logger,
-      concurrency: config.workerConcurrency,
-      taskList: createTaskList({ store, logger, retentionDays: config.retentionDays }),
-    });
-    const drainTimeoutMs = options.drainTimeoutMs ?? 25_000;
-    releasers.add('queue', () => withTimeout(queue.stop(), drainTimeoutMs, 'queue drain'));
+    if (config.workerConcurrency > 0 || options.role === 'worker') {
+      const queue = await startQueueRunner({
+        pool: database.pool,
+        logger,
+        concurrency: Math.max(1, config.workerConcurrency),
+        taskList: createTaskList({ store, logger, retentionDays: config.retentionDays }),
+      });
+      const drainTimeoutMs = options.drainTimeoutMs ?? 25_000;
+      releasers.add('queue', () => withTimeout(queue.stop(), drainTimeoutMs, 'queue drain'));
+    }
 
     let url: string | null = null;
     if (options.role === 'serve') {
@@ -93,8 +97,16 @@ export async function startService(config: Config, logger: Logger, options: Serv
         lifecycle,
         health: createHealthReporter({ version: VERSION, startedAt: Date.now(), store, pool: database.pool }),
         databaseReachable: async () => (await store.checkIdempotencyHealth()).healthy,
+        plugins: [
+          webhookRoutes({
+            auth: { ...config.webhook, token: webhookToken },
+            queue: createIntakeQueue(database.pool),
+            logger,
+            metrics,
+            lifecycle,
+          }),
+        ],
       });
-      void webhookToken; // consumed by the webhook route (intake)
       releasers.add('http', () => app.close());
       url = await app.listen({ host: config.host, port: config.port });
       logger.info({ url, role: options.role, version: VERSION }, 'service started');

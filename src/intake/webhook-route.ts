@@ -1,0 +1,244 @@
+// POST /webhook/hubspot (CONTRACTS.md §1): keeps the raw bytes for signatures, authenticates, parses and normalises
+// every delivery shape, and answers 2xx only after the job is committed. Unauthenticated requests are rate limited
+// per IP; authenticated deliveries never are. Logs carry ids and outcomes, never bodies, emails or secrets.
+import rateLimit from '@fastify/rate-limit';
+import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
+import type { Lifecycle } from '../app.ts';
+import {
+  HttpError,
+  invalidJson,
+  serviceUnavailable,
+  unauthorized,
+  unsupportedMediaType,
+  validationError,
+} from '../http/errors.ts';
+import type { Logger } from '../observability/logger.ts';
+import type { Metrics } from '../observability/metrics.ts';
+import type { TriageTicketPayload } from '../queue/tasks.ts';
+import { type AuthResult, authenticateWebhook, type WebhookAuthConfig } from './auth.ts';
+import type { EnqueueOutcome, IntakeQueue } from './enqueue.ts';
+import { type DeliveryResult, parseDelivery } from './normalize.ts';
+
+export interface WebhookRouteDeps {
+  auth: WebhookAuthConfig;
+  queue: IntakeQueue;
+  logger: Logger;
+  metrics: Metrics;
+  lifecycle: Lifecycle;
+  now?: () => number;
+  /** Unauthenticated requests allowed per IP per window before 429. */
+  unauthenticatedLimit?: { max: number; windowMs: number };
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    webhookAuth?: AuthResult;
+    /** Set once the outcome line (webhook.accepted|duplicate|rejected) is written. */
+    webhookLogged?: boolean;
+  }
+}
+
+const CLOCK_SKEW_MS = 5 * 60 * 1000;
+const RETRY_AFTER_UNAVAILABLE_S = 30;
+const RETRY_AFTER_DRAINING_S = 5;
+
+export function webhookRoutes(deps: WebhookRouteDeps): FastifyPluginAsync {
+  const now = deps.now ?? Date.now;
+  const log = deps.logger.child({ component: 'intake' });
+
+  return async (app: FastifyInstance) => {
+    // The signatures are over the exact bytes, so JSON is parsed here, after authentication, not by Fastify.
+    app.removeAllContentTypeParsers();
+    app.addContentTypeParser(/^application\/([\w.-]+\+)?json$/, { parseAs: 'buffer' }, (_req, body, done) =>
+      done(null, body),
+    );
+    app.addContentTypeParser('*', (request, _payload, done) => {
+      done(unsupportedMediaType(request.headers['content-type']), undefined);
+    });
+
+    // Errors raised before the handler (body too large, wrong content type, rate limited) still get their lines.
+    app.addHook('onError', async (request, _reply, error) => {
+      if (request.webhookLogged) return;
+      request.webhookLogged = true;
+      const status = (error as { statusCode?: number }).statusCode ?? 500;
+      deps.metrics.webhookDeliveries.inc({ outcome: 'rejected' });
+      log.info({ request_id: request.id }, 'webhook.received');
+      log.warn(
+        { request_id: request.id, reason: (error as { code?: string }).code ?? 'error', status, source_ip: request.ip },
+        'webhook.rejected',
+      );
+    });
+
+    app.addHook('preValidation', async (request) => {
+      const rawBody = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
+      request.webhookAuth = authenticateWebhook(
+        { method: request.method, rawBody, headers: request.headers, url: request.raw.url ?? request.url },
+        deps.auth,
+        now(),
+      );
+    });
+
+    const limit = deps.unauthenticatedLimit ?? { max: 30, windowMs: 60_000 };
+    await app.register(rateLimit, {
+      global: true,
+      hook: 'preHandler',
+      max: limit.max,
+      timeWindow: limit.windowMs,
+      allowList: (request) => request.webhookAuth?.ok === true,
+      errorResponseBuilder: (_request, context) =>
+        new HttpError(429, 'rate_limited', 'Too many unauthenticated requests', {
+          headers: { 'retry-after': String(Math.max(1, Math.ceil(context.ttl / 1000))) },
+        }),
+    });
+
+    app.post('/webhook/hubspot', async (request, reply) => {
+      const started = performance.now();
+      const requestId = request.id;
+      const receivedAt = new Date(now()).toISOString();
+      const bytes = Buffer.isBuffer(request.body) ? request.body.length : 0;
+      log.info({ request_id: requestId, bytes }, 'webhook.received');
+
+      request.webhookLogged = true;
+      const rejected = (reason: string, error: HttpError, extra: Record<string, unknown> = {}) => {
+        deps.metrics.webhookDeliveries.inc({ outcome: 'rejected' });
+        log.warn(
+          { request_id: requestId, reason, status: error.statusCode, latency_ms: elapsed(started), ...extra },
+          'webhook.rejected',
+        );
+        return error;
+      };
+
+      if (deps.lifecycle.isDraining()) {
+        throw rejected('shutting_down', serviceUnavailable('Service is shutting down', RETRY_AFTER_DRAINING_S));
+      }
+      const auth = request.webhookAuth;
+      if (!auth?.ok) {
+        throw rejected('unauthorized', unauthorized(), { source_ip: request.ip, attempted: auth?.attempted ?? [] });
+      }
+      if (!Buffer.isBuffer(request.body)) throw rejected('unsupported_media_type', unsupportedMediaType(undefined));
+
+      let json: unknown;
+      try {
+        json = JSON.parse(request.body.toString('utf8'));
+      } catch (error) {
+        throw rejected('invalid_json', invalidJson((error as Error).message.slice(0, 200)));
+      }
+      const delivery = parseDelivery(json, { receivedAt, requestId });
+      if (delivery.kind === 'error') {
+        const { field, reason, message } = delivery.error;
+        throw rejected('validation_error', validationError(field, reason, message), { field, field_reason: reason });
+      }
+      warnOnClockSkew(delivery, json, now(), requestId, log);
+
+      const payloads = toPayloads(delivery, requestId, receivedAt);
+      let outcomes: EnqueueOutcome[];
+      try {
+        outcomes = await deps.queue.enqueue(payloads);
+      } catch (error) {
+        throw rejected(
+          'store_unavailable',
+          serviceUnavailable('Ticket store unavailable, retry later', RETRY_AFTER_UNAVAILABLE_S, error),
+          { error: (error as Error).message.slice(0, 200) },
+        );
+      }
+
+      if (delivery.kind === 'events') {
+        const duplicates = outcomes.filter((o) => o.status === 'duplicate').map((o) => o.ticketId);
+        deps.metrics.webhookDeliveries.inc({ outcome: 'accepted' });
+        log.info(
+          {
+            request_id: requestId,
+            ticket_ids: outcomes.map((o) => o.ticketId),
+            ignored: delivery.ignored,
+            duplicates: duplicates.length,
+            auth: auth.method,
+            latency_ms: elapsed(started),
+          },
+          'webhook.accepted',
+        );
+        return reply.code(200).send({
+          status: 'accepted',
+          accepted: outcomes.filter((o) => o.status === 'accepted').map((o) => o.ticketId),
+          ...(duplicates.length > 0 ? { duplicates } : {}),
+          ignored: delivery.ignored + delivery.duplicates,
+          request_id: requestId,
+        });
+      }
+
+      const outcome = outcomes[0]!;
+      const fields = {
+        request_id: requestId,
+        ticket_id: outcome.ticketId,
+        auth: auth.method,
+        latency_ms: elapsed(started),
+      };
+      if (outcome.status === 'duplicate') {
+        deps.metrics.webhookDeliveries.inc({ outcome: 'duplicate' });
+        log.info(fields, 'webhook.duplicate');
+        return reply.code(200).send({
+          status: 'duplicate',
+          ticket_id: outcome.ticketId,
+          message: 'Ticket already processed',
+          original_processed_at: outcome.originalProcessedAt,
+          request_id: requestId,
+        });
+      }
+      deps.metrics.webhookDeliveries.inc({ outcome: 'accepted' });
+      log.info({ ...fields, already_queued: outcome.alreadyQueued }, 'webhook.accepted');
+      return reply.code(200).send({
+        status: 'accepted',
+        ticket_id: outcome.ticketId,
+        request_id: requestId,
+        ...(outcome.alreadyQueued ? { already_queued: true } : {}),
+      });
+    });
+  };
+}
+
+function toPayloads(
+  delivery: Exclude<DeliveryResult, { kind: 'error' }>,
+  requestId: string,
+  receivedAt: string,
+): TriageTicketPayload[] {
+  if (delivery.kind === 'ticket') {
+    const { ticket } = delivery;
+    return [
+      {
+        v: 1,
+        request_id: requestId,
+        received_at: receivedAt,
+        ticket_id: ticket.ticket_id,
+        portal_id: ticket.portal_id,
+        ticket,
+        event: null,
+      },
+    ];
+  }
+  return delivery.creations.map((event) => ({
+    v: 1,
+    request_id: requestId,
+    received_at: receivedAt,
+    ticket_id: event.ticket_id,
+    portal_id: event.portal_id,
+    ticket: null,
+    event,
+  }));
+}
+
+/** HubSpot's own timestamps far ahead of ours mean one of the clocks is wrong; worth an operator's look. */
+function warnOnClockSkew(
+  delivery: Exclude<DeliveryResult, { kind: 'error' }>,
+  json: unknown,
+  nowMs: number,
+  requestId: string,
+  log: Logger,
+): void {
+  const times =
+    delivery.kind === 'events'
+      ? delivery.creations.map((event) => (event.occurred_at ? Date.parse(event.occurred_at) : Number.NaN))
+      : [Number((json as { occurredAt?: unknown }).occurredAt)];
+  const ahead = Math.max(...times.filter(Number.isFinite).map((t) => t - nowMs), Number.NEGATIVE_INFINITY);
+  if (ahead > CLOCK_SKEW_MS) log.warn({ request_id: requestId, skew_ms: Math.round(ahead) }, 'webhook.clock_skew');
+}
+
+const elapsed = (started: number) => Math.round((performance.now() - started) * 10) / 10;
