@@ -49,10 +49,10 @@ describe('claimTicket', () => {
       store.claimTicket(key('shared', null), 'w', 60_000),
       store.claimTicket(key('shared', null), 'x', 60_000),
     ]);
-    assert.deepEqual(
-      results.map((r) => r.claimed),
-      [true, true, true, false],
-    );
+    const claimed = results.map((r) => r.claimed);
+    assert.deepEqual(claimed.slice(0, 2), [true, true]);
+    // The two no-portal claims race for one ticket: exactly one wins, whichever it is.
+    assert.equal(claimed.slice(2).filter(Boolean).length, 1);
   });
 
   test('a notified ticket is never claimed again; a released one is', async () => {
