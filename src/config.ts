@@ -63,6 +63,7 @@ const envSchema = z.object({
   ADMIN_TOKEN: optionalString.refine((value) => value === null || value.length >= 16, 'must be at least 16 characters'),
   RETENTION_DAYS: intWithDefault(7, 1, 3650),
   WORKER_CONCURRENCY: intWithDefault(4, 0, 64),
+  TRIAGE_LEASE_MS: intWithDefault(60_000, 1_000, 3_600_000),
   SOP_FILE: optionalString,
 });
 
@@ -98,6 +99,8 @@ export interface Config {
   retentionDays: number;
   /** Jobs run at once by this process; 0 = intake only (workers run elsewhere with `triage worker`). */
   workerConcurrency: number;
+  /** How long a worker's claim on a ticket lasts between heartbeats; a dead worker's ticket is retaken after it. */
+  leaseMs: number;
   sopFile: string | null;
 }
 
@@ -148,6 +151,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     adminToken: e.ADMIN_TOKEN,
     retentionDays: e.RETENTION_DAYS,
     workerConcurrency: e.WORKER_CONCURRENCY,
+    leaseMs: e.TRIAGE_LEASE_MS,
     sopFile: e.SOP_FILE,
   };
 

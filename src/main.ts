@@ -10,13 +10,22 @@ import type { Config } from './config.ts';
 import { createDatabase, type Database } from './db/client.ts';
 import { startEmbeddedPostgres } from './db/embedded.ts';
 import { migrateDatabase } from './db/migrate.ts';
+import { createRunStore } from './db/run-store.ts';
 import { createTicketStore } from './db/ticket-store.ts';
 import { createIntakeQueue } from './intake/enqueue.ts';
 import { webhookRoutes } from './intake/webhook-route.ts';
+import type { Notifier } from './notify/types.ts';
 import { createGraphileLogger } from './observability/graphile-logger.ts';
 import { createHealthReporter } from './observability/health.ts';
 import type { Logger } from './observability/logger.ts';
 import { createMetrics } from './observability/metrics.ts';
+import { startLeaseSweeper } from './pipeline/lease-sweeper.ts';
+import {
+  createChainFromConfig,
+  createHubSpotFromConfig,
+  createNotifierFromConfig,
+  providerHealth,
+} from './pipeline/wiring.ts';
 import { startQueueRunner } from './queue/runner.ts';
 import { createTaskList } from './queue/task-list.ts';
 import { VERSION } from './version.ts';
@@ -66,6 +75,8 @@ export interface ServiceOptions {
   role: 'serve' | 'worker';
   /** How long in-flight jobs may run on shutdown before the process gives up on them (their lease then expires). */
   drainTimeoutMs?: number;
+  /** Replaces the configured notifier (the `eval`/benchmark tools use an in-memory one). */
+  notifier?: Notifier;
 }
 
 export async function startService(config: Config, logger: Logger, options: ServiceOptions): Promise<Service> {
@@ -74,17 +85,37 @@ export async function startService(config: Config, logger: Logger, options: Serv
   try {
     const database = await openDatabase(config, logger, releasers);
     const store = createTicketStore(database.db);
+    const runs = createRunStore(database.db);
     const metrics = createMetrics();
+    const chain = await createChainFromConfig(config, logger);
 
     if (config.workerConcurrency > 0 || options.role === 'worker') {
       const queue = await startQueueRunner({
         pool: database.pool,
         logger,
         concurrency: Math.max(1, config.workerConcurrency),
-        taskList: createTaskList({ store, logger, retentionDays: config.retentionDays }),
+        taskList: createTaskList({
+          store,
+          logger,
+          retentionDays: config.retentionDays,
+          pipeline: {
+            store,
+            runs,
+            chain,
+            notifier:
+              options.notifier ?? createNotifierFromConfig(config, logger, (text) => process.stdout.write(`${text}\n`)),
+            hubspot: createHubSpotFromConfig(config, logger),
+            logger,
+            metrics,
+            securityRoleId: config.notify.securityRoleId,
+            leaseMs: config.leaseMs,
+          },
+        }),
       });
       const drainTimeoutMs = options.drainTimeoutMs ?? 25_000;
       releasers.add('queue', () => withTimeout(queue.stop(), drainTimeoutMs, 'queue drain'));
+      const sweeper = startLeaseSweeper({ pool: database.pool, leaseMs: config.leaseMs, logger });
+      releasers.add('lease-sweeper', async () => sweeper.stop());
     }
 
     let url: string | null = null;
@@ -95,7 +126,14 @@ export async function startService(config: Config, logger: Logger, options: Serv
         logger,
         metrics,
         lifecycle,
-        health: createHealthReporter({ version: VERSION, startedAt: Date.now(), store, pool: database.pool }),
+        health: createHealthReporter({
+          version: VERSION,
+          startedAt: Date.now(),
+          store,
+          pool: database.pool,
+          providers: () => providerHealth(chain),
+          warnings: () => runs.failureWarnings(),
+        }),
         databaseReachable: async () => (await store.checkIdempotencyHealth()).healthy,
         plugins: [
           webhookRoutes({

@@ -88,6 +88,8 @@ export const triageRuns = pgTable(
     timings: jsonb('timings').$type<RunTimings>().notNull(),
     errorClass: varchar('error_class', { length: 50 }),
     errorMessage: text('error_message'),
+    /** The normalized ticket this attempt worked on (customer data: purged with the row after RETENTION_DAYS). */
+    ticket: jsonb('ticket'),
     output: jsonb('output'),
     notification: jsonb('notification'),
     discordMessageId: varchar('discord_message_id', { length: 64 }),

@@ -42,7 +42,11 @@ export interface HealthCheck {
 
 export interface MarkProcessed extends TicketKey {
   provider: string | null;
+  /** Whether triage succeeded. */
   success: boolean;
+  /** Final state; defaults to `notified` on success and `failed` otherwise. A failure message that reached Discord
+   * is `notified` with success false: a person has seen it, so it must not be posted again. */
+  status?: 'notified' | 'failed';
   discordMessageId?: string | null;
   error?: string | null;
   /** When given, the row is only updated while this owner still holds the claim. */
@@ -104,6 +108,16 @@ export function createTicketStore(db: Db) {
       return { claimed: false, reason: 'held', claimedUntil: row?.claimedUntil ?? null };
     },
 
+    /** Extends a live claim (the worker's heartbeat); false when the claim was lost to someone else. */
+    async renewClaim(key: TicketKey, owner: string, leaseMs: number): Promise<boolean> {
+      const rows = await db
+        .update(processedTickets)
+        .set({ claimedUntil: sql`now() + make_interval(secs => ${leaseMs / 1000})` })
+        .where(and(keyMatches(key), eq(processedTickets.claimedBy, owner), eq(processedTickets.status, 'processing')))
+        .returning({ id: processedTickets.id });
+      return rows.length > 0;
+    },
+
     /** Gives the claim back (the attempt failed and will be retried); only the owner's own claim is released. */
     async releaseClaim(key: TicketKey, owner: string, error: string | null = null): Promise<boolean> {
       const rows = await db
@@ -116,7 +130,7 @@ export function createTicketStore(db: Db) {
 
     /** Records the end of a ticket: `notified` on success, `failed` otherwise. Returns false if the claim was lost. */
     async markTicketProcessed(input: MarkProcessed): Promise<boolean> {
-      const status: TicketStatus = input.success ? 'notified' : 'failed';
+      const status: TicketStatus = input.status ?? (input.success ? 'notified' : 'failed');
       const values = {
         status,
         provider: input.provider,

@@ -51,6 +51,7 @@ const REASON_WORDS: Record<FailureClass, string> = {
   circuit_open: 'circuit open',
   disabled: 'disabled',
   no_provider: 'no provider',
+  enrichment: 'CRM enrichment failed',
 };
 
 export function buildDiscordMessage(

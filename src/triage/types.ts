@@ -15,7 +15,9 @@ export type FailureClass =
   | 'invalid_output'
   | 'circuit_open'
   | 'disabled'
-  | 'no_provider';
+  | 'no_provider'
+  /** The worker could not fetch an event-only ticket from the HubSpot CRM (pipeline, not a provider). */
+  | 'enrichment';
 
 export interface TokenUsage {
   promptTokens: number;

@@ -1,0 +1,295 @@
+// The worker task `triage-ticket`: claim (lease, renewed while working) → enrich an event-only ticket → triage chain
+// (policy guard included) → notify → mark `notified` and record the run, atomically. A ticket is marked notified only
+// after Discord answered 2xx; anything retryable releases the claim and fails the job, so graphile-worker retries it
+// with back-off. Configuration errors (Discord 4xx, missing HubSpot token) end the ticket `failed` without a retry storm.
+import { hostname } from 'node:os';
+import type { Task } from 'graphile-worker';
+import { DISCORD_CONFIG_ERROR, type RunStore } from '../db/run-store.ts';
+import type { NewTriageRun, RunTimings } from '../db/schema.ts';
+import type { TicketKey, TicketStore } from '../db/ticket-store.ts';
+import { type HubSpotClient, HubSpotError } from '../intake/hubspot-client.ts';
+import { hubspotTicketUrl, type NormalizedTicket } from '../intake/ticket.ts';
+import { DiscordError } from '../notify/discord-client.ts';
+import { buildDiscordMessage } from '../notify/embed.ts';
+import type { DiscordWebhookPayload, Notifier } from '../notify/types.ts';
+import type { Logger } from '../observability/logger.ts';
+import type { Metrics } from '../observability/metrics.ts';
+import type { TriageTicketPayload } from '../queue/tasks.ts';
+import type { TriageChain, TriageFailure, TriageResult } from '../triage/index.ts';
+
+export interface PipelineDeps {
+  store: TicketStore;
+  runs: RunStore;
+  chain: TriageChain;
+  notifier: Notifier;
+  hubspot: HubSpotClient;
+  logger: Logger;
+  metrics: Metrics;
+  securityRoleId: string | null;
+  /** How long a claim lasts without renewal; a dead worker's ticket can be retaken after this. */
+  leaseMs: number;
+  /** Wall clock for timestamps shown to people. */
+  now?: () => Date;
+}
+
+/** Thrown to make graphile-worker retry the job later (its message lands in the job's last_error). */
+export class RetryLater extends Error {
+  override readonly name = 'RetryLater';
+}
+
+const PROCESS_ID = `${hostname()}:${process.pid}`;
+
+export function createTriageTask(deps: PipelineDeps): Task<'triage-ticket'> {
+  const now = deps.now ?? (() => new Date());
+  const log = deps.logger.child({ component: 'pipeline' });
+
+  return async (payload, helpers) => {
+    const started = performance.now();
+    const key: TicketKey = { ticketId: payload.ticket_id, portalId: payload.portal_id };
+    const attempt = helpers.job.attempts;
+    const lastAttempt = attempt >= helpers.job.max_attempts;
+    const owner = `${PROCESS_ID}:job-${helpers.job.id}:${attempt}`;
+    const fields = { request_id: payload.request_id, ticket_id: payload.ticket_id, attempt };
+
+    const claim = await deps.store.claimTicket(key, owner, deps.leaseMs);
+    if (!claim.claimed) {
+      if (claim.reason === 'notified') {
+        log.info(fields, 'pipeline.skipped_notified');
+        return;
+      }
+      throw new RetryLater(`ticket is claimed by another worker until ${claim.claimedUntil?.toISOString()}`);
+    }
+    const heartbeat = startHeartbeat(deps, key, owner, log, fields);
+    const timings: RunTimings = {
+      queueWaitMs: attempt === 1 ? Math.max(0, now().getTime() - Date.parse(payload.received_at)) : null,
+      enrichmentMs: null,
+      providers: [],
+      notifyMs: null,
+      totalMs: 0,
+    };
+    const run = (extra: Partial<NewTriageRun> & Pick<NewTriageRun, 'status'>): NewTriageRun => ({
+      ticketId: payload.ticket_id,
+      portalId: payload.portal_id,
+      requestId: payload.request_id,
+      attempt,
+      timings: { ...timings, totalMs: round(performance.now() - started) },
+      ...extra,
+    });
+
+    try {
+      let ticket: NormalizedTicket;
+      let result: TriageResult;
+      const enrichStarted = performance.now();
+      const enriched = await enrich(payload, deps.hubspot, helpers.abortSignal);
+      if (payload.ticket === null) timings.enrichmentMs = round(performance.now() - enrichStarted);
+      if (enriched.ok) {
+        ticket = enriched.ticket;
+        result = await deps.chain.run(ticket, helpers.abortSignal);
+        timings.providers = result.attempts.map((a) => ({
+          provider: a.provider,
+          outcome: a.outcome,
+          latencyMs: round(a.latencyMs),
+        }));
+      } else if (enriched.error.retryable && !lastAttempt) {
+        await deps.runs.recordRun(
+          run({ status: 'error', errorClass: 'enrichment', errorMessage: enriched.error.message }),
+        );
+        await deps.store.releaseClaim(key, owner, `enrichment: ${enriched.error.class}`);
+        throw new RetryLater(`HubSpot enrichment failed (${enriched.error.class})`);
+      } else {
+        // Nothing to triage: a person still has to hear about the ticket, so the failure is what gets posted.
+        ticket = placeholderTicket(payload);
+        result = enrichmentFailure(enriched.error, deps.chain.promptVersion);
+      }
+
+      const message = buildDiscordMessage(ticket, result, { now: now(), securityRoleId: deps.securityRoleId });
+      const critical = result.ok && result.output.priority === 'critical';
+      const notifyStarted = performance.now();
+      let sent: Awaited<ReturnType<Notifier['send']>>;
+      try {
+        sent = await deps.notifier.send(message, { critical });
+      } catch (error) {
+        timings.notifyMs = round(performance.now() - notifyStarted);
+        return await notifyFailed(error, { deps, key, owner, lastAttempt, ticket, result, message, run, log, fields });
+      }
+      timings.notifyMs = round(performance.now() - notifyStarted);
+
+      const provider = result.ok ? result.provider : result.lastProvider;
+      const marked = await deps.runs.finishTicket(
+        {
+          ...key,
+          owner,
+          status: 'notified',
+          success: result.ok,
+          provider,
+          discordMessageId: sent.messageId,
+          error: result.ok ? null : `${result.errorClass}: ${result.errorMessage}`,
+        },
+        run({
+          status: result.ok ? 'notified' : 'failed',
+          ...runDetails(result),
+          ticket,
+          notification: message,
+          discordMessageId: sent.messageId,
+        }),
+      );
+      if (!marked) log.error(fields, 'pipeline.claim_lost: the lease expired while notifying; a duplicate is possible');
+      deps.metrics.ticketsProcessed.inc({ status: result.ok ? 'notified' : 'failed', provider: provider ?? 'none' });
+      log.info(
+        {
+          ...fields,
+          provider,
+          ok: result.ok,
+          repaired: result.ok ? result.repaired : false,
+          discord_message_id: sent.messageId,
+          total_ms: round(performance.now() - started),
+        },
+        'pipeline.notified',
+      );
+    } catch (error) {
+      if (!(error instanceof RetryLater)) {
+        // Unexpected (e.g. the database went away): give the claim back so the retry is not blocked by our lease.
+        await deps.store
+          .releaseClaim(key, owner, `internal: ${(error as Error).message}`.slice(0, 500))
+          .catch(() => {});
+      }
+      throw error;
+    } finally {
+      heartbeat.stop();
+    }
+  };
+}
+
+interface NotifyFailure {
+  deps: PipelineDeps;
+  key: TicketKey;
+  owner: string;
+  lastAttempt: boolean;
+  ticket: NormalizedTicket;
+  result: TriageResult;
+  message: DiscordWebhookPayload;
+  run: (extra: Partial<NewTriageRun> & Pick<NewTriageRun, 'status'>) => NewTriageRun;
+  log: Logger;
+  fields: Record<string, unknown>;
+}
+
+/** Discord refused or was unreachable: configuration errors end the ticket, anything else is retried. */
+async function notifyFailed(error: unknown, ctx: NotifyFailure): Promise<void> {
+  const { deps, key, owner, result, run, log, fields } = ctx;
+  const discord = error instanceof DiscordError ? error : null;
+  const errorClass = discord?.errorClass ?? 'discord_unavailable';
+  const detail = `${errorClass}: ${(error as Error).message}`.slice(0, 500);
+  const record = run({
+    status: 'error',
+    ...runDetails(result),
+    errorClass,
+    errorMessage: detail,
+    ticket: ctx.ticket,
+    notification: ctx.message,
+  });
+  const terminal = errorClass === DISCORD_CONFIG_ERROR || ctx.lastAttempt;
+  if (terminal) {
+    await deps.runs.finishTicket(
+      { ...key, owner, status: 'failed', success: false, provider: result.ok ? result.provider : null, error: detail },
+      record,
+    );
+    deps.metrics.ticketsProcessed.inc({ status: 'failed', provider: 'none' });
+    log.error({ ...fields, error_class: errorClass, status: discord?.status ?? null }, 'pipeline.failed');
+    return; // the job completes: retrying cannot help until a person fixes the configuration (then: triage replay)
+  }
+  await deps.runs.recordRun(record);
+  await deps.store.releaseClaim(key, owner, detail);
+  log.warn({ ...fields, error_class: errorClass }, 'pipeline.notify_retry');
+  throw new RetryLater(`Discord notification failed (${errorClass}); will retry`);
+}
+
+type Enriched = { ok: true; ticket: NormalizedTicket } | { ok: false; error: HubSpotError };
+
+async function enrich(payload: TriageTicketPayload, hubspot: HubSpotClient, signal: AbortSignal): Promise<Enriched> {
+  if (payload.ticket) return { ok: true, ticket: payload.ticket };
+  try {
+    const ticket = await hubspot.fetchTicketForEnrichment(payload.ticket_id, payload.portal_id, {
+      receivedAt: payload.received_at,
+      requestId: payload.request_id,
+      signal,
+    });
+    return { ok: true, ticket };
+  } catch (error) {
+    if (error instanceof HubSpotError) return { ok: false, error };
+    throw error;
+  }
+}
+
+function placeholderTicket(payload: TriageTicketPayload): NormalizedTicket {
+  return {
+    ticket_id: payload.ticket_id,
+    subject: '(ticket could not be fetched from HubSpot)',
+    body: '',
+    from_email: null,
+    customer_name: null,
+    customer_tier: null,
+    product_area: null,
+    hubspot_ticket_url: hubspotTicketUrl(payload.portal_id, payload.ticket_id),
+    portal_id: payload.portal_id,
+    received_at: payload.received_at,
+    request_id: payload.request_id,
+  };
+}
+
+function enrichmentFailure(error: HubSpotError, promptVersion: string): TriageFailure {
+  return {
+    ok: false,
+    errorClass: 'enrichment',
+    errorMessage: `HubSpot CRM: ${error.class}: ${error.message}`.slice(0, 500),
+    lastProvider: null,
+    rawOutput: null,
+    attempts: [],
+    fallbackReasons: [],
+    promptVersion,
+    latencyMs: 0,
+  };
+}
+
+function runDetails(result: TriageResult): Partial<NewTriageRun> {
+  const common = {
+    fallbackReasons: result.fallbackReasons,
+    promptVersion: result.promptVersion,
+  };
+  if (!result.ok) {
+    return {
+      ...common,
+      provider: result.lastProvider,
+      errorClass: result.errorClass,
+      errorMessage: result.errorMessage,
+    };
+  }
+  return {
+    ...common,
+    provider: result.provider,
+    model: result.model,
+    repaired: result.repaired,
+    guardInterventions: result.interventions,
+    promptTokens: result.usage.promptTokens,
+    completionTokens: result.usage.completionTokens,
+    output: result.output,
+  };
+}
+
+/** Renews the claim every third of the lease while the job works, so only a dead worker's claim ever expires. */
+function startHeartbeat(deps: PipelineDeps, key: TicketKey, owner: string, log: Logger, fields: object) {
+  const timer = setInterval(
+    () => {
+      deps.store.renewClaim(key, owner, deps.leaseMs).then(
+        (renewed) => {
+          if (!renewed) log.warn(fields, 'pipeline.heartbeat_lost');
+        },
+        () => log.warn(fields, 'pipeline.heartbeat_failed'),
+      );
+    },
+    Math.max(50, Math.floor(deps.leaseMs / 3)),
+  );
+  timer.unref();
+  return { stop: () => clearInterval(timer) };
+}
+
+const round = (ms: number) => Math.round(ms * 10) / 10;

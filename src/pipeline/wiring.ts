@@ -1,0 +1,74 @@
+// Builds the pipeline's collaborators from the Config: the provider chain, the notifier (Discord or console) and the
+// HubSpot CRM client. Kept apart from main.ts so tests and the CLI build exactly what the service runs.
+import { readFile } from 'node:fs/promises';
+import type { Config } from '../config.ts';
+import { createHubSpotClient } from '../intake/hubspot-client.ts';
+import { createConsoleSink } from '../notify/console-sink.ts';
+import { createDiscordClient } from '../notify/discord-client.ts';
+import type { Notifier } from '../notify/types.ts';
+import type { DependencyStatus } from '../observability/health.ts';
+import type { Logger } from '../observability/logger.ts';
+import { buildTriageProviders, createTriageChain, type TriageChain } from '../triage/index.ts';
+
+const OLLAMA_CONTEXT_TOKENS = 4096;
+
+export async function createChainFromConfig(config: Config, logger: Logger): Promise<TriageChain> {
+  const sopText = config.sopFile ? await readFile(config.sopFile, 'utf8') : undefined;
+  const providers = buildTriageProviders(
+    {
+      providers: config.providers,
+      local: {
+        url: config.local.url,
+        model: config.local.model,
+        timeoutMs: config.local.timeoutMs,
+        numCtx: OLLAMA_CONTEXT_TOKENS,
+        ...(config.local.token ? { token: config.local.token } : {}),
+        ...(config.local.cfAccessClientId ? { cfAccessClientId: config.local.cfAccessClientId } : {}),
+        ...(config.local.cfAccessClientSecret ? { cfAccessClientSecret: config.local.cfAccessClientSecret } : {}),
+      },
+      groq: {
+        baseUrl: config.groq.baseUrl,
+        model: config.groq.model,
+        timeoutMs: config.groq.timeoutMs,
+        ...(config.groq.apiKey ? { apiKey: config.groq.apiKey } : {}),
+      },
+    },
+    { now: Date.now },
+  );
+  return createTriageChain({
+    providers,
+    logger,
+    now: () => performance.now(),
+    redactForCloud: true,
+    contextTokens: OLLAMA_CONTEXT_TOKENS,
+    ...(sopText === undefined ? {} : { sopText }),
+  });
+}
+
+export function createNotifierFromConfig(config: Config, logger: Logger, write: (text: string) => void): Notifier {
+  if (config.notify.mode === 'console' || !config.notify.webhookUrl) return createConsoleSink({ write });
+  return createDiscordClient({
+    webhookUrl: config.notify.webhookUrl,
+    criticalWebhookUrl: config.notify.criticalWebhookUrl,
+    logger: logger.child({ component: 'discord' }),
+  });
+}
+
+export function createHubSpotFromConfig(config: Config, logger: Logger) {
+  return createHubSpotClient({
+    accessToken: config.hubspot.accessToken,
+    baseUrl: config.hubspot.apiBaseUrl,
+    logger: logger.child({ component: 'hubspot' }),
+  });
+}
+
+/** Circuit state per provider kind for /health: local (Ollama) and cloud (Groq / OpenAI-compatible). */
+export function providerHealth(chain: TriageChain): { local: DependencyStatus; cloud: DependencyStatus } {
+  const describe = (name: 'local' | 'groq'): DependencyStatus => {
+    const circuit = chain.circuits().find((c) => c.name === name);
+    if (!circuit?.enabled) return { status: 'disabled' };
+    const status = circuit.state === 'closed' ? 'up' : circuit.state === 'open' ? 'down' : 'unknown';
+    return { status, circuit: circuit.state };
+  };
+  return { local: describe('local'), cloud: describe('groq') };
+}
