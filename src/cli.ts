@@ -3,9 +3,11 @@
 import { parseArgs } from 'node:util';
 import dotenv from 'dotenv';
 import { type Config, ConfigError, loadConfig } from './config.ts';
+import { createRunStore } from './db/run-store.ts';
 import { createTicketStore } from './db/ticket-store.ts';
 import { openDatabase, Releasers, runUntilSignal, startService } from './main.ts';
 import { createLogger, type Logger } from './observability/logger.ts';
+import { replayTicket } from './queue/replay.ts';
 import { VERSION } from './version.ts';
 
 const USAGE = `Usage: triage <command> [options]
@@ -16,6 +18,7 @@ Commands:
   migrate    Apply database migrations and exit
   cleanup    Delete idempotency rows and run records older than RETENTION_DAYS
   stats      Print processing statistics
+  replay     Queue a failed ticket again (triage replay <ticket_id>)
 
 Run 'triage <command> --help' for a command's options. Configuration comes from the environment and .env;
 see .env.example.`;
@@ -28,6 +31,10 @@ const COMMAND_HELP: Record<string, string> = {
   cleanup:
     'Usage: triage cleanup [--days N]\n\nDeletes records older than N days (default RETENTION_DAYS) and prints the counts as JSON.',
   stats: 'Usage: triage stats [--hours N] [--json]\n\nPrints processing statistics for the last N hours (default 24).',
+  replay:
+    'Usage: triage replay <ticket_id> [--portal ID] [--force]\n\nQueues the ticket again: a job whose retries ran out is ' +
+    'rescheduled, otherwise the ticket the last run saw (or, after retention, a fresh HubSpot fetch) is queued. A ' +
+    'ticket that was already notified is only replayed with --force, which posts a second message.',
 };
 
 export async function runCli(argv: string[], env: Record<string, string | undefined>): Promise<number> {
@@ -48,11 +55,15 @@ export async function runCli(argv: string[], env: Record<string, string | undefi
   }
 
   let values: Record<string, string | boolean | undefined>;
+  let positionals: string[];
   try {
-    ({ values } = parseArgs({
+    ({ values, positionals } = parseArgs({
       args: rest,
       strict: true,
+      allowPositionals: command === 'replay',
       options: {
+        portal: { type: 'string' },
+        force: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
         days: { type: 'string' },
         hours: { type: 'string' },
@@ -66,6 +77,10 @@ export async function runCli(argv: string[], env: Record<string, string | undefi
   if (values.help) {
     process.stdout.write(`${help}\n`);
     return 0;
+  }
+  if (command === 'replay' && positionals.length !== 1) {
+    process.stderr.write(`replay takes exactly one ticket id\n\n${help}\n`);
+    return 2;
   }
 
   let config: Config;
@@ -88,12 +103,13 @@ export async function runCli(argv: string[], env: Record<string, string | undefi
     runUntilSignal(service, logger);
     return 0;
   }
-  return runOneShot(command, values, config, logger);
+  return runOneShot(command, values, positionals, config, logger);
 }
 
 async function runOneShot(
   command: string,
   values: Record<string, string | boolean | undefined>,
+  positionals: string[],
   config: Config,
   logger: Logger,
 ): Promise<number> {
@@ -116,6 +132,13 @@ async function runOneShot(
     } else if (command === 'stats') {
       const stats = await store.getProcessingStats(new Date(Date.now() - hours * 3_600_000));
       process.stdout.write(values.json ? `${JSON.stringify(stats)}\n` : formatStats(stats, hours));
+    } else if (command === 'replay') {
+      const key = { ticketId: positionals[0]!, portalId: typeof values.portal === 'string' ? values.portal : null };
+      const outcome = await replayTicket({ pool: database.pool, store, runs: createRunStore(database.db) }, key, {
+        force: values.force === true,
+      });
+      process.stdout.write(`${JSON.stringify({ ticket_id: key.ticketId, portal_id: key.portalId, ...outcome })}\n`);
+      if (outcome.status === 'already_notified' || outcome.status === 'in_progress') return 1;
     }
     return 0;
   } finally {

@@ -110,7 +110,19 @@ export function createTriageTask(deps: PipelineDeps): Task<'triage-ticket'> {
         sent = await deps.notifier.send(message, { critical });
       } catch (error) {
         timings.notifyMs = round(performance.now() - notifyStarted);
-        return await notifyFailed(error, { deps, key, owner, lastAttempt, ticket, result, message, run, log, fields });
+        return await notifyFailed(error, {
+          deps,
+          key,
+          owner,
+          lastAttempt,
+          ticket,
+          placeholder: !enriched.ok,
+          result,
+          message,
+          run,
+          log,
+          fields,
+        });
       }
       timings.notifyMs = round(performance.now() - notifyStarted);
 
@@ -128,7 +140,7 @@ export function createTriageTask(deps: PipelineDeps): Task<'triage-ticket'> {
         run({
           status: result.ok ? 'notified' : 'failed',
           ...runDetails(result),
-          ticket,
+          ticket: enriched.ok ? ticket : null, // a placeholder is not worth keeping: replay re-fetches it
           notification: message,
           discordMessageId: sent.messageId,
         }),
@@ -166,6 +178,8 @@ interface NotifyFailure {
   owner: string;
   lastAttempt: boolean;
   ticket: NormalizedTicket;
+  /** The ticket could not be fetched: `ticket` is a stand-in, not worth keeping. */
+  placeholder: boolean;
   result: TriageResult;
   message: DiscordWebhookPayload;
   run: (extra: Partial<NewTriageRun> & Pick<NewTriageRun, 'status'>) => NewTriageRun;
@@ -184,7 +198,7 @@ async function notifyFailed(error: unknown, ctx: NotifyFailure): Promise<void> {
     ...runDetails(result),
     errorClass,
     errorMessage: detail,
-    ticket: ctx.ticket,
+    ticket: ctx.placeholder ? null : ctx.ticket,
     notification: ctx.message,
   });
   const terminal = errorClass === DISCORD_CONFIG_ERROR || ctx.lastAttempt;

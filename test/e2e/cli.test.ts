@@ -85,4 +85,26 @@ describe('triage CLI', () => {
     assert.equal(cleanup.code, 0, cleanup.stderr);
     assert.deepEqual(JSON.parse(cleanup.stdout), { retention_days: 7, deleted: { tickets: 1, runs: 0 } });
   });
+
+  test('replay queues a failed ticket, refuses a notified one without --force, and needs a ticket id', async () => {
+    const env = { DATABASE_URL: tdb.url };
+    assert.equal((await triage(['replay'], env)).code, 2);
+
+    const store = createTicketStore(tdb.db);
+    await store.claimTicket({ ticketId: 'rp1', portalId: null }, 'w', 60_000);
+    await store.markTicketProcessed({ ticketId: 'rp1', portalId: null, provider: null, success: false, owner: 'w' });
+    const queued = await triage(['replay', 'rp1'], env);
+    assert.equal(queued.code, 0, queued.stderr);
+    assert.deepEqual(JSON.parse(queued.stdout), {
+      ticket_id: 'rp1',
+      portal_id: null,
+      status: 'queued',
+      jobId: JSON.parse(queued.stdout).jobId,
+      from: 'hubspot',
+    });
+
+    const refused = await triage(['replay', 'c1', '--portal', '7'], env);
+    assert.equal(refused.code, 1);
+    assert.equal(JSON.parse(refused.stdout).status, 'already_notified');
+  });
 });
