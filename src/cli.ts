@@ -3,6 +3,7 @@
 import { parseArgs } from 'node:util';
 import dotenv from 'dotenv';
 import { type Config, ConfigError, loadConfig } from './config.ts';
+import { EmbeddedDatabaseLockedError } from './db/embedded.ts';
 import { createRunStore } from './db/run-store.ts';
 import { createTicketStore } from './db/ticket-store.ts';
 import { openDatabase, Releasers, runUntilSignal, startService } from './main.ts';
@@ -177,7 +178,9 @@ runCli(process.argv.slice(2), env).then(
     process.exitCode = code;
   },
   (error) => {
-    process.stderr.write(`${(error as Error).stack ?? String(error)}\n`);
+    // Errors written for operators (a locked data directory) read best without a stack trace.
+    const known = error instanceof EmbeddedDatabaseLockedError;
+    process.stderr.write(`${known ? (error as Error).message : ((error as Error).stack ?? String(error))}\n`);
     process.exitCode = 1;
   },
 );

@@ -116,7 +116,11 @@ export class ConfigError extends Error {
 export function loadConfig(env: Record<string, string | undefined>): Config {
   const parsed = envSchema.safeParse(env);
   if (!parsed.success) {
-    throw new ConfigError(parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`));
+    const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
+    // Report what production is missing in the same error, so nobody has to fix the environment in two rounds.
+    const named = new Set(problems.map((problem) => problem.split(':')[0]));
+    const missing = env.NODE_ENV?.trim() === 'production' ? missingInProduction(env) : [];
+    throw new ConfigError([...problems, ...missing.filter((problem) => !named.has(problem.split(':')[0]))]);
   }
   const e = parsed.data;
   const production = e.NODE_ENV === 'production';
@@ -155,12 +159,12 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     sopFile: e.SOP_FILE,
   };
 
-  const problems = crossFieldProblems(config, e.NOTIFY !== null);
+  const problems = crossFieldProblems(config, env);
   if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze(config);
 }
 
-function crossFieldProblems(config: Config, notifyExplicit: boolean): string[] {
+function crossFieldProblems(config: Config, env: Record<string, string | undefined>): string[] {
   const problems: string[] = [];
   if (config.notify.mode === 'discord' && !config.notify.webhookUrl) {
     problems.push('DISCORD_WEBHOOK_URL: required when NOTIFY=discord');
@@ -170,23 +174,29 @@ function crossFieldProblems(config: Config, notifyExplicit: boolean): string[] {
   }
   if (config.env !== 'production') return problems;
 
-  if (!config.databaseUrl) problems.push('DATABASE_URL: required in production');
-  if (!config.webhook.token && !config.webhook.clientSecret) {
-    problems.push('HUBSPOT_WEBHOOK_TOKEN or HUBSPOT_CLIENT_SECRET: webhook authentication is required in production');
-  }
+  problems.push(...missingInProduction(env));
   if (config.webhook.clientSecret && !config.webhook.publicUrl) {
     problems.push('PUBLIC_URL: required with HUBSPOT_CLIENT_SECRET (signatures v2/v3 sign the public URL)');
   }
-  const hasLlm =
-    (config.providers.includes('local') && config.local.explicit) ||
-    (config.providers.includes('groq') && config.groq.apiKey !== null);
-  if (!hasLlm) {
-    problems.push('LOCAL_LLM_URL or GROQ_API_KEY: at least one LLM provider is required in production');
+  return problems;
+}
+
+/** What production refuses to start without, judged on the raw environment (blank counts as unset). */
+function missingInProduction(env: Record<string, string | undefined>): string[] {
+  const has = (name: string) => (env[name]?.trim() ?? '') !== '';
+  const providers = (env.TRIAGE_PROVIDERS ?? 'local,groq,rules').toLowerCase();
+  const problems: string[] = [];
+  if (!has('DATABASE_URL')) problems.push('DATABASE_URL: required in production');
+  if (!has('HUBSPOT_WEBHOOK_TOKEN') && !has('HUBSPOT_CLIENT_SECRET')) {
+    problems.push('HUBSPOT_WEBHOOK_TOKEN or HUBSPOT_CLIENT_SECRET: webhook authentication is required in production');
   }
-  if (config.notify.mode === 'console' && !notifyExplicit) {
+  const hasLlm =
+    (providers.includes('local') && has('LOCAL_LLM_URL')) || (providers.includes('groq') && has('GROQ_API_KEY'));
+  if (!hasLlm) problems.push('LOCAL_LLM_URL or GROQ_API_KEY: at least one LLM provider is required in production');
+  if (!has('DISCORD_WEBHOOK_URL') && !has('NOTIFY')) {
     problems.push('DISCORD_WEBHOOK_URL: required in production (or set NOTIFY=console explicitly)');
   }
-  if (!config.adminToken) problems.push('ADMIN_TOKEN: required in production (protects the dashboard)');
+  if (!has('ADMIN_TOKEN')) problems.push('ADMIN_TOKEN: required in production (protects the dashboard)');
   return problems;
 }
 

@@ -14,9 +14,14 @@ const OLLAMA_CONTEXT_TOKENS = 4096;
 
 export async function createChainFromConfig(config: Config, logger: Logger): Promise<TriageChain> {
   const sopText = config.sopFile ? await readFile(config.sopFile, 'utf8') : undefined;
+  // In production a local model is only tried where LOCAL_LLM_URL says it is; the development default would just
+  // fail (and cost a circuit-breaker cycle) on a server.
+  const order = config.providers.filter(
+    (name) => name !== 'local' || config.local.explicit || config.env !== 'production',
+  );
   const providers = buildTriageProviders(
     {
-      providers: config.providers,
+      providers: order,
       local: {
         url: config.local.url,
         model: config.local.model,

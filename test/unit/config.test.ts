@@ -76,6 +76,19 @@ describe('loadConfig', () => {
     assert.equal(config.notify.mode, 'console');
   });
 
+  test('in production, invalid values and missing variables are reported in one error', () => {
+    const error = configError({ NODE_ENV: 'production', PORT: 'x', DATABASE_URL: 'mysql://db' });
+    const fields = error.problems.map((problem) => problem.split(':')[0]);
+    assert.deepEqual(fields.sort(), [
+      'ADMIN_TOKEN',
+      'DATABASE_URL',
+      'DISCORD_WEBHOOK_URL',
+      'HUBSPOT_WEBHOOK_TOKEN or HUBSPOT_CLIENT_SECRET',
+      'LOCAL_LLM_URL or GROQ_API_KEY',
+      'PORT',
+    ]);
+  });
+
   test('invalid values are named with the variable and the reason, all at once', () => {
     const error = configError({
       PORT: 'eighty',
