@@ -29,6 +29,7 @@ import {
 import { startQueueRunner } from './queue/runner.ts';
 import { createTaskList } from './queue/task-list.ts';
 import { VERSION } from './version.ts';
+import { dashboardRoutes } from './web/dashboard.ts';
 
 type Releaser = { name: string; release: () => Promise<void> };
 
@@ -136,6 +137,7 @@ export async function startService(config: Config, logger: Logger, options: Serv
         }),
         databaseReachable: async () => (await store.checkIdempotencyHealth()).healthy,
         plugins: [
+          dashboardRoutes({ db: database.db, store, adminToken: config.adminToken }),
           webhookRoutes({
             auth: { ...config.webhook, token: webhookToken },
             queue: createIntakeQueue(database.pool),

@@ -1,0 +1,174 @@
+// GET /dashboard: one server-rendered page for the support lead: the last 24 hours' numbers, failed tickets and the
+// most recent runs. It shows identifiers and outcomes only (no ticket text), escapes everything it prints, and needs
+// ADMIN_TOKEN (HTTP Basic password or Bearer) whenever one is set; without one it answers only loopback clients.
+import { timingSafeEqual } from 'node:crypto';
+import { desc, eq, sql } from 'drizzle-orm';
+import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+import type { Db } from '../db/client.ts';
+import { processedTickets, triageRuns } from '../db/schema.ts';
+import type { TicketStore } from '../db/ticket-store.ts';
+import { forbidden, HttpError } from '../http/errors.ts';
+import { hubspotTicketUrl } from '../intake/ticket.ts';
+
+export interface DashboardDeps {
+  db: Db;
+  store: TicketStore;
+  adminToken: string | null;
+  now?: () => number;
+}
+
+const RECENT_RUNS = 50;
+
+export function dashboardRoutes(deps: DashboardDeps): FastifyPluginAsync {
+  const now = deps.now ?? Date.now;
+  return async (app) => {
+    app.get('/dashboard', async (request, reply) => {
+      authorize(request, deps.adminToken);
+      const stats = await deps.store.getProcessingStats(new Date(now() - 86_400_000));
+      const runs = await deps.db
+        .select({
+          ticketId: triageRuns.ticketId,
+          portalId: triageRuns.portalId,
+          attempt: triageRuns.attempt,
+          status: triageRuns.status,
+          provider: triageRuns.provider,
+          model: triageRuns.model,
+          repaired: triageRuns.repaired,
+          errorClass: triageRuns.errorClass,
+          priority: sql<string | null>`${triageRuns.output}->>'priority'`,
+          totalMs: sql<number | null>`(${triageRuns.timings}->>'totalMs')::float`,
+          createdAt: triageRuns.createdAt,
+        })
+        .from(triageRuns)
+        .orderBy(desc(triageRuns.createdAt))
+        .limit(RECENT_RUNS);
+      const failed = await deps.db
+        .select({
+          ticketId: processedTickets.ticketId,
+          portalId: processedTickets.portalId,
+          attempts: processedTickets.attempts,
+          lastError: processedTickets.lastError,
+          updatedAt: processedTickets.updatedAt,
+        })
+        .from(processedTickets)
+        .where(eq(processedTickets.status, 'failed'))
+        .orderBy(desc(processedTickets.updatedAt))
+        .limit(RECENT_RUNS);
+
+      reply.header('content-type', 'text/html; charset=utf-8');
+      reply.header('cache-control', 'no-store');
+      reply.header('content-security-policy', "default-src 'none'; style-src 'unsafe-inline'");
+      return page([
+        '<h1>hubspot-triage</h1>',
+        '<h2>Last 24 hours</h2>',
+        table(
+          ['tickets', 'notified', 'failed', 'in progress', 'duplicates', 'success rate', 'by provider'],
+          [
+            [
+              stats.total,
+              stats.notified,
+              stats.failed,
+              stats.processing,
+              stats.duplicates,
+              stats.successRate === null ? 'n/a' : `${(stats.successRate * 100).toFixed(1)}%`,
+              Object.entries(stats.byProvider)
+                .map(([provider, n]) => `${provider}: ${n}`)
+                .join(', ') || 'none',
+            ].map(String),
+          ],
+        ),
+        `<h2>Failed tickets (${failed.length})</h2>`,
+        failed.length === 0
+          ? '<p>None. Failed tickets can be queued again with <code>triage replay &lt;ticket_id&gt;</code>.</p>'
+          : table(
+              ['ticket', 'attempts', 'last error', 'updated'],
+              failed.map((row) => [
+                ticketLink(row.ticketId, row.portalId),
+                String(row.attempts),
+                (row.lastError ?? '').slice(0, 200),
+                row.updatedAt.toISOString(),
+              ]),
+              { trusted: [0] },
+            ),
+        `<h2>Recent runs</h2>`,
+        table(
+          ['when', 'ticket', 'attempt', 'status', 'priority', 'provider', 'model', 'repaired', 'error', 'total ms'],
+          runs.map((run) => [
+            run.createdAt.toISOString(),
+            ticketLink(run.ticketId, run.portalId),
+            String(run.attempt),
+            run.status,
+            run.priority ?? '',
+            run.provider ?? '',
+            run.model ?? '',
+            run.repaired ? 'yes' : '',
+            run.errorClass ?? '',
+            run.totalMs === null ? '' : run.totalMs.toFixed(0),
+          ]),
+          { trusted: [1] },
+        ),
+      ]);
+    });
+  };
+}
+
+function authorize(request: FastifyRequest, adminToken: string | null): void {
+  if (!adminToken) {
+    if (isLoopback(request.ip)) return;
+    throw forbidden('The dashboard is only served to localhost until ADMIN_TOKEN is set');
+  }
+  const header = request.headers.authorization ?? '';
+  let presented = '';
+  if (header.startsWith('Bearer ')) presented = header.slice(7);
+  else if (header.startsWith('Basic ')) {
+    const decoded = Buffer.from(header.slice(6), 'base64').toString('utf8');
+    presented = decoded.slice(decoded.indexOf(':') + 1);
+  }
+  if (!presented || !sameSecret(presented, adminToken)) {
+    throw new HttpError(401, 'unauthorized', 'Dashboard credentials required', {
+      headers: { 'www-authenticate': 'Basic realm="hubspot-triage", charset="UTF-8"' },
+    });
+  }
+}
+
+function sameSecret(a: string, b: string): boolean {
+  const left = Buffer.from(a);
+  const right = Buffer.from(b);
+  return left.length === right.length && timingSafeEqual(left, right);
+}
+
+const isLoopback = (ip: string) => ip === '127.0.0.1' || ip === '::1' || ip === '::ffff:127.0.0.1';
+
+function ticketLink(ticketId: string, portalId: string | null): string {
+  const url = hubspotTicketUrl(portalId, ticketId);
+  const id = escapeHtml(ticketId);
+  return url ? `<a href="${escapeHtml(url)}" rel="noreferrer">${id}</a>` : id;
+}
+
+export function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+/** Cells are escaped unless their column index is listed in `trusted` (cells we built from escaped parts). */
+function table(headers: string[], rows: string[][], options: { trusted?: number[] } = {}): string {
+  const trusted = new Set(options.trusted ?? []);
+  const head = headers.map((h) => `<th>${escapeHtml(h)}</th>`).join('');
+  const body = rows
+    .map((row) => `<tr>${row.map((cell, i) => `<td>${trusted.has(i) ? cell : escapeHtml(cell)}</td>`).join('')}</tr>`)
+    .join('\n');
+  return `<table><thead><tr>${head}</tr></thead><tbody>${body}</tbody></table>`;
+}
+
+function page(parts: string[]): string {
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>hubspot-triage</title>
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<style>
+body{font-family:system-ui,sans-serif;margin:2rem;color:#222}
+table{border-collapse:collapse;margin-bottom:1.5rem;font-size:.9rem}
+th,td{border:1px solid #ccc;padding:.3rem .6rem;text-align:left}
+th{background:#f3f3f3}
+</style></head><body>
+${parts.join('\n')}
+</body></html>`;
+}

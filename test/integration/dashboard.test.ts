@@ -1,0 +1,78 @@
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import Fastify from 'fastify';
+import { createTicketStore } from '../../src/db/ticket-store.ts';
+import { HttpError } from '../../src/http/errors.ts';
+import { dashboardRoutes } from '../../src/web/dashboard.ts';
+import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
+
+let tdb: TestDatabase;
+before(async () => {
+  tdb = await createTestDatabase();
+  const store = createTicketStore(tdb.db);
+  await store.claimTicket({ ticketId: 'd-ok', portalId: '77' }, 'w', 60_000);
+  await store.markTicketProcessed({ ticketId: 'd-ok', portalId: '77', provider: 'groq', success: true, owner: 'w' });
+  await store.claimTicket({ ticketId: 'd-bad', portalId: null }, 'w', 60_000);
+  await store.markTicketProcessed({
+    ticketId: 'd-bad',
+    portalId: null,
+    provider: null,
+    success: false,
+    owner: 'w',
+    error: 'discord_config: <script>alert(1)</script>',
+  });
+  await tdb.pool.query(
+    `insert into triage_runs (ticket_id, portal_id, request_id, attempt, status, provider, model, timings, output)
+     values ('d-ok', '77', 'r1', 1, 'notified', 'groq', 'openai/gpt-oss-120b', '{"totalMs": 812.4}', '{"priority": "high"}')`,
+  );
+});
+after(() => tdb.drop());
+
+async function app(adminToken: string | null) {
+  const server = Fastify();
+  server.setErrorHandler((error, _request, reply) => {
+    const http = error instanceof HttpError ? error : new HttpError(500, 'internal_error', 'x');
+    reply.headers(http.headers).code(http.statusCode).send({ error: http.code });
+  });
+  await server.register(dashboardRoutes({ db: tdb.db, store: createTicketStore(tdb.db), adminToken }));
+  return server;
+}
+
+test('without ADMIN_TOKEN the dashboard is served to loopback only, with stats, failures and runs', async () => {
+  const server = await app(null);
+  const page = await server.inject({ url: '/dashboard' });
+  assert.equal(page.statusCode, 200);
+  assert.match(String(page.headers['content-type']), /text\/html/);
+  assert.match(page.body, /<td>2<\/td><td>1<\/td><td>1<\/td>/); // tickets, notified, failed
+  assert.match(page.body, /href="https:\/\/app\.hubspot\.com\/contacts\/77\/record\/0-5\/d-ok"/);
+  assert.match(page.body, /openai\/gpt-oss-120b/);
+  assert.match(page.body, /<td>812<\/td>/);
+  assert.ok(page.body.includes('&#60;script&#62;alert(1)&#60;/script&#62;'));
+  assert.ok(!page.body.includes('<script>'));
+
+  const remote = await server.inject({ url: '/dashboard', remoteAddress: '10.1.2.3' });
+  assert.equal(remote.statusCode, 403);
+  await server.close();
+});
+
+test('with ADMIN_TOKEN the dashboard asks for it (Basic password or Bearer) from everyone', async () => {
+  const token = 'dashboard-secret-0123456789';
+  const server = await app(token);
+  const none = await server.inject({ url: '/dashboard' });
+  assert.equal(none.statusCode, 401);
+  assert.match(String(none.headers['www-authenticate']), /^Basic realm=/);
+  const wrong = await server.inject({
+    url: '/dashboard',
+    headers: { authorization: `Basic ${Buffer.from('lead:not-it').toString('base64')}` },
+  });
+  assert.equal(wrong.statusCode, 401);
+  const basic = await server.inject({
+    url: '/dashboard',
+    remoteAddress: '10.1.2.3',
+    headers: { authorization: `Basic ${Buffer.from(`lead:${token}`).toString('base64')}` },
+  });
+  assert.equal(basic.statusCode, 200);
+  const bearer = await server.inject({ url: '/dashboard', headers: { authorization: `Bearer ${token}` } });
+  assert.equal(bearer.statusCode, 200);
+  await server.close();
+});
