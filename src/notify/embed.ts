@@ -52,6 +52,7 @@ const REASON_WORDS: Record<FailureClass, string> = {
   disabled: 'disabled',
   no_provider: 'no provider',
   enrichment: 'CRM enrichment failed',
+  internal: 'internal error',
 };
 
 export function buildDiscordMessage(

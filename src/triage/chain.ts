@@ -207,17 +207,7 @@ export function createTriageChain(options: TriageChainOptions): TriageChain {
       run(ticket, signal).catch((error: unknown) => {
         // Last line of defence for the never-throws contract (a bug in the guard or parser, not a provider failure).
         logger.error({ ticketId: ticket.ticket_id, err: (error as Error)?.message }, 'triage chain crashed');
-        return {
-          ok: false,
-          errorClass: 'invalid_output',
-          errorMessage: 'internal error in the triage chain',
-          lastProvider: null,
-          rawOutput: null,
-          attempts: [],
-          fallbackReasons: [],
-          promptVersion,
-          latencyMs: 0,
-        } satisfies TriageFailure;
+        return failureWithoutAttempts('internal', 'internal error in the triage chain', promptVersion);
       }),
     circuits: () =>
       options.providers.map((p) => ({ name: p.name, enabled: p.provider !== null, state: p.breaker.state() })),
@@ -300,4 +290,23 @@ function logFailure(
     { ticketId: ticket.ticket_id, provider, model, latencyMs: Math.round(latencyMs), failureClass, reason: message },
     'triage provider failed',
   );
+}
+
+/** A failure no provider call took part in (the chain itself, or a pipeline step before it). */
+export function failureWithoutAttempts(
+  errorClass: FailureClass,
+  errorMessage: string,
+  promptVersion: string,
+): TriageFailure {
+  return {
+    ok: false,
+    errorClass,
+    errorMessage,
+    lastProvider: null,
+    rawOutput: null,
+    attempts: [],
+    fallbackReasons: [],
+    promptVersion,
+    latencyMs: 0,
+  };
 }

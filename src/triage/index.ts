@@ -1,7 +1,13 @@
 // Public surface of the triage engine for the pipeline, config and /health: the chain, the provider builder and the
 // types they exchange. Internals (parser, guard, prompt, providers) stay importable by path for tests and tools.
 export { type CircuitBreaker, type CircuitState, createCircuitBreaker } from './breaker.ts';
-export { type ChainProvider, createTriageChain, type TriageChain, type TriageChainOptions } from './chain.ts';
+export {
+  type ChainProvider,
+  createTriageChain,
+  failureWithoutAttempts,
+  type TriageChain,
+  type TriageChainOptions,
+} from './chain.ts';
 export { PROMPT_VERSION } from './prompt.ts';
 export {
   buildTriageProviders,

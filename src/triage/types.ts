@@ -17,7 +17,9 @@ export type FailureClass =
   | 'disabled'
   | 'no_provider'
   /** The worker could not fetch an event-only ticket from the HubSpot CRM (pipeline, not a provider). */
-  | 'enrichment';
+  | 'enrichment'
+  /** A bug in our own code (the chain's last line of defence). */
+  | 'internal';
 
 export interface TokenUsage {
   promptTokens: number;
