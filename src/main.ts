@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { buildApp, createLifecycle } from './app.ts';
-import type { Config } from './config.ts';
+import { type Config, describeConfig } from './config.ts';
 import { createDatabase, type Database } from './db/client.ts';
 import { startEmbeddedPostgres } from './db/embedded.ts';
 import { migrateDatabase } from './db/migrate.ts';
@@ -83,6 +83,7 @@ export interface ServiceOptions {
 export async function startService(config: Config, logger: Logger, options: ServiceOptions): Promise<Service> {
   const releasers = new Releasers(logger);
   const lifecycle = createLifecycle();
+  logger.info({ role: options.role, config: describeConfig(config) }, 'configuration');
   try {
     const database = await openDatabase(config, logger, releasers);
     const store = createTicketStore(database.db);
