@@ -49,7 +49,7 @@ export function webhookRoutes(deps: WebhookRouteDeps): FastifyPluginAsync {
   return async (app: FastifyInstance) => {
     // The signatures are over the exact bytes, so JSON is parsed here, after authentication, not by Fastify.
     app.removeAllContentTypeParsers();
-    app.addContentTypeParser(/^application\/([\w.-]+\+)?json$/, { parseAs: 'buffer' }, (_req, body, done) =>
+    app.addContentTypeParser(/^application\/([\w.-]+\+)?json(\s*;.*)?$/, { parseAs: 'buffer' }, (_req, body, done) =>
       done(null, body),
     );
     app.addContentTypeParser('*', (request, _payload, done) => {
@@ -57,14 +57,20 @@ export function webhookRoutes(deps: WebhookRouteDeps): FastifyPluginAsync {
     });
 
     // Errors raised before the handler (body too large, wrong content type, rate limited) still get their lines.
-    app.addHook('onError', async (request, _reply, error) => {
+    app.addHook('onError', async (request, reply, error) => {
       if (request.webhookLogged) return;
       request.webhookLogged = true;
       const status = (error as { statusCode?: number }).statusCode ?? 500;
       deps.metrics.webhookDeliveries.inc({ outcome: 'rejected' });
       log.info({ request_id: request.id }, 'webhook.received');
       log.warn(
-        { request_id: request.id, reason: (error as { code?: string }).code ?? 'error', status, source_ip: request.ip },
+        {
+          request_id: request.id,
+          reason: (error as { code?: string }).code ?? 'error',
+          status,
+          source_ip: request.ip,
+          latency_ms: Math.round(reply.elapsedTime * 10) / 10,
+        },
         'webhook.rejected',
       );
     });

@@ -30,6 +30,9 @@ export async function startQueueRunner(options: QueueRunnerOptions): Promise<Que
     noHandleSignals: true,
     pollInterval: options.pollIntervalMs ?? 1_000,
     logger: createGraphileLogger(options.logger),
+    // Write each job's completion or failure before the runner reports it stopped: main.ts closes the pool right
+    // after, and a job finished during shutdown must not stay locked by a process that is gone.
+    preset: { worker: { completeJobBatchDelay: 0, failJobBatchDelay: 0 } },
   });
   let stopping: Promise<void> | null = null;
   return {

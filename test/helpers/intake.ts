@@ -1,0 +1,192 @@
+// The webhook intake under test: buildApp + webhookRoutes + the durable queue against a test database, listening on
+// 127.0.0.1 port 0, plus request signing (token, HubSpot v1/v2/v3) and readers for the queued job rows.
+import { createHash, createHmac } from 'node:crypto';
+import { Writable } from 'node:stream';
+import type { FastifyInstance } from 'fastify';
+import type pg from 'pg';
+import { buildApp, createLifecycle, type Lifecycle } from '../../src/app.ts';
+import { loadConfig } from '../../src/config.ts';
+import { createTicketStore } from '../../src/db/ticket-store.ts';
+import type { WebhookAuthConfig } from '../../src/intake/auth.ts';
+import { createIntakeQueue, type IntakeQueue } from '../../src/intake/enqueue.ts';
+import { type WebhookRouteDeps, webhookRoutes } from '../../src/intake/webhook-route.ts';
+import { createHealthReporter } from '../../src/observability/health.ts';
+import { createLogger, type Logger } from '../../src/observability/logger.ts';
+import { createMetrics } from '../../src/observability/metrics.ts';
+import type { TriageTicketPayload } from '../../src/queue/tasks.ts';
+import type { TestDatabase } from './db.ts';
+
+export const TOKEN = 'intake-test-token-0123456789';
+export const CLIENT_SECRET = 'yyyyyyyy-yyyy-yyyy-yyyy-yyyyyyyyyyyy';
+export const PUBLIC_URL = 'https://triage.example.com/hooks';
+export const WEBHOOK_PATH = '/webhook/hubspot';
+
+export interface IntakeAppOptions {
+  auth?: Partial<WebhookAuthConfig>;
+  /** Replaces the durable queue over the test database (e.g. one whose store is unreachable). */
+  queue?: IntakeQueue;
+  logger?: Logger;
+  unauthenticatedLimit?: WebhookRouteDeps['unauthenticatedLimit'];
+  now?: () => number;
+}
+
+export interface IntakeApp {
+  app: FastifyInstance;
+  lifecycle: Lifecycle;
+  /** e.g. http://127.0.0.1:41234 */
+  url: string;
+  close(): Promise<void>;
+}
+
+/** Builds the app with the webhook route over `tdb` and listens on an ephemeral loopback port. */
+export async function startIntakeApp(tdb: TestDatabase, options: IntakeAppOptions = {}): Promise<IntakeApp> {
+  const logger = options.logger ?? createLogger({ level: 'silent' });
+  const metrics = createMetrics({ defaultMetrics: false });
+  const lifecycle = createLifecycle();
+  const store = createTicketStore(tdb.db);
+  const auth: WebhookAuthConfig = { token: TOKEN, clientSecret: null, publicUrl: null, ...options.auth };
+  const app = await buildApp({
+    config: loadConfig({}),
+    logger,
+    metrics,
+    lifecycle,
+    health: createHealthReporter({ version: 'test', startedAt: Date.now(), store, pool: tdb.pool }),
+    databaseReachable: async () => (await store.checkIdempotencyHealth()).healthy,
+    plugins: [
+      webhookRoutes({
+        auth,
+        queue: options.queue ?? createIntakeQueue(tdb.pool),
+        logger,
+        metrics,
+        lifecycle,
+        ...(options.now ? { now: options.now } : {}),
+        ...(options.unauthenticatedLimit ? { unauthenticatedLimit: options.unauthenticatedLimit } : {}),
+      }),
+    ],
+  });
+  const url = await app.listen({ host: '127.0.0.1', port: 0 });
+  return { app, lifecycle, url, close: () => app.close() };
+}
+
+export interface PostOptions {
+  headers?: Record<string, string>;
+  /** Send X-Webhook-Token (default true). */
+  token?: boolean;
+  /** Path and query, default /webhook/hubspot. */
+  path?: string;
+}
+
+export interface PostResult {
+  status: number;
+  headers: Headers;
+  body: Record<string, unknown>;
+  text: string;
+}
+
+/** POSTs JSON (an object is serialized; a string or Buffer is sent as is) over a real socket. */
+export async function postWebhook(base: string, body: unknown, options: PostOptions = {}): Promise<PostResult> {
+  const raw = typeof body === 'string' || Buffer.isBuffer(body) ? body : JSON.stringify(body);
+  const headers: Record<string, string> = { 'content-type': 'application/json', ...options.headers };
+  if (options.token !== false) headers['x-webhook-token'] = TOKEN;
+  const response = await fetch(`${base}${options.path ?? WEBHOOK_PATH}`, { method: 'POST', headers, body: raw });
+  const text = await response.text();
+  let parsed: Record<string, unknown> = {};
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    // left empty: the caller asserts on text
+  }
+  return { status: response.status, headers: response.headers, body: parsed, text };
+}
+
+/** HubSpot v1: hex(SHA-256(secret + body)). */
+export function signV1(body: string | Buffer, secret = CLIENT_SECRET): Record<string, string> {
+  const signature = createHash('sha256').update(secret).update(body).digest('hex');
+  return { 'x-hubspot-signature': signature, 'x-hubspot-signature-version': 'v1' };
+}
+
+/** HubSpot v2: hex(SHA-256(secret + METHOD + URI + body)). */
+export function signV2(uri: string, body: string | Buffer, secret = CLIENT_SECRET): Record<string, string> {
+  const signature = createHash('sha256').update(secret).update('POST').update(uri).update(body).digest('hex');
+  return { 'x-hubspot-signature': signature, 'x-hubspot-signature-version': 'v2' };
+}
+
+/** HubSpot v3: base64(HMAC-SHA256(secret, METHOD + URI + body + timestamp)). */
+export function signV3(
+  uri: string,
+  body: string | Buffer,
+  timestamp: number,
+  secret = CLIENT_SECRET,
+): Record<string, string> {
+  const signature = createHmac('sha256', secret)
+    .update('POST')
+    .update(uri)
+    .update(body)
+    .update(String(timestamp))
+    .digest('base64');
+  return { 'x-hubspot-signature-v3': signature, 'x-hubspot-request-timestamp': String(timestamp) };
+}
+
+export interface JobRow {
+  key: string | null;
+  task_identifier: string;
+  payload: TriageTicketPayload;
+  max_attempts: number;
+}
+
+// The public graphile_worker.jobs view has no payload column; the payload lives in _private_jobs.
+const JOBS_SQL = `
+select jobs.key, tasks.identifier as task_identifier, jobs.payload, jobs.max_attempts
+  from graphile_worker._private_jobs jobs
+  join graphile_worker._private_tasks tasks on tasks.id = jobs.task_id`;
+
+export async function listJobs(pool: pg.Pool): Promise<JobRow[]> {
+  const { rows } = await pool.query<JobRow>(`${JOBS_SQL} order by jobs.id`);
+  return rows;
+}
+
+export async function jobByKey(pool: pg.Pool, key: string): Promise<JobRow | undefined> {
+  const { rows } = await pool.query<JobRow>(`${JOBS_SQL} where jobs.key = $1`, [key]);
+  return rows[0];
+}
+
+/** A pino destination that keeps every line, parsed. */
+export function createLogCapture(): { stream: Writable; lines: string[]; records: () => Record<string, unknown>[] } {
+  const lines: string[] = [];
+  let partial = '';
+  const stream = new Writable({
+    write(chunk, _encoding, callback) {
+      partial += chunk.toString();
+      const parts = partial.split('\n');
+      partial = parts.pop() ?? '';
+      lines.push(...parts.filter((line) => line !== ''));
+      callback();
+    },
+  });
+  return { stream, lines, records: () => lines.map((line) => JSON.parse(line) as Record<string, unknown>) };
+}
+
+/** A valid delivery in the spec format (CONTRACTS §1.2 shape 1) for ticket `id`. */
+export function specTicket(id: string, overrides: Record<string, unknown> = {}) {
+  return {
+    objectId: Number(id.replace(/\D/g, '')) || 1,
+    subscriptionType: 'ticket.creation',
+    portalId: 62515,
+    occurredAt: Date.now(),
+    properties: { hs_ticket_id: id, subject: `Subject of ${id}`, content: `Body of ${id}` },
+    ...overrides,
+  };
+}
+
+/** Resolves within `ms` or fails naming `what`; for waits on events that must not hang a test. */
+export async function withDeadline<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} did not happen within ${ms} ms`)), ms);
+  });
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

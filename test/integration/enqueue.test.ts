@@ -1,0 +1,82 @@
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { createTicketStore } from '../../src/db/ticket-store.ts';
+import { createIntakeQueue } from '../../src/intake/enqueue.ts';
+import type { TriageTicketPayload } from '../../src/queue/tasks.ts';
+import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
+
+let tdb: TestDatabase;
+before(async () => {
+  tdb = await createTestDatabase();
+});
+after(() => tdb.drop());
+
+const payload = (ticketId: string, portalId: string | null = '3'): TriageTicketPayload => ({
+  v: 1,
+  request_id: `req-${ticketId}`,
+  received_at: '2026-11-25T12:00:00.000Z',
+  ticket_id: ticketId,
+  portal_id: portalId,
+  ticket: null,
+  event: { ticket_id: ticketId, portal_id: portalId, occurred_at: null, event_id: null },
+});
+
+test('concurrent deliveries share commits and still get exact per-delivery outcomes', async () => {
+  const store = createTicketStore(tdb.db);
+  await store.claimTicket({ ticketId: 'done', portalId: '3' }, 'w', 60_000);
+  await store.markTicketProcessed({ ticketId: 'done', portalId: '3', provider: 'local', success: true, owner: 'w' });
+  // One transaction at a time, so everything sent while the first commits is grouped into the next one.
+  const queue = createIntakeQueue(tdb.pool, { maxInFlight: 1, maxBatch: 50 });
+  await queue.enqueue([payload('queued-before')]);
+
+  const deliveries = [
+    [payload('a'), payload('b')],
+    [payload('done')],
+    [payload('queued-before')],
+    [payload('a')],
+    [payload('c', null), payload('done'), payload('c', null)],
+    ...Array.from({ length: 20 }, (_, i) => [payload(`n${i}`)]),
+  ];
+  const results = await Promise.all(deliveries.map((d) => queue.enqueue(d)));
+
+  assert.deepEqual(
+    results[0]!.map((o) => o.status === 'accepted' && o.alreadyQueued),
+    [false, false],
+  );
+  assert.equal(results[1]![0]!.status, 'duplicate');
+  assert.deepEqual(results[2], [{ ticketId: 'queued-before', status: 'accepted', alreadyQueued: true }]);
+  assert.deepEqual(results[3], [{ ticketId: 'a', status: 'accepted', alreadyQueued: true }]);
+  assert.deepEqual(
+    results[4]!.map((o) => (o.status === 'accepted' ? o.alreadyQueued : o.status)),
+    [false, 'duplicate', true],
+  );
+  for (const result of results.slice(5))
+    assert.equal(result[0]!.status === 'accepted' && !result[0]!.alreadyQueued, true);
+
+  const jobs = await tdb.pool.query<{ key: string }>('select key from graphile_worker.jobs order by key');
+  assert.deepEqual(
+    jobs.rows.map((r) => r.key),
+    [
+      'ticket:-:c',
+      'ticket:3:a',
+      'ticket:3:b',
+      ...Array.from({ length: 20 }, (_, i) => `ticket:3:n${i}`).sort(),
+      'ticket:3:queued-before',
+    ].sort(),
+  );
+  const dup = await tdb.pool.query("select duplicates from processed_tickets where ticket_id = 'done'");
+  assert.equal(dup.rows[0].duplicates, 2);
+});
+
+test('one delivery that cannot be stored does not fail the deliveries it was grouped with', async () => {
+  const queue = createIntakeQueue(tdb.pool, { maxInFlight: 1, maxBatch: 50 });
+  const tooLong = payload('x'.repeat(300)); // beyond varchar(255) of the idempotency key: the database refuses it
+  const first = queue.enqueue([payload('warm')]);
+  const grouped = [queue.enqueue([payload('ok-1')]), queue.enqueue([tooLong]), queue.enqueue([payload('ok-2')])];
+  await first;
+  const settled = await Promise.allSettled(grouped);
+  assert.deepEqual(
+    settled.map((s) => s.status),
+    ['fulfilled', 'fulfilled', 'fulfilled'],
+  );
+});
