@@ -90,6 +90,13 @@ export function createTriageTask(deps: PipelineDeps): Task<'triage-ticket'> {
           outcome: a.outcome,
           latencyMs: round(a.latencyMs),
         }));
+        if (!result.ok && helpers.abortSignal.aborted && !lastAttempt) {
+          // graphile-worker aborts running jobs on shutdown: that is a deploy, not a triage failure to post. The next
+          // process retries the ticket.
+          await deps.runs.recordRun(run({ status: 'error', ...runDetails(result) }));
+          await deps.store.releaseClaim(key, owner, 'aborted: the worker was shutting down');
+          throw new RetryLater('triage aborted: the worker is shutting down');
+        }
       } else if (enriched.error.retryable && !lastAttempt) {
         await deps.runs.recordRun(
           run({ status: 'error', errorClass: 'enrichment', errorMessage: enriched.error.message }),
