@@ -64,7 +64,9 @@ async function serve(kind: 'durable' | 'bare'): Promise<void> {
       plugins: [
         webhookRoutes({
           auth: { token: TOKEN, clientSecret: null, publicUrl: null },
-          queue: createIntakeQueue(database.pool),
+          queue: createIntakeQueue(database.pool, {
+            ...(process.env.BENCH_IN_FLIGHT ? { maxInFlight: Number(process.env.BENCH_IN_FLIGHT) } : {}),
+          }),
           logger,
           metrics,
           lifecycle,

@@ -43,6 +43,8 @@ export const processedTickets = pgTable(
   },
   (table) => [
     unique('processed_tickets_portal_ticket_key').on(table.portalId, table.ticketId).nullsNotDistinct(),
+    // Lookups by ticket id alone (intake batches, tickets without a portal); the unique key leads with the portal.
+    index('idx_processed_tickets_ticket').on(table.ticketId),
     index('idx_processed_at').on(table.processedAt),
     index('idx_provider').on(table.provider),
     index('idx_status').on(table.status),

@@ -70,13 +70,20 @@ test('concurrent deliveries share commits and still get exact per-delivery outco
 
 test('one delivery that cannot be stored does not fail the deliveries it was grouped with', async () => {
   const queue = createIntakeQueue(tdb.pool, { maxInFlight: 1, maxBatch: 50 });
-  const tooLong = payload('x'.repeat(300)); // beyond varchar(255) of the idempotency key: the database refuses it
+  const poison = payload('bad\u0000id'); // PostgreSQL refuses a NUL byte in text: the whole shared statement fails
   const first = queue.enqueue([payload('warm')]);
-  const grouped = [queue.enqueue([payload('ok-1')]), queue.enqueue([tooLong]), queue.enqueue([payload('ok-2')])];
+  const grouped = [queue.enqueue([payload('ok-1')]), queue.enqueue([poison]), queue.enqueue([payload('ok-2')])];
   await first;
   const settled = await Promise.allSettled(grouped);
   assert.deepEqual(
     settled.map((s) => s.status),
-    ['fulfilled', 'fulfilled', 'fulfilled'],
+    ['fulfilled', 'rejected', 'fulfilled'],
+  );
+  const jobs = await tdb.pool.query<{ key: string }>(
+    "select key from graphile_worker.jobs where key in ('ticket:3:ok-1', 'ticket:3:ok-2') order by key",
+  );
+  assert.deepEqual(
+    jobs.rows.map((r) => r.key),
+    ['ticket:3:ok-1', 'ticket:3:ok-2'],
   );
 });

@@ -1,0 +1,1 @@
+CREATE INDEX "idx_processed_tickets_ticket" ON "processed_tickets" USING btree ("ticket_id");
