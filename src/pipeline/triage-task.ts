@@ -15,7 +15,7 @@ import type { DiscordWebhookPayload, Notifier } from '../notify/types.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import type { TriageTicketPayload } from '../queue/tasks.ts';
-import type { TriageChain, TriageFailure, TriageResult } from '../triage/index.ts';
+import { failureWithoutAttempts, type TriageChain, type TriageFailure, type TriageResult } from '../triage/index.ts';
 
 export interface PipelineDeps {
   store: TicketStore;
@@ -85,6 +85,11 @@ export function createTriageTask(deps: PipelineDeps): Task<'triage-ticket'> {
       if (enriched.ok) {
         ticket = enriched.ticket;
         result = await deps.chain.run(ticket, helpers.abortSignal);
+        for (const a of result.attempts) {
+          if (a.outcome === 'skipped') continue;
+          const outcome = a.outcome === 'ok' ? 'ok' : (a.failureClass ?? 'failed');
+          deps.metrics.providerCalls.observe({ provider: a.provider, outcome }, a.latencyMs / 1000);
+        }
         timings.providers = result.attempts.map((a) => ({
           provider: a.provider,
           outcome: a.outcome,
@@ -258,17 +263,11 @@ function placeholderTicket(payload: TriageTicketPayload): NormalizedTicket {
 }
 
 function enrichmentFailure(error: HubSpotError, promptVersion: string): TriageFailure {
-  return {
-    ok: false,
-    errorClass: 'enrichment',
-    errorMessage: `HubSpot CRM: ${error.class}: ${error.message}`.slice(0, 500),
-    lastProvider: null,
-    rawOutput: null,
-    attempts: [],
-    fallbackReasons: [],
+  return failureWithoutAttempts(
+    'enrichment',
+    `HubSpot CRM: ${error.class}: ${error.message}`.slice(0, 500),
     promptVersion,
-    latencyMs: 0,
-  };
+  );
 }
 
 function runDetails(result: TriageResult): Partial<NewTriageRun> {

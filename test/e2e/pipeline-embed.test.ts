@@ -147,6 +147,11 @@ describe('webhook → local LLM → Discord', () => {
     assert.ok(typeof t.notifyMs === 'number' && t.notifyMs >= 0);
     assert.ok(t.totalMs >= t.notifyMs + t.providers[0]!.latencyMs, `totalMs ${t.totalMs} covers its parts`);
 
+    // The provider call is visible to Prometheus.
+    const metrics = await (await fetch(`${service.url}/metrics`)).text();
+    assert.match(metrics, /triage_provider_call_duration_seconds_count\{provider="local",outcome="ok"\} 1/);
+    assert.match(metrics, /triage_tickets_processed_total\{status="notified",provider="local"\} 1/);
+
     // A redelivery after notification is a duplicate and posts nothing.
     const again = await postDelivery(service.url, specDelivery(id, { subject: 'Export button does nothing' }));
     assert.equal(again.body.status, 'duplicate');
