@@ -177,7 +177,7 @@ export function createHubSpotClient(options: HubSpotClientOptions): HubSpotClien
         // Equal jitter: at least half the step, so concurrent workers spread out without retrying immediately.
         const wait = failure.retryAfterMs ?? Math.round(exponential / 2 + (random() * exponential) / 2);
         logger?.warn(
-          { errorClass: failure.class, status: failure.status, attempt: attempt + 1, waitMs: wait },
+          { error_class: failure.class, status: failure.status, attempt: attempt + 1, wait_ms: wait },
           'hubspot request failed, retrying',
         );
         try {
@@ -244,7 +244,10 @@ export function createHubSpotClient(options: HubSpotClientOptions): HubSpotClien
       } catch (error) {
         // A contact deleted after the association was read should not cost the customer their triage.
         if (!(error instanceof HubSpotError && error.class === 'not_found')) throw error;
-        logger?.debug({ ticketId, contactId }, 'associated contact not found; continuing without it');
+        logger?.debug(
+          { ticket_id: ticketId, contact_id: contactId },
+          'associated contact not found; continuing without it',
+        );
       }
     }
     const normalized = normalizeCrmTicket(ticket, contact, {

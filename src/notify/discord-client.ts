@@ -104,14 +104,14 @@ export function createDiscordClient(options: DiscordClientOptions): DiscordClien
           throw fail('discord_unavailable', `Discord unreachable after ${attempts} attempts: ${reason}`, null, null);
         }
         serverRetries += 1;
-        options.logger?.warn({ channel, attempt: attempts, reason: scrub(reason), waitMs: delay }, 'discord retry');
+        options.logger?.warn({ channel, attempt: attempts, reason: scrub(reason), wait_ms: delay }, 'discord retry');
         await sleep(delay);
         continue;
       }
 
       if (status >= 200 && status < 300) {
         const messageId = parseMessageId(text);
-        options.logger?.info({ channel, attempts, messageId }, 'discord message posted');
+        options.logger?.info({ channel, attempts, message_id: messageId }, 'discord message posted');
         return { messageId, channel, attempts };
       }
 
@@ -122,7 +122,10 @@ export function createDiscordClient(options: DiscordClientOptions): DiscordClien
           throw fail('discord_unavailable', `Discord rate limited (retry after ${waitMs} ms)`, status, error.code);
         }
         rateLimitRetries += 1;
-        options.logger?.warn({ channel, attempt: attempts, status, waitMs, global: error.global }, 'discord retry');
+        options.logger?.warn(
+          { channel, attempt: attempts, status, wait_ms: waitMs, global: error.global },
+          'discord retry',
+        );
         await sleep(waitMs);
         continue;
       }
@@ -137,7 +140,7 @@ export function createDiscordClient(options: DiscordClientOptions): DiscordClien
           );
         }
         serverRetries += 1;
-        options.logger?.warn({ channel, attempt: attempts, status, waitMs: delay }, 'discord retry');
+        options.logger?.warn({ channel, attempt: attempts, status, wait_ms: delay }, 'discord retry');
         await sleep(delay);
         continue;
       }

@@ -99,7 +99,7 @@ export function createTriageChain(options: TriageChainOptions): TriageChain {
         attempts.push(attempt(entry.name, entry.provider?.model ?? null, 'skipped', reason, message, 0, false));
         fallbackReasons.push({ provider: entry.name, reason });
         logger.info(
-          { ticketId: ticket.ticket_id, provider: entry.name, failureClass: reason },
+          { ticket_id: ticket.ticket_id, provider: entry.name, failure_class: reason },
           'triage provider skipped',
         );
       };
@@ -152,10 +152,10 @@ export function createTriageChain(options: TriageChainOptions): TriageChain {
         };
         logger.info(
           {
-            ticketId: ticket.ticket_id,
+            ticket_id: ticket.ticket_id,
             provider: entry.name,
             model,
-            latencyMs: Math.round(latencyMs),
+            latency_ms: Math.round(latencyMs),
             repaired: repairAttempted,
             fallbacks: fallbackReasons.length,
             interventions: guarded.interventions.map((i) => i.kind),
@@ -206,7 +206,7 @@ export function createTriageChain(options: TriageChainOptions): TriageChain {
     run: (ticket, signal) =>
       run(ticket, signal).catch((error: unknown) => {
         // Last line of defence for the never-throws contract (a bug in the guard or parser, not a provider failure).
-        logger.error({ ticketId: ticket.ticket_id, err: (error as Error)?.message }, 'triage chain crashed');
+        logger.error({ ticket_id: ticket.ticket_id, err: (error as Error)?.message }, 'triage chain crashed');
         return failureWithoutAttempts('internal', 'internal error in the triage chain', promptVersion);
       }),
     circuits: () =>
@@ -287,7 +287,14 @@ function logFailure(
   message: string,
 ): void {
   logger.warn(
-    { ticketId: ticket.ticket_id, provider, model, latencyMs: Math.round(latencyMs), failureClass, reason: message },
+    {
+      ticket_id: ticket.ticket_id,
+      provider,
+      model,
+      latency_ms: Math.round(latencyMs),
+      failure_class: failureClass,
+      reason: message,
+    },
     'triage provider failed',
   );
 }

@@ -316,7 +316,7 @@ describe('what leaves the process', () => {
     }
     const failed = lines.map((l) => JSON.parse(l)).find((l) => l.msg === 'triage provider failed');
     assert.equal(failed.provider, 'local' satisfies ProviderName);
-    assert.equal(failed.failureClass, 'timeout');
-    assert.equal(typeof failed.latencyMs, 'number');
+    assert.equal(failed.failure_class, 'timeout');
+    assert.equal(typeof failed.latency_ms, 'number');
   });
 });
