@@ -1,6 +1,5 @@
 // buildApp(deps) returns a Fastify instance that is not listening: main.ts listens, tests use inject() or listen on
 // port 0. Every dependency arrives as a parameter; one error handler renders HttpError and hides other errors.
-import { randomUUID } from 'node:crypto';
 import Fastify, {
   type FastifyBaseLogger,
   type FastifyError,
@@ -10,6 +9,7 @@ import Fastify, {
 } from 'fastify';
 import type { Config } from './config.ts';
 import { HttpError } from './http/errors.ts';
+import { sanitizeRequestId } from './intake/normalize.ts';
 import type { HealthReport } from './observability/health.ts';
 import type { Logger } from './observability/logger.ts';
 import type { Metrics } from './observability/metrics.ts';
@@ -44,17 +44,12 @@ export interface AppDeps {
 export const BODY_LIMIT_BYTES = 1024 * 1024;
 // Routes whose every request is routine, or (the webhook) already logged by the route itself.
 const QUIET_ROUTES = new Set(['/health', '/health/live', '/health/ready', '/metrics', '/webhook/hubspot']);
-const SAFE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
-
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: deps.logger as FastifyBaseLogger,
     logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'request_id' }),
     bodyLimit: BODY_LIMIT_BYTES,
-    genReqId: (req) => {
-      const header = req.headers['x-request-id'];
-      return typeof header === 'string' && SAFE_REQUEST_ID.test(header) ? header : randomUUID();
-    },
+    genReqId: (req) => sanitizeRequestId(req.headers['x-request-id']),
   });
 
   app.addHook('onSend', async (request, reply) => {
