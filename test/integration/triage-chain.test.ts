@@ -18,7 +18,10 @@ import {
 } from '../fakes/openai.ts';
 import { captureLogger, fakeClock, makeTicket, validOutput } from '../unit/triage/fixtures.ts';
 
-const TIMEOUT_MS = 200;
+// Local's timeout, which the hanging-fake cases wait out: long enough that a loaded CI machine never mistakes a slow
+// answer for a timeout, and that "far below the timeout" (half of it) is a safe margin. Groq never hangs here.
+const TIMEOUT_MS = 1000;
+const ANSWERING_TIMEOUT_MS = 10_000;
 let ollama: FakeOllama;
 let groq: FakeOpenAI;
 let refusedUrl: string;
@@ -44,7 +47,7 @@ function setup(overrides: Partial<ProvidersOptions> & { redactForCloud?: boolean
     {
       providers: overrides.providers ?? ['local', 'groq', 'rules'],
       local: { url: overrides.localUrl ?? ollama.url, model: 'llama3.1:8b', timeoutMs: TIMEOUT_MS },
-      groq: overrides.groq ?? { apiKey: 'gsk_test', baseUrl: baseUrlOf(groq), timeoutMs: TIMEOUT_MS },
+      groq: overrides.groq ?? { apiKey: 'gsk_test', baseUrl: baseUrlOf(groq), timeoutMs: ANSWERING_TIMEOUT_MS },
       ...(overrides.breaker ? { breaker: overrides.breaker } : {}),
     },
     { now: clock.now },

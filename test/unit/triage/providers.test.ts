@@ -50,7 +50,8 @@ describe('Ollama provider', () => {
   });
 
   const provider = (overrides: Partial<Parameters<typeof createOllamaProvider>[0]> = {}) =>
-    createOllamaProvider({ url: `${fake.url}/`, model: 'llama3.1:8b', timeoutMs: 200, ...overrides });
+    // Answering fakes get a generous timeout (a loaded CI machine is slow, not broken); timeout cases set their own.
+    createOllamaProvider({ url: `${fake.url}/`, model: 'llama3.1:8b', timeoutMs: 5000, ...overrides });
 
   test('sends the /api/chat request of CONTRACTS §3 with both auth header kinds', async () => {
     fake.enqueue(ollamaChat('{"a":1}', { promptEvalCount: 321, evalCount: 45, model: 'llama3.1:8b' }));
@@ -167,7 +168,7 @@ describe('OpenAI-compatible (Groq) provider', () => {
   });
 
   const provider = () =>
-    createOpenAICompatibleProvider({ apiKey: 'gsk_test', baseUrl: baseUrlOf(fake), timeoutMs: 200, now: () => 0 });
+    createOpenAICompatibleProvider({ apiKey: 'gsk_test', baseUrl: baseUrlOf(fake), timeoutMs: 5000, now: () => 0 });
 
   test('sends /chat/completions with a strict json_schema response format', async () => {
     fake.enqueue(chatCompletion('{"b":2}', { promptTokens: 1000, completionTokens: 200 }));
@@ -266,7 +267,8 @@ describe('OpenAI-compatible (Groq) provider', () => {
 
   test('times out and refuses like the local client', async () => {
     fake.enqueue('hang');
-    assert.equal((await failureOf(provider().complete(request, triageJsonSchema))).failureClass, 'timeout');
+    const hanging = createOpenAICompatibleProvider({ apiKey: 'gsk_test', baseUrl: baseUrlOf(fake), timeoutMs: 200 });
+    assert.equal((await failureOf(hanging.complete(request, triageJsonSchema))).failureClass, 'timeout');
     const url = await closedPortUrl();
     const refused = createOpenAICompatibleProvider({ apiKey: 'k', baseUrl: url });
     assert.equal((await failureOf(refused.complete(request, triageJsonSchema))).failureClass, 'connection');
