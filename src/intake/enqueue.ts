@@ -1,6 +1,6 @@
 // Durable intake (ARCHITECTURE D4): a delivery is acknowledged only after its job is committed. One SQL statement
 // decides, for every ticket of a batch, between "already notified" (duplicate), "already queued or running" (no
-// second job) and "queue it" (graphile-worker add_jobs, keyed by portal + ticket). Concurrent deliveries share that
+// second job) and "queue it" (a graphile-worker job keyed by portal + ticket). Concurrent deliveries share that
 // statement and its commit (group commit): a commit costs far more than a row, which is what lets intake keep up
 // with bursts. Every caller still hears back only after the commit that holds its tickets.
 import type pg from 'pg';
@@ -21,8 +21,16 @@ export interface IntakeQueueOptions {
 const DEFAULTS: IntakeQueueOptions = { maxInFlight: 2, maxBatch: 100 };
 
 // Notified rows are locked in id order and jobs are added in key order, so concurrent batches naming the same
-// tickets cannot deadlock. Two batches that both find a ticket neither notified nor queued both reach add_jobs,
-// and its unique key leaves one job. The CTEs share one snapshot: `queued` sees the jobs from before this statement.
+// tickets cannot deadlock. Two batches that both find a ticket neither notified nor queued both insert it, and the
+// unique key leaves one job. The CTEs share one snapshot: `queued` sees the jobs from before this statement.
+//
+// JOBS_SQL_NOTE: jobs are inserted into graphile-worker's `_private_jobs` with the columns its add_jobs() writes,
+// rather than by calling add_jobs(): add_jobs sends a NOTIFY inside the transaction, and PostgreSQL serialises the
+// commits of notifying transactions (one global lock held through the WAL flush), which capped intake near 2,300
+// deliveries/s on 2 cores; without it, about 7,700 (bench/RESULTS.md). The wake-up NOTIFY is sent right after the
+// commit instead. This leans on graphile-worker 0.17's table layout (pinned in package.json); the intake tests read
+// the jobs back through its public view and run them through a real worker, so a layout change fails them. The task
+// row the insert needs is created by migrateDatabase.
 const ENQUEUE_SQL = `
 with batch as (
   select * from unnest($1::text[], $2::text[], $3::text[], $4::json[]) with ordinality as b(ticket_id, portal_id, key, payload, n)
@@ -53,19 +61,22 @@ with batch as (
    where not exists (select 1 from queued q where q.key = o.key)
    order by o.key, o.n
 ), added as (
-  select count(*) as n from graphile_worker.add_jobs(
-    array(select row($5::text, f.payload, null, null, $6::smallint, f.key, null, null)::graphile_worker.job_spec
-            from fresh f order by f.key),
-    true)
-   where exists (select 1 from fresh)
+  insert into graphile_worker._private_jobs (task_id, payload, max_attempts, key)
+  select (select t.id from graphile_worker._private_tasks t where t.identifier = $5), f.payload, $6::smallint, f.key
+    from fresh f
+   order by f.key
+  on conflict (key) do nothing
+  returning 1
 )
 select (select coalesce(json_agg(json_build_array(d.ticket_id, d.portal_id, d.processed_at)), '[]') from done d) as done,
        (select coalesce(json_agg(f.n), '[]') from fresh f) as fresh,
-       (select count(*) from counted) + (select count(*) from added) as _forces_evaluation`;
+       (select count(*)::int from added) as added,
+       (select count(*) from counted) as _forces_evaluation`;
 
 interface EnqueueRow {
   done: [string, string | null, string][];
   fresh: (number | string)[];
+  added: number;
 }
 
 export function createIntakeQueue(pool: pg.Pool, overrides: Partial<IntakeQueueOptions> = {}) {
@@ -83,6 +94,11 @@ export function createIntakeQueue(pool: pg.Pool, overrides: Partial<IntakeQueueO
       TRIAGE_MAX_ATTEMPTS,
     ]);
     const row = rows[0]!;
+    // Wake the workers now rather than at their next poll. Outside the transaction on purpose (see JOBS_SQL_NOTE);
+    // a lost wake-up only costs the poll interval, the job itself is committed.
+    if (row.added > 0) {
+      pool.query(`select pg_notify('jobs:insert', $1)`, [JSON.stringify({ count: row.added })]).catch(() => {});
+    }
     const doneAt = new Map(
       row.done.map(([ticketId, portalId, processedAt]) => [
         triageJobKey(portalId, ticketId),

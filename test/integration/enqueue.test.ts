@@ -87,3 +87,26 @@ test('one delivery that cannot be stored does not fail the deliveries it was gro
     ['ticket:3:ok-1', 'ticket:3:ok-2'],
   );
 });
+
+test('workers are woken by a jobs:insert notification once the jobs are committed', async () => {
+  const listener = await tdb.pool.connect();
+  try {
+    await listener.query('listen "jobs:insert"');
+    const notified = new Promise<string>((resolve) => listener.once('notification', (m) => resolve(m.payload ?? '')));
+    const queue = createIntakeQueue(tdb.pool);
+    await queue.enqueue([payload('wake-1'), payload('wake-2')]);
+    const jobs = await tdb.pool.query(
+      "select count(*)::int as n from graphile_worker.jobs where key like 'ticket:3:wake-%'",
+    );
+    assert.equal(jobs.rows[0].n, 2);
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error('no jobs:insert notification within 5 s')), 5_000);
+    });
+    assert.deepEqual(JSON.parse(await Promise.race([notified, deadline])), { count: 2 });
+    clearTimeout(timer);
+  } finally {
+    await listener.query('unlisten *');
+    listener.release();
+  }
+});
