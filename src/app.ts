@@ -49,6 +49,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     loggerInstance: deps.logger as FastifyBaseLogger,
     logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'request_id' }),
     bodyLimit: BODY_LIMIT_BYTES,
+    // Fastify takes the same forms (boolean, hop count, addresses); the union only confuses its overloads.
+    trustProxy: deps.config.trustProxy as boolean,
     genReqId: (req) => sanitizeRequestId(req.headers['x-request-id']),
   });
 

@@ -64,6 +64,11 @@ const envSchema = z.object({
   RETENTION_DAYS: intWithDefault(7, 1, 3650),
   WORKER_CONCURRENCY: intWithDefault(4, 0, 64),
   TRIAGE_LEASE_MS: intWithDefault(60_000, 1_000, 3_600_000),
+  TRUST_PROXY: optionalString.transform((value): boolean | number | string => {
+    if (value === null || value.toLowerCase() === 'false') return false;
+    if (value.toLowerCase() === 'true') return true;
+    return /^\d+$/.test(value) ? Number(value) : value;
+  }),
   SOP_FILE: optionalString,
 });
 
@@ -101,6 +106,8 @@ export interface Config {
   workerConcurrency: number;
   /** How long a worker's claim on a ticket lasts between heartbeats; a dead worker's ticket is retaken after it. */
   leaseMs: number;
+  /** Which proxies' X-Forwarded-For to believe for the client IP (rate limit, logs): false, true, hops or addresses. */
+  trustProxy: boolean | number | string;
   sopFile: string | null;
 }
 
@@ -156,6 +163,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     retentionDays: e.RETENTION_DAYS,
     workerConcurrency: e.WORKER_CONCURRENCY,
     leaseMs: e.TRIAGE_LEASE_MS,
+    trustProxy: e.TRUST_PROXY,
     sopFile: e.SOP_FILE,
   };
 

@@ -1,8 +1,12 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import Fastify from 'fastify';
+import { buildApp, createLifecycle } from '../../src/app.ts';
+import { loadConfig } from '../../src/config.ts';
 import { createTicketStore } from '../../src/db/ticket-store.ts';
 import { HttpError } from '../../src/http/errors.ts';
+import { createLogger } from '../../src/observability/logger.ts';
+import { createMetrics } from '../../src/observability/metrics.ts';
 import { dashboardRoutes } from '../../src/web/dashboard.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
 
@@ -75,4 +79,28 @@ test('with ADMIN_TOKEN the dashboard asks for it (Basic password or Bearer) from
   const bearer = await server.inject({ url: '/dashboard', headers: { authorization: `Bearer ${token}` } });
   assert.equal(bearer.statusCode, 200);
   await server.close();
+});
+
+test('X-Forwarded-For is believed only when TRUST_PROXY says so', async () => {
+  const build = async (env: Record<string, string>) =>
+    buildApp({
+      config: loadConfig(env),
+      logger: createLogger({ level: 'silent' }),
+      metrics: createMetrics({ defaultMetrics: false }),
+      lifecycle: createLifecycle(),
+      health: async () => ({}) as never,
+      databaseReachable: async () => true,
+      plugins: [dashboardRoutes({ db: tdb.db, store: createTicketStore(tdb.db), adminToken: null })],
+    });
+  const forwarded = { 'x-forwarded-for': '203.0.113.9' };
+  const direct = await build({});
+  assert.equal(
+    (await direct.inject({ url: '/dashboard', headers: forwarded })).statusCode,
+    200,
+    'spoofed header ignored',
+  );
+  await direct.close();
+  const behindProxy = await build({ TRUST_PROXY: '127.0.0.1' });
+  assert.equal((await behindProxy.inject({ url: '/dashboard', headers: forwarded })).statusCode, 403);
+  await behindProxy.close();
 });

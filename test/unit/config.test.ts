@@ -121,6 +121,13 @@ describe('loadConfig', () => {
     assert.equal(config.port, 3000);
   });
 
+  test('TRUST_PROXY: off by default; true, a hop count or addresses as given', () => {
+    assert.equal(loadConfig({}).trustProxy, false);
+    assert.equal(loadConfig({ TRUST_PROXY: 'true' }).trustProxy, true);
+    assert.equal(loadConfig({ TRUST_PROXY: '2' }).trustProxy, 2);
+    assert.equal(loadConfig({ TRUST_PROXY: '10.0.0.0/8,127.0.0.1' }).trustProxy, '10.0.0.0/8,127.0.0.1');
+  });
+
   test('NOTIFY=discord without a webhook URL is refused even in development', () => {
     assert.match(configError({ NOTIFY: 'discord' }).message, /DISCORD_WEBHOOK_URL: required when NOTIFY=discord/);
   });
