@@ -8,7 +8,7 @@ import Fastify, {
   LogController,
 } from 'fastify';
 import type { Config } from './config.ts';
-import { HttpError } from './http/errors.ts';
+import { HttpError, payloadTooLarge } from './http/errors.ts';
 import { sanitizeRequestId } from './intake/normalize.ts';
 import type { HealthReport } from './observability/health.ts';
 import type { Logger } from './observability/logger.ts';
@@ -121,7 +121,7 @@ function toHttpError(error: FastifyError | HttpError): HttpError {
   if (error instanceof HttpError) return error;
   switch (error.code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
-      return new HttpError(413, 'payload_too_large', 'Request body exceeds 1MB limit');
+      return payloadTooLarge();
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
       return new HttpError(415, 'unsupported_media_type', 'Content-Type must be application/json');
     case 'FST_ERR_CTP_INVALID_JSON_BODY':

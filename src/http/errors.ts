@@ -42,6 +42,4 @@ export const serviceUnavailable = (message: string, retryAfterSeconds: number, c
     cause,
   });
 
-export const notFound = () => new HttpError(404, 'not_found', 'Route not found');
-
 export const forbidden = (message: string) => new HttpError(403, 'forbidden', message);

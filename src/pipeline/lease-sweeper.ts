@@ -13,6 +13,7 @@ select distinct j.locked_by
    and j.locked_by is not null
    and j.locked_at < now() - make_interval(secs => $2)
    and not exists (
+     -- the job key as triageJobKey() builds it (src/queue/tasks.ts)
      select 1 from processed_tickets p
       where 'ticket:' || coalesce(p.portal_id, '-') || ':' || p.ticket_id = j.key
         and p.claimed_until > now())`;

@@ -20,8 +20,8 @@ before(async () => {
   discord = await startFakeDiscord();
 });
 after(async () => {
-  await discord.close();
-  await tdb.drop();
+  await discord?.close();
+  await tdb?.drop();
 });
 
 const logger = createLogger({ level: 'silent' });

@@ -4,20 +4,12 @@
 import { type CircuitBreakerOptions, createCircuitBreaker } from '../breaker.ts';
 import type { ChainProvider } from '../chain.ts';
 import type { ProviderName } from '../types.ts';
-import { createOllamaProvider, OLLAMA_DEFAULTS } from './ollama.ts';
+import { createOllamaProvider, OLLAMA_DEFAULTS, type OllamaOptions } from './ollama.ts';
 import { createOpenAICompatibleProvider, GROQ_DEFAULTS } from './openai-compatible.ts';
 import { createRulesProvider } from './rules.ts';
 
-export interface LocalProviderOptions {
-  url?: string;
-  model?: string;
-  token?: string;
-  cfAccessClientId?: string;
-  cfAccessClientSecret?: string;
-  timeoutMs?: number;
-  keepAlive?: string;
-  numCtx?: number;
-}
+/** The Ollama provider's options, all optional here (defaults below); sampling settings stay the provider's own. */
+export type LocalProviderOptions = Partial<Omit<OllamaOptions, 'temperature' | 'numPredict'>>;
 
 export interface GroqProviderOptions {
   apiKey?: string;
