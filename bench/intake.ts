@@ -1,8 +1,11 @@
 // Throughput and latency of the durable webhook route (buildApp + webhookRoutes + createIntakeQueue: every 200 is a
 // committed job) next to a bare Fastify route answering the same JSON without a database, in the same run: 50
-// connections, a unique ticket per request, warm-up first. The server runs in a child process so that autocannon does
-// not share its event loop; both servers run the same way. Afterwards the number of jobs must equal the 2xx count.
-// Run: npm run bench -- intake   (BENCH_SECONDS, BENCH_CONNECTIONS; BENCH_DATABASE_URL for an external server)
+// connections, a unique ticket per request, warm-up first. A third server runs the same route with a queue that only
+// answers (no database, not durable): the ceiling any durable design could reach on this machine. Each server runs
+// in a child process so that autocannon does not share its event loop; all run the same way. Afterwards the number
+// of jobs must equal the 2xx count.
+// Run: npm run bench -- intake   (BENCH_SECONDS, BENCH_CONNECTIONS; BENCH_DATABASE_URL for an external server;
+// BENCH_IN_FLIGHT overrides the intake queue's maxInFlight; BENCH_CPU_PROF=<dir> writes a CPU profile of each server)
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createRequire } from 'node:module';
@@ -13,7 +16,7 @@ import { buildApp, createLifecycle } from '../src/app.ts';
 import { loadConfig } from '../src/config.ts';
 import { createDatabase } from '../src/db/client.ts';
 import { createTicketStore } from '../src/db/ticket-store.ts';
-import { createIntakeQueue } from '../src/intake/enqueue.ts';
+import { createIntakeQueue, type IntakeQueue } from '../src/intake/enqueue.ts';
 import { webhookRoutes } from '../src/intake/webhook-route.ts';
 import { createHealthReporter } from '../src/observability/health.ts';
 import { createLogger } from '../src/observability/logger.ts';
@@ -29,7 +32,9 @@ const POOL_MAX = 10;
 
 // --- child: one server, printing its URL, until SIGTERM ---------------------------------------------------------
 
-async function serve(kind: 'durable' | 'bare'): Promise<void> {
+type Kind = 'durable' | 'bare' | 'memory';
+
+async function serve(kind: Kind): Promise<void> {
   let close: () => Promise<void>;
   let url: string;
   let answered2xx = 0;
@@ -64,9 +69,12 @@ async function serve(kind: 'durable' | 'bare'): Promise<void> {
       plugins: [
         webhookRoutes({
           auth: { token: TOKEN, clientSecret: null, publicUrl: null },
-          queue: createIntakeQueue(database.pool, {
-            ...(process.env.BENCH_IN_FLIGHT ? { maxInFlight: Number(process.env.BENCH_IN_FLIGHT) } : {}),
-          }),
+          queue:
+            kind === 'memory'
+              ? answeringQueue
+              : createIntakeQueue(database.pool, {
+                  ...(process.env.BENCH_IN_FLIGHT ? { maxInFlight: Number(process.env.BENCH_IN_FLIGHT) } : {}),
+                }),
           logger,
           metrics,
           lifecycle,
@@ -93,6 +101,12 @@ async function serve(kind: 'durable' | 'bare'): Promise<void> {
     });
   });
 }
+
+/** The queue of the `memory` server: accepts every ticket at once and keeps nothing. */
+const answeringQueue: IntakeQueue = {
+  enqueue: async (payloads) =>
+    payloads.map((payload) => ({ ticketId: payload.ticket_id, status: 'accepted', alreadyQueued: false })),
+};
 
 // --- parent: start each server, load it, compare ------------------------------------------------------------------
 
@@ -122,8 +136,10 @@ interface Server {
   stop(): Promise<{ answered2xx: number; started: number }>;
 }
 
-async function startServer(kind: 'durable' | 'bare', databaseUrl: string): Promise<Server> {
-  const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), '--serve', kind], {
+async function startServer(kind: Kind, databaseUrl: string): Promise<Server> {
+  const profile = process.env.BENCH_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_CPU_PROF] : [];
+  const script = fileURLToPath(import.meta.url);
+  const child = spawn(process.execPath, [...profile, '--import', 'tsx', script, '--serve', kind], {
     env: { ...process.env, BENCH_INTAKE_DATABASE_URL: databaseUrl },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
@@ -183,7 +199,7 @@ async function load(url: string, seconds: number): Promise<AutocannonResult> {
   });
 }
 
-async function measure(kind: 'durable' | 'bare', databaseUrl: string) {
+async function measure(kind: Kind, databaseUrl: string) {
   const server = await startServer(kind, databaseUrl);
   let stopped = false;
   try {
@@ -201,6 +217,7 @@ async function main(): Promise<void> {
   const database = await openBenchDatabase(2);
   try {
     const bare = await measure('bare', database.url);
+    const memory = await measure('memory', database.url);
     const durable = await measure('durable', database.url);
     const { rows } = await database.pool.query<{ n: string }>(
       "select count(*) as n from graphile_worker.jobs where task_identifier = 'triage-ticket'",
@@ -221,6 +238,7 @@ async function main(): Promise<void> {
     console.log('| route | accepted req/s | p50 | p99 | 2xx | non-2xx + errors |');
     console.log('|---|---|---|---|---|---|');
     console.log(row('bare Fastify (no database)', bare));
+    console.log(row('same route, queue in memory (not durable)', memory));
     console.log(row('durable /webhook/hubspot', durable));
     console.log('');
     const throughputOk = ratio >= 0.35;
@@ -239,6 +257,13 @@ async function main(): Promise<void> {
     );
     console.log(`| durable p99 < 50 ms | ${durable.run.latency.p99} ms | ${p99Ok ? 'yes' : 'NO'} |`);
     console.log(
+      `| (context) route in memory, % of bare | ${((memory.rps / bare.rps) * 100).toFixed(1)} % | ceiling, no goal |`,
+    );
+    console.log(
+      `| (context) durable, % of the route in memory | ${((durable.rps / memory.rps) * 100).toFixed(1)} % | ` +
+        `the cost of the commit, no goal |`,
+    );
+    console.log(
       `| every 2xx has its job (warm-up + run) | ${jobs} jobs; ${durable.answered2xx} 2xx sent by the server, ` +
         `${received} received by autocannon before its deadline, ${durable.started} requests reached the server ` +
         `| ${jobsOk ? 'yes' : 'NO'} |`,
@@ -250,5 +275,6 @@ async function main(): Promise<void> {
 }
 
 const serveIndex = process.argv.indexOf('--serve');
-if (serveIndex !== -1) await serve(process.argv[serveIndex + 1] === 'bare' ? 'bare' : 'durable');
+if (serveIndex !== -1)
+  await serve((['bare', 'memory'] as const).find((k) => k === process.argv[serveIndex + 1]) ?? 'durable');
 else await main();

@@ -17,23 +17,31 @@ export interface IntakeQueueOptions {
   maxBatch: number;
 }
 
-// Measured with `npm run bench -- intake` on 2 cores: two commits in flight beat one and four (bench/RESULTS.md).
-const DEFAULTS: IntakeQueueOptions = { maxInFlight: 2, maxBatch: 100 };
+// Measured with `npm run bench -- intake` on 2 cores: one statement at a time beat two, four and eight; concurrent
+// statements slowed each other more than they overlapped (bench/RESULTS.md). Deliveries arriving meanwhile share
+// the next statement.
+const DEFAULTS: IntakeQueueOptions = { maxInFlight: 1, maxBatch: 100 };
 
 // Notified rows are locked in id order and jobs are added in key order, so concurrent batches naming the same
-// tickets cannot deadlock. Two batches that both find a ticket neither notified nor queued both insert it, and the
-// unique key leaves one job. The CTEs share one snapshot: `queued` sees the jobs from before this statement.
+// tickets cannot deadlock. A ticket neither notified nor holding a job gets one; when two batches race for it, the
+// unique key leaves one job, and `returning` tells each batch which keys it added itself (a key it did not add was
+// already queued or running). The batch travels as three text arrays and one JSON array of payloads, zipped by
+// ROWS FROM: a single JSON text is far cheaper to send than an array of JSON strings, each escaped on its own.
 //
 // JOBS_SQL_NOTE: jobs are inserted into graphile-worker's `_private_jobs` with the columns its add_jobs() writes,
 // rather than by calling add_jobs(): add_jobs sends a NOTIFY inside the transaction, and PostgreSQL serialises the
 // commits of notifying transactions (one global lock held through the WAL flush), which capped intake near 2,300
-// deliveries/s on 2 cores; without it, about 7,700 (bench/RESULTS.md). The wake-up NOTIFY is sent right after the
-// commit instead. This leans on graphile-worker 0.17's table layout (pinned in package.json); the intake tests read
-// the jobs back through its public view and run them through a real worker, so a layout change fails them. The task
-// row the insert needs is created by migrateDatabase.
+// deliveries/s on 2 cores (bench/RESULTS.md). The wake-up NOTIFY is sent right after the commit instead. This leans
+// on graphile-worker 0.17's table layout (pinned in package.json); the intake tests read the jobs back through its
+// public view and run them through a real worker, so a layout change fails them. The task row the insert needs is
+// created by migrateDatabase.
+//
+// The statement is prepared once per connection (a named statement): planning this one took longer than running it
+// for a batch of 25 tickets. Its generic plan follows the tables' statistics, which autovacuum's ANALYZE refreshes.
 const ENQUEUE_SQL = `
 with batch as (
-  select * from unnest($1::text[], $2::text[], $3::text[], $4::json[]) with ordinality as b(ticket_id, portal_id, key, payload, n)
+  select * from rows from (unnest($1::text[]), unnest($2::text[]), unnest($3::text[]), json_array_elements($4::json))
+    with ordinality as b(ticket_id, portal_id, key, payload, n)
 ), done as (
   select p.id, p.ticket_id, p.portal_id, p.processed_at
     from processed_tickets p
@@ -50,63 +58,79 @@ with batch as (
            group by d.id) c
    where p.id = c.id
   returning p.id
-), open as (
-  select b.* from batch b
-   where not exists (select 1 from done d where d.ticket_id = b.ticket_id and d.portal_id is not distinct from b.portal_id)
-), queued as (
-  select j.key from graphile_worker.jobs j where j.key in (select key from open)
-), fresh as (
-  select distinct on (o.key) o.key, o.payload, o.n
-    from open o
-   where not exists (select 1 from queued q where q.key = o.key)
-   order by o.key, o.n
 ), added as (
   insert into graphile_worker._private_jobs (task_id, payload, max_attempts, key)
   select (select t.id from graphile_worker._private_tasks t where t.identifier = $5), f.payload, $6::smallint, f.key
-    from fresh f
+    from (select distinct on (b.key) b.key, b.payload
+            from batch b
+           where not exists (select 1 from done d where d.ticket_id = b.ticket_id and d.portal_id is not distinct from b.portal_id)
+           order by b.key, b.n) f
    order by f.key
   on conflict (key) do nothing
-  returning 1
+  returning key
 )
 select (select coalesce(json_agg(json_build_array(d.ticket_id, d.portal_id, d.processed_at)), '[]') from done d) as done,
-       (select coalesce(json_agg(f.n), '[]') from fresh f) as fresh,
-       (select count(*)::int from added) as added,
+       (select coalesce(json_agg(a.key), '[]') from added a) as added,
        (select count(*) from counted) as _forces_evaluation`;
 
 interface EnqueueRow {
   done: [string, string | null, string][];
-  fresh: (number | string)[];
-  added: number;
+  /** Keys of the jobs this statement created. */
+  added: string[];
 }
 
 export function createIntakeQueue(pool: pg.Pool, overrides: Partial<IntakeQueueOptions> = {}) {
   const options = { ...DEFAULTS, ...overrides };
 
+  // Wake the workers now rather than at their next poll. Outside the transaction on purpose (see JOBS_SQL_NOTE);
+  // a lost wake-up only costs the poll interval, the job itself is committed. One NOTIFY at a time: jobs committed
+  // while it is on its way are announced together by the next one, so a burst does not cost a NOTIFY per batch.
+  let notifying = false;
+  let unannounced = 0;
+  function wakeWorkers(count: number): void {
+    unannounced += count;
+    if (notifying) return;
+    notifying = true;
+    const payload = JSON.stringify({ count: unannounced });
+    unannounced = 0;
+    pool
+      .query(`select pg_notify('jobs:insert', $1)`, [payload])
+      .catch(() => {})
+      .finally(() => {
+        notifying = false;
+        if (unannounced > 0) wakeWorkers(0);
+      });
+  }
+
   /** One statement (its own transaction) for the whole batch. */
   async function runBatch(payloads: TriageTicketPayload[]): Promise<EnqueueOutcome[]> {
     const keys = payloads.map((p) => triageJobKey(p.portal_id, p.ticket_id));
-    const { rows } = await pool.query<EnqueueRow>(ENQUEUE_SQL, [
-      payloads.map((p) => p.ticket_id),
-      payloads.map((p) => p.portal_id),
-      keys,
-      payloads.map((p) => JSON.stringify(p)),
-      TRIAGE_TICKET,
-      TRIAGE_MAX_ATTEMPTS,
-    ]);
+    const { rows } = await pool.query<EnqueueRow>({
+      name: 'triage-enqueue',
+      text: ENQUEUE_SQL,
+      values: [
+        payloads.map((p) => p.ticket_id),
+        payloads.map((p) => p.portal_id),
+        keys,
+        JSON.stringify(payloads),
+        TRIAGE_TICKET,
+        TRIAGE_MAX_ATTEMPTS,
+      ],
+    });
     const row = rows[0]!;
-    // Wake the workers now rather than at their next poll. Outside the transaction on purpose (see JOBS_SQL_NOTE);
-    // a lost wake-up only costs the poll interval, the job itself is committed.
-    if (row.added > 0) {
-      pool.query(`select pg_notify('jobs:insert', $1)`, [JSON.stringify({ count: row.added })]).catch(() => {});
-    }
+    if (row.added.length > 0) wakeWorkers(row.added.length);
     const doneAt = new Map(
       row.done.map(([ticketId, portalId, processedAt]) => [
         triageJobKey(portalId, ticketId),
         new Date(processedAt).toISOString(),
       ]),
     );
-    // `fresh` holds the 1-based positions of the deliveries whose payload became the job.
-    const queuedHere = new Set(row.fresh.map((n) => Number(n) - 1));
+    // A key this statement added belongs to the first delivery naming it; later ones in the batch were already queued.
+    const addedKeys = new Set(row.added);
+    const queuedHere = new Set<number>();
+    keys.forEach((key, index) => {
+      if (addedKeys.delete(key)) queuedHere.add(index);
+    });
     return payloads.map((payload, index): EnqueueOutcome => {
       const processedAt = doneAt.get(keys[index]!);
       if (processedAt) return { ticketId: payload.ticket_id, status: 'duplicate', originalProcessedAt: processedAt };

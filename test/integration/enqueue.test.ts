@@ -110,3 +110,49 @@ test('workers are woken by a jobs:insert notification once the jobs are committe
     listener.release();
   }
 });
+
+test('jobs committed while a wake-up is on its way are announced by the next one, each job counted once', async () => {
+  const listener = await tdb.pool.connect();
+  try {
+    await listener.query('listen "jobs:insert"');
+    const counts: number[] = [];
+    let onCount: () => void = () => {};
+    listener.on('notification', (message) => {
+      if (message.channel !== 'jobs:insert') return;
+      counts.push((JSON.parse(message.payload ?? '{}') as { count: number }).count);
+      onCount();
+    });
+    const total = () => counts.reduce((sum, n) => sum + n, 0);
+    const announced = (n: number) =>
+      new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`only ${total()} of ${n} jobs announced within 5 s`)), 5_000);
+        onCount = () => {
+          if (total() >= n) {
+            clearTimeout(timer);
+            resolve();
+          }
+        };
+        onCount();
+      });
+
+    // Small batches, one statement at a time: many commits land while the first NOTIFY is still being sent.
+    const queue = createIntakeQueue(tdb.pool, { maxInFlight: 1, maxBatch: 3 });
+    const deliveries = Array.from({ length: 30 }, (_, i) => [payload(`burst-${i}`)]);
+    await Promise.all([...deliveries, [payload('burst-0')]].map((d) => queue.enqueue(d)));
+    await announced(30);
+    // One NOTIFY at a time, each sent after the previous one committed: once this last job is announced, no earlier
+    // wake-up can still be on its way.
+    await queue.enqueue([payload('burst-last')]);
+    await announced(31);
+
+    assert.equal(total(), 31, 'every new job announced exactly once; the re-delivery of burst-0 adds none');
+    assert.ok(
+      counts.every((n) => n > 0),
+      'no empty wake-ups',
+    );
+    assert.ok(counts.length <= 12, `at most one NOTIFY per statement (11 statements), got ${counts.length}`);
+  } finally {
+    await listener.query('unlisten *');
+    listener.release();
+  }
+});
