@@ -15,12 +15,26 @@ export interface IntakeQueueOptions {
   maxInFlight: number;
   /** Tickets per shared statement at most. */
   maxBatch: number;
+  /**
+   * How long a delivery waits for its commit before it is refused (the route answers 503 and HubSpot redelivers).
+   * Also the statement's client-side timeout: a connection that stops answering is dropped, not waited on forever.
+   */
+  timeoutMs: number;
+}
+
+/** A delivery whose commit did not finish in time. Nothing was acknowledged; a redelivery finds the job if it landed. */
+export class IntakeTimeoutError extends Error {
+  constructor(timeoutMs: number) {
+    super(`intake commit did not finish within ${timeoutMs} ms`);
+    this.name = 'IntakeTimeoutError';
+  }
 }
 
 // Measured with `npm run bench -- intake` on 2 cores: one statement at a time beat two, four and eight; concurrent
 // statements slowed each other more than they overlapped (bench/RESULTS.md). Deliveries arriving meanwhile share
 // the next statement.
-const DEFAULTS: IntakeQueueOptions = { maxInFlight: 1, maxBatch: 100 };
+// 4 s: HubSpot's Webhooks API gives up after 5 s, so a stuck database still gets HubSpot a 503 it can act on.
+const DEFAULTS: IntakeQueueOptions = { maxInFlight: 1, maxBatch: 100, timeoutMs: 4_000 };
 
 // Notified rows are locked in id order and jobs are added in key order, so concurrent batches naming the same
 // tickets cannot deadlock. A ticket neither notified nor holding a job gets one; when two batches race for it, the
@@ -105,9 +119,12 @@ export function createIntakeQueue(pool: pg.Pool, overrides: Partial<IntakeQueueO
   /** One statement (its own transaction) for the whole batch. */
   async function runBatch(payloads: TriageTicketPayload[]): Promise<EnqueueOutcome[]> {
     const keys = payloads.map((p) => triageJobKey(p.portal_id, p.ticket_id));
-    const { rows } = await pool.query<EnqueueRow>({
+    // pg reads a per-query `query_timeout` (its types only list it for the client): on timeout it fails the query
+    // and the pool drops that connection, so the next statement gets a fresh one.
+    const query: pg.QueryConfig & { query_timeout: number } = {
       name: 'triage-enqueue',
       text: ENQUEUE_SQL,
+      query_timeout: options.timeoutMs,
       values: [
         payloads.map((p) => p.ticket_id),
         payloads.map((p) => p.portal_id),
@@ -116,7 +133,8 @@ export function createIntakeQueue(pool: pg.Pool, overrides: Partial<IntakeQueueO
         TRIAGE_TICKET,
         TRIAGE_MAX_ATTEMPTS,
       ],
-    });
+    };
+    const { rows } = await pool.query<EnqueueRow>(query);
     const row = rows[0]!;
     if (row.added.length > 0) wakeWorkers(row.added.length);
     const doneAt = new Map(
@@ -173,11 +191,11 @@ export function createIntakeQueue(pool: pg.Pool, overrides: Partial<IntakeQueueO
         offset += entry.payloads.length;
       }
     } catch (error) {
-      if (group.length === 1) {
-        group[0]!.reject(error);
+      if (group.length === 1 || !isDataError(error)) {
+        for (const entry of group) entry.reject(error);
         return;
       }
-      // One delivery must not fail its neighbours: retry each on its own, so only a bad one (or a real outage) fails.
+      // One delivery must not fail its neighbours: retry each on its own, so only the bad one fails.
       await Promise.all(group.map((entry) => runBatch(entry.payloads).then(entry.resolve, entry.reject)));
     }
   }
@@ -187,11 +205,34 @@ export function createIntakeQueue(pool: pg.Pool, overrides: Partial<IntakeQueueO
     enqueue(payloads: TriageTicketPayload[]): Promise<EnqueueOutcome[]> {
       if (payloads.length === 0) return Promise.resolve([]);
       return new Promise((resolve, reject) => {
-        waiting.push({ payloads, resolve, reject });
+        const timer = setTimeout(() => {
+          // Not sent yet: never will be. Already sent: its outcome, if it ever comes, is ignored.
+          const index = waiting.indexOf(entry);
+          if (index !== -1) waiting.splice(index, 1);
+          reject(new IntakeTimeoutError(options.timeoutMs));
+        }, options.timeoutMs);
+        const entry: Waiting = {
+          payloads,
+          resolve: (outcomes) => {
+            clearTimeout(timer);
+            resolve(outcomes);
+          },
+          reject: (error) => {
+            clearTimeout(timer);
+            reject(error);
+          },
+        };
+        waiting.push(entry);
         if (inFlight < options.maxInFlight) void flush();
       });
     },
   };
+}
+
+/** Errors caused by the data of a delivery (SQLSTATE classes 22 and 23), not by the database or the connection. */
+function isDataError(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && (code.startsWith('22') || code.startsWith('23'));
 }
 
 export type IntakeQueue = ReturnType<typeof createIntakeQueue>;
