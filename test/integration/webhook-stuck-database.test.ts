@@ -12,7 +12,8 @@ let tdb: TestDatabase;
 let intake: IntakeApp;
 before(async () => {
   tdb = await createTestDatabase();
-  intake = await startIntakeApp(tdb, { queue: createIntakeQueue(tdb.pool, { timeoutMs: 300 }) });
+  // 1 s instead of 4: ample for a healthy commit on a loaded CI machine (they take milliseconds), short for a test.
+  intake = await startIntakeApp(tdb, { queue: createIntakeQueue(tdb.pool, { timeoutMs: 1_000 }) });
 });
 after(async () => {
   await intake?.close();
