@@ -13,38 +13,25 @@ import type { TriageProvider } from '../src/triage/providers/provider.ts';
 import { createRulesProvider } from '../src/triage/providers/rules.ts';
 import { ollamaChat, startFakeOllama } from '../test/fakes/ollama.ts';
 import { baseUrlOf, chatCompletion, startFakeOpenAI } from '../test/fakes/openai.ts';
+import { makeTicket, validOutput } from '../test/unit/triage/fixtures.ts';
 
 const TICKETS = Number(process.argv[2] ?? 2000);
 const DOWN_TIMEOUT_MS = 1000;
 const DOWN_TICKETS = 12;
 
-const output = {
-  priority: 'medium',
-  handling_mode: 'reply_and_internal_followup',
-  recommended_internal_action: 'Create bug report',
-  asana_ticket_type_if_needed: 'Bug',
-  customer_summary: 'CSV export returns only the header row since yesterday.',
-  reply_needed: true,
-  reply_draft: 'Hi Dana,\n\nThanks for reporting this. Which list did you export?\n\nBest regards',
-  questions_for_customer: ['Which list did you export?'],
-  internal_notes: ['Likely regression in the export service.'],
-  confidence: 0.8,
-};
+const output = validOutput();
 const outputText = JSON.stringify(output);
 
-const ticket = (i: number): NormalizedTicket => ({
-  ticket_id: String(100_000 + i),
-  subject: 'Export to CSV produces an empty file',
-  body: `Hello,\n\nsince yesterday the CSV export of our contacts list downloads a file with only the header row. We tried Chrome and Firefox, same result. Our API token is sk-proj-4fGh7KLmN0pQrStUvWxYz123456789AbCdEf if you need it.\n\n${'Thanks for your help. '.repeat(20)}\n\nDana`,
-  from_email: 'dana@example.com',
-  customer_name: 'Dana Smith',
-  customer_tier: 'enterprise',
-  product_area: 'exports',
-  hubspot_ticket_url: null,
-  portal_id: '123',
-  received_at: new Date().toISOString(),
-  request_id: `bench-${i}`,
-});
+// A long body carrying a secret, so the cloud provider's redaction does real work.
+const ticket = (i: number): NormalizedTicket =>
+  makeTicket({
+    ticket_id: String(100_000 + i),
+    body: `Hello,\n\nsince yesterday the CSV export of our contacts list downloads a file with only the header row. We tried Chrome and Firefox, same result. Our API token is sk-proj-4fGh7KLmN0pQrStUvWxYz123456789AbCdEf if you need it.\n\n${'Thanks for your help. '.repeat(20)}\n\nDana`,
+    customer_tier: 'enterprise',
+    portal_id: '123',
+    received_at: new Date().toISOString(),
+    request_id: `bench-${i}`,
+  });
 
 const logger = createLogger({ level: 'warn', destination: new Writable({ write: (_c, _e, cb) => cb() }) });
 

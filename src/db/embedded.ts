@@ -167,7 +167,8 @@ async function readOrCreatePassword(file: string): Promise<string> {
   return password;
 }
 
-function findFreePort(): Promise<number> {
+/** A TCP port on 127.0.0.1 that was free a moment ago (the OS picked it; the probe released it). */
+export function findFreePort(): Promise<number> {
   return new Promise((resolvePort, reject) => {
     const probe = createServer();
     probe.once('error', reject);

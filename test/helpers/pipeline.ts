@@ -7,6 +7,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type pg from 'pg';
+import { findFreePort } from '../../src/db/embedded.ts';
 import type { RecordedRequest as DiscordRequest, FakeDiscord } from '../fakes/discord.ts';
 import { cleanEnv, jsonLine, type ServiceProcess, spawnService } from './process.ts';
 
@@ -322,9 +323,5 @@ export async function startDiscordTap(discord: FakeDiscord): Promise<DiscordTap>
 
 /** A URL on 127.0.0.1 where nothing listens (a port just released). */
 export async function closedPortUrl(): Promise<string> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return `http://127.0.0.1:${port}`;
+  return `http://127.0.0.1:${await findFreePort()}`;
 }

@@ -3,29 +3,17 @@
 // with nothing acknowledged before the outage lost. A dedicated embedded server, so stopping it disturbs no one.
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import pg from 'pg';
 import { loadConfig } from '../../src/config.ts';
-import { type EmbeddedDatabase, startEmbeddedPostgres } from '../../src/db/embedded.ts';
+import { type EmbeddedDatabase, findFreePort, startEmbeddedPostgres } from '../../src/db/embedded.ts';
 import { type Service, startService } from '../../src/main.ts';
 import { createLogger } from '../../src/observability/logger.ts';
 import { postWebhook, specTicket, TOKEN, withDeadline } from '../helpers/intake.ts';
 
 const logger = createLogger({ level: 'silent' });
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      probe.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
 
 async function jobKeys(url: string): Promise<string[]> {
   const client = new pg.Client({ connectionString: url });
@@ -46,7 +34,7 @@ interface Health {
 
 test('database down: 503 with Retry-After and degraded health; back up: accepted again without a restart', async () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'triage-outage-'));
-  const port = await freePort();
+  const port = await findFreePort();
   let database: EmbeddedDatabase | null = await startEmbeddedPostgres({ dataDir, logger, port });
   let service: Service | null = null;
   const deadline = <T>(promise: Promise<T>, what: string) => withDeadline(promise, 20_000, what);

@@ -1,7 +1,4 @@
 import assert from 'node:assert/strict';
-import { once } from 'node:events';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { after, before, beforeEach, describe, test } from 'node:test';
 import {
   createHubSpotClient,
@@ -10,6 +7,7 @@ import {
   parseRetryAfter,
 } from '../../../src/intake/hubspot-client.ts';
 import { type FakeHubSpot, startFakeHubSpot } from '../../fakes/hubspot.ts';
+import { closedPortUrl } from '../../helpers/pipeline.ts';
 
 const TOKEN = 'pat-na1-11111111-2222-3333-4444-555555555555';
 const ctx = { receivedAt: '2026-11-25T12:00:00.000Z', requestId: 'req-9' };
@@ -262,14 +260,9 @@ describe('HubSpot CRM client against the fake', () => {
 
 describe('HubSpot CRM client without the fake', () => {
   test('connection refused is a retryable network error after the retries', async () => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1');
-    await once(server, 'listening');
-    const { port } = server.address() as AddressInfo;
-    await new Promise<void>((resolve) => server.close(() => resolve()));
     const recorded: number[] = [];
     const api = createHubSpotClient({
-      baseUrl: `http://127.0.0.1:${port}`,
+      baseUrl: await closedPortUrl(),
       accessToken: TOKEN,
       maxRetries: 1,
       sleep: async (ms) => void recorded.push(ms),

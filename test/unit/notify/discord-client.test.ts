@@ -1,11 +1,10 @@
 import assert from 'node:assert/strict';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { after, before, beforeEach, test } from 'node:test';
 import { createDiscordClient, DiscordError } from '../../../src/notify/discord-client.ts';
 import { buildDiscordMessage } from '../../../src/notify/embed.ts';
 import type { DiscordWebhookPayload } from '../../../src/notify/types.ts';
 import { type FakeDiscord, startFakeDiscord } from '../../fakes/discord.ts';
+import { closedPortUrl } from '../../helpers/pipeline.ts';
 import { makeSuccess, makeTicket, NOW } from './fixtures.ts';
 
 let discord: FakeDiscord;
@@ -255,18 +254,14 @@ test('a webhook that always hangs ends in discord_unavailable after three timed-
 });
 
 test('connection refused is retried, then discord_unavailable without the token', async () => {
-  const closed = createServer();
-  await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
-  const { port } = closed.address() as AddressInfo;
-  await new Promise<void>((resolve) => closed.close(() => resolve()));
+  const closed = await closedPortUrl();
   const token = `secret-token-${'y'.repeat(40)}`;
   const { lines, logger } = recordingLogger();
   const { waits, sleep } = recordingSleep();
   const error = await rejection(
-    createDiscordClient({ webhookUrl: `http://127.0.0.1:${port}/api/webhooks/1/${token}`, sleep, logger }).send(
-      payload,
-      { critical: false },
-    ),
+    createDiscordClient({ webhookUrl: `${closed}/api/webhooks/1/${token}`, sleep, logger }).send(payload, {
+      critical: false,
+    }),
   );
   assert.equal(error.errorClass, 'discord_unavailable');
   assert.match(error.message, /ECONNREFUSED/);
