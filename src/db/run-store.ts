@@ -45,23 +45,16 @@ export function createRunStore(db: Db) {
     /** Operator warnings from the last `hours`: failed tickets, and Discord refusing our webhook (configuration). */
     async failureWarnings(hours = 24): Promise<string[]> {
       const since = sql`now() - make_interval(hours => ${hours})`;
-      const failed = await db
-        .select({ n: sql<number>`count(*)::int` })
+      const [counts] = await db
+        .select({
+          failed: sql<number>`count(*)::int`,
+          config: sql<number>`(count(*) filter (where ${like(processedTickets.lastError, `${DISCORD_CONFIG_ERROR}%`)}))::int`,
+        })
         .from(processedTickets)
         .where(and(eq(processedTickets.status, 'failed'), gte(processedTickets.updatedAt, since)));
-      const config = await db
-        .select({ n: sql<number>`count(*)::int` })
-        .from(processedTickets)
-        .where(
-          and(
-            eq(processedTickets.status, 'failed'),
-            gte(processedTickets.updatedAt, since),
-            like(processedTickets.lastError, `${DISCORD_CONFIG_ERROR}%`),
-          ),
-        );
       const warnings: string[] = [];
-      const configCount = config[0]?.n ?? 0;
-      const failedCount = failed[0]?.n ?? 0;
+      const configCount = counts?.config ?? 0;
+      const failedCount = counts?.failed ?? 0;
       if (configCount > 0) {
         warnings.push(
           `discord_config: Discord rejected the webhook for ${configCount} ticket(s); check DISCORD_WEBHOOK_URL, then run triage replay`,

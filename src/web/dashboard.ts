@@ -1,13 +1,13 @@
 // GET /dashboard: one server-rendered page for the support lead: the last 24 hours' numbers, failed tickets and the
 // most recent runs. It shows identifiers and outcomes only (no ticket text), escapes everything it prints, and needs
 // ADMIN_TOKEN (HTTP Basic password or Bearer) whenever one is set; without one it answers only loopback clients.
-import { timingSafeEqual } from 'node:crypto';
 import { desc, eq, sql } from 'drizzle-orm';
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import type { Db } from '../db/client.ts';
 import { processedTickets, triageRuns } from '../db/schema.ts';
 import type { TicketStore } from '../db/ticket-store.ts';
 import { forbidden, HttpError } from '../http/errors.ts';
+import { safeEqual } from '../intake/auth.ts';
 import { hubspotTicketUrl } from '../intake/ticket.ts';
 
 export interface DashboardDeps {
@@ -124,17 +124,11 @@ function authorize(request: FastifyRequest, adminToken: string | null): void {
     const decoded = Buffer.from(header.slice(6), 'base64').toString('utf8');
     presented = decoded.slice(decoded.indexOf(':') + 1);
   }
-  if (!presented || !sameSecret(presented, adminToken)) {
+  if (!presented || !safeEqual(presented, adminToken)) {
     throw new HttpError(401, 'unauthorized', 'Dashboard credentials required', {
       headers: { 'www-authenticate': 'Basic realm="hubspot-triage", charset="UTF-8"' },
     });
   }
-}
-
-function sameSecret(a: string, b: string): boolean {
-  const left = Buffer.from(a);
-  const right = Buffer.from(b);
-  return left.length === right.length && timingSafeEqual(left, right);
 }
 
 const isLoopback = (ip: string) => ip === '127.0.0.1' || ip === '::1' || ip === '::ffff:127.0.0.1';
@@ -145,7 +139,7 @@ function ticketLink(ticketId: string, portalId: string | null): string {
   return url ? `<a href="${escapeHtml(url)}" rel="noreferrer">${id}</a>` : id;
 }
 
-export function escapeHtml(text: string): string {
+function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
