@@ -3,6 +3,7 @@
 // bounded exponential back-off. The access token goes only into the Authorization header, never into an error.
 import { setTimeout as delay } from 'node:timers/promises';
 import { z } from 'zod';
+import { parseRetryAfter as parseRetryAfterMs } from '../http/retry-after.ts';
 import { type CrmObject, type IntakeContext, normalizeCrmTicket } from './normalize.ts';
 import type { FieldError } from './shapes.ts';
 import type { NormalizedTicket } from './ticket.ts';
@@ -309,13 +310,9 @@ function parseErrorBody(text: string): { category: string | null; correlationId:
   }
 }
 
-/** Retry-After as delta-seconds or an HTTP date, in ms; null when absent or unreadable. */
+/** Retry-After in ms, null when absent or unreadable (this client's convention for "no hint"). */
 export function parseRetryAfter(value: string | null, now: number = Date.now()): number | null {
-  if (value === null || value.trim() === '') return null;
-  const trimmed = value.trim();
-  if (/^\d+(\.\d+)?$/.test(trimmed)) return Math.round(Number(trimmed) * 1000);
-  const date = Date.parse(trimmed);
-  return Number.isNaN(date) ? null : Math.max(0, date - now);
+  return parseRetryAfterMs(value, now) ?? null;
 }
 
 function toHubSpotError(error: unknown, signal: AbortSignal | undefined): HubSpotError {

@@ -1,6 +1,7 @@
 // Posts a payload to a Discord webhook (CONTRACTS.md §5) with ?wait=true so Discord validates it and returns the
 // message id. 429 waits as told; 5xx, timeouts and network errors retry after 1 s then 3 s; other 4xx are
 // configuration errors and never retried. The webhook URL holds a secret token: it never appears in errors or logs.
+import { parseRetryAfter } from '../http/retry-after.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { DiscordWebhookPayload, Notifier, NotifyChannel, SendOptions, SendResult } from './types.ts';
 
@@ -236,8 +237,8 @@ function errorPaths(node: Record<string, unknown>, path: string[]): string[] {
 
 function retryAfterMs(bodySeconds: number | null, header: string | null): number {
   // The body's float is more precise than the header's rounded-up integer.
-  const seconds = bodySeconds ?? (header !== null && header.trim() !== '' ? Number(header) : Number.NaN);
-  return Number.isFinite(seconds) && seconds >= 0 ? Math.ceil(seconds * 1000) : 1000;
+  if (bodySeconds !== null && Number.isFinite(bodySeconds) && bodySeconds >= 0) return Math.ceil(bodySeconds * 1000);
+  return parseRetryAfter(header) ?? 1000;
 }
 
 function parseMessageId(text: string): string | null {

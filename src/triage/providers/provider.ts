@@ -118,15 +118,7 @@ function errorCode(error: unknown): string | null {
   return typeof cause?.code === 'string' ? cause.code : null;
 }
 
-/** retry-after is seconds (possibly fractional) or an HTTP date; returns milliseconds, or undefined when absent/bad. */
-export function parseRetryAfter(value: string | null, nowMs: number = Date.now()): number | undefined {
-  if (!value) return undefined;
-  const seconds = Number(value.trim());
-  if (Number.isFinite(seconds) && seconds >= 0) return Math.ceil(seconds * 1000);
-  const date = Date.parse(value);
-  if (Number.isFinite(date)) return Math.max(0, date - nowMs);
-  return undefined;
-}
+export { parseRetryAfter } from '../../http/retry-after.ts';
 
 /** Classifies statuses both LLM clients treat alike; returns null for the ones each client interprets itself. */
 export function classifyStatus(status: number): FailureClass | null {
