@@ -111,7 +111,6 @@ function buildSuccess(
   const byName = (name: string): ShrinkablePart => {
     const field = fields.find((f) => f.name === name);
     return {
-      label: name,
       get: () => field?.value ?? '',
       set: (v) => {
         if (field) field.value = v;
@@ -124,7 +123,6 @@ function buildSuccess(
     byName('Internal Notes'),
     { ...byName('Reply Draft'), suffix: DRAFT_CUT_SUFFIX },
     {
-      label: 'Summary',
       get: () => embed.description ?? '',
       set: (v) => {
         embed.description = v;

@@ -55,7 +55,6 @@ export function embedLength(embed: DiscordEmbed): number {
 
 /** A part of the embed that may be shortened; `set` writes the shortened text back. */
 export interface ShrinkablePart {
-  label: string;
   get(): string;
   set(value: string): void;
   /** Appended when this part is cut (e.g. a pointer to HubSpot); defaults to an ellipsis. */
@@ -68,21 +67,18 @@ export interface ShrinkablePart {
 const READABLE_FLOOR = 120;
 
 /**
- * Shortens parts in the given order until the embed fits `total`. Returns the labels that were cut, in order.
+ * Shortens parts in the given order until the embed fits `total`.
  * A second pass lets parts go below the readable floor, so the cap holds whatever the inputs are.
  */
-export function shrinkToTotal(embed: DiscordEmbed, parts: ShrinkablePart[], total: number): string[] {
-  const cut: string[] = [];
+export function shrinkToTotal(embed: DiscordEmbed, parts: ShrinkablePart[], total: number): void {
   for (const floor of [READABLE_FLOOR, 1]) {
     for (const part of parts) {
       const over = embedLength(embed) - total;
-      if (over <= 0) return cut;
+      if (over <= 0) return;
       const current = part.get();
       const target = Math.max(floor, current.length - over);
       if (target >= current.length) continue;
       part.set(part.shrink ? part.shrink(target) : truncate(current, target, part.suffix));
-      if (!cut.includes(part.label)) cut.push(part.label);
     }
   }
-  return cut;
 }

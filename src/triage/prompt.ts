@@ -120,7 +120,15 @@ export function buildPrompt(ticket: NormalizedTicket, options: PromptOptions = {
     });
   }
   const user = USER_TEMPLATE.replace('{ticket}', () => `${fields}\n${body}`);
-  return { system, user, version: promptVersionFor(sop), interventions };
+  return { system, user, version: versionOf(sop), interventions };
+}
+
+// The SOP text is fixed for a process: hash it once, not for every ticket.
+let lastSop: { text: string; version: string } | null = null;
+function versionOf(sop: string | undefined): string {
+  if (!sop) return PROMPT_VERSION;
+  if (lastSop?.text !== sop) lastSop = { text: sop, version: promptVersionFor(sop) };
+  return lastSop.version;
 }
 
 /**

@@ -70,7 +70,7 @@ export function createOpenAICompatibleProvider(options: OpenAICompatibleOptions)
           mode === 'json_schema'
             ? {
                 type: 'json_schema',
-                json_schema: { name: 'ticket_triage', strict: true, schema: toStrictSchema(jsonSchema) },
+                json_schema: { name: 'ticket_triage', strict: true, schema: strictSchemaOf(jsonSchema) },
               }
             : { type: 'json_object' },
       },
@@ -113,6 +113,17 @@ export function createOpenAICompatibleProvider(options: OpenAICompatibleOptions)
 // Bounds that OpenAI-style strict mode has rejected on some models and versions; our parser enforces them anyway
 // (summary truncated and noted, confidence range-checked), so dropping them costs nothing and avoids a 400.
 const STRICT_UNSUPPORTED = new Set(['$schema', 'maxLength', 'minLength', 'minimum', 'maximum', 'maxItems', 'minItems']);
+
+// The schema is the same module constant on every call; convert it once.
+const strictSchemas = new WeakMap<object, unknown>();
+function strictSchemaOf(schema: object): unknown {
+  let strict = strictSchemas.get(schema);
+  if (strict === undefined) {
+    strict = toStrictSchema(schema);
+    strictSchemas.set(schema, strict);
+  }
+  return strict;
+}
 
 export function toStrictSchema(schema: unknown): unknown {
   if (Array.isArray(schema)) return schema.map(toStrictSchema);
