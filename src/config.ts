@@ -2,8 +2,14 @@
 // development/production rules of ARCHITECTURE.md ("Modes") and returns a typed, frozen Config, or throws one
 // ConfigError that names every missing or invalid variable at once.
 import { z } from 'zod';
+import {
+  DEFAULT_PROVIDER_ORDER,
+  GROQ_DEFAULTS,
+  LOCAL_DEFAULTS,
+  OLLAMA_DEFAULTS,
+  PROVIDER_NAMES,
+} from './triage/providers/defaults.ts';
 
-const PROVIDER_NAMES = ['local', 'groq', 'rules'] as const;
 export type ConfiguredProvider = (typeof PROVIDER_NAMES)[number];
 
 const optionalString = z
@@ -44,16 +50,18 @@ const envSchema = z.object({
   HUBSPOT_API_BASE_URL: optionalUrl.transform((value) => value ?? 'https://api.hubapi.com'),
   LOCAL_LLM_URL: optionalUrl,
   LOCAL_LLM_TOKEN: optionalString,
-  LOCAL_LLM_MODEL: optionalString.transform((value) => value ?? 'llama3.1:8b'),
-  LOCAL_LLM_TIMEOUT_MS: intWithDefault(10_000, 100, 600_000),
+  LOCAL_LLM_MODEL: optionalString.transform((value) => value ?? LOCAL_DEFAULTS.model),
+  LOCAL_LLM_TIMEOUT_MS: intWithDefault(OLLAMA_DEFAULTS.timeoutMs, 100, 600_000),
   CF_ACCESS_CLIENT_ID: optionalString,
   CF_ACCESS_CLIENT_SECRET: optionalString,
   GROQ_API_KEY: optionalString,
-  GROQ_BASE_URL: optionalUrl.transform((value) => value ?? 'https://api.groq.com/openai/v1'),
-  GROQ_MODEL: optionalString.transform((value) => value ?? 'openai/gpt-oss-120b'),
-  GROQ_TIMEOUT_MS: intWithDefault(15_000, 100, 600_000),
+  GROQ_BASE_URL: optionalUrl.transform((value) => value ?? GROQ_DEFAULTS.baseUrl),
+  GROQ_MODEL: optionalString.transform((value) => value ?? GROQ_DEFAULTS.model),
+  GROQ_TIMEOUT_MS: intWithDefault(GROQ_DEFAULTS.timeoutMs, 100, 600_000),
   TRIAGE_PROVIDERS: optionalString
-    .transform((value) => (value ?? 'local,groq,rules').split(',').map((name) => name.trim().toLowerCase()))
+    .transform((value) =>
+      (value ?? DEFAULT_PROVIDER_ORDER.join(',')).split(',').map((name) => name.trim().toLowerCase()),
+    )
     .pipe(z.array(z.enum(PROVIDER_NAMES)).min(1, 'must name at least one provider'))
     .refine((names) => new Set(names).size === names.length, 'must not repeat a provider'),
   DISCORD_WEBHOOK_URL: optionalUrl,
@@ -143,7 +151,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     webhook: { token: e.HUBSPOT_WEBHOOK_TOKEN, clientSecret: e.HUBSPOT_CLIENT_SECRET, publicUrl: e.PUBLIC_URL },
     hubspot: { accessToken: e.HUBSPOT_ACCESS_TOKEN, apiBaseUrl: e.HUBSPOT_API_BASE_URL },
     local: {
-      url: e.LOCAL_LLM_URL ?? 'http://127.0.0.1:11434',
+      url: e.LOCAL_LLM_URL ?? LOCAL_DEFAULTS.url,
       explicit: e.LOCAL_LLM_URL !== null,
       token: e.LOCAL_LLM_TOKEN,
       model: e.LOCAL_LLM_MODEL,
@@ -192,7 +200,7 @@ function crossFieldProblems(config: Config, env: Record<string, string | undefin
 /** What production refuses to start without, judged on the raw environment (blank counts as unset). */
 function missingInProduction(env: Record<string, string | undefined>): string[] {
   const has = (name: string) => (env[name]?.trim() ?? '') !== '';
-  const providers = (env.TRIAGE_PROVIDERS ?? 'local,groq,rules').toLowerCase();
+  const providers = (env.TRIAGE_PROVIDERS ?? DEFAULT_PROVIDER_ORDER.join(',')).toLowerCase();
   const problems: string[] = [];
   if (!has('DATABASE_URL')) problems.push('DATABASE_URL: required in production');
   if (!has('HUBSPOT_WEBHOOK_TOKEN') && !has('HUBSPOT_CLIENT_SECRET')) {

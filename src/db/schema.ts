@@ -52,10 +52,7 @@ export const processedTickets = pgTable(
   ],
 );
 
-export type ProcessedTicketRow = typeof processedTickets.$inferSelect;
-
 export const RUN_STATUSES = ['notified', 'failed', 'error'] as const;
-export type RunStatus = (typeof RUN_STATUSES)[number];
 
 /** Per-stage timings of one worker attempt, in milliseconds. */
 export interface RunTimings {
@@ -103,5 +100,4 @@ export const triageRuns = pgTable(
   ],
 );
 
-export type TriageRunRow = typeof triageRuns.$inferSelect;
 export type NewTriageRun = typeof triageRuns.$inferInsert;

@@ -18,7 +18,7 @@ select distinct j.locked_by
       where 'ticket:' || coalesce(p.portal_id, '-') || ':' || p.ticket_id = j.key
         and p.claimed_until > now())`;
 
-export async function unlockDeadWorkers(pool: pg.Pool, leaseMs: number): Promise<string[]> {
+async function unlockDeadWorkers(pool: pg.Pool, leaseMs: number): Promise<string[]> {
   const { rows } = await pool.query<{ locked_by: string }>(DEAD_WORKERS_SQL, [TRIAGE_TICKET, leaseMs / 1000]);
   const workers = rows.map((row) => row.locked_by);
   if (workers.length > 0) await pool.query('select graphile_worker.force_unlock_workers($1::text[])', [workers]);

@@ -9,8 +9,7 @@ import type { Notifier } from '../notify/types.ts';
 import type { DependencyStatus } from '../observability/health.ts';
 import type { Logger } from '../observability/logger.ts';
 import { buildTriageProviders, createTriageChain, type TriageChain } from '../triage/index.ts';
-
-const OLLAMA_CONTEXT_TOKENS = 4096;
+import { OLLAMA_DEFAULTS } from '../triage/providers/defaults.ts';
 
 export async function createChainFromConfig(config: Config, logger: Logger): Promise<TriageChain> {
   const sopText = config.sopFile ? await readFile(config.sopFile, 'utf8') : undefined;
@@ -26,7 +25,7 @@ export async function createChainFromConfig(config: Config, logger: Logger): Pro
         url: config.local.url,
         model: config.local.model,
         timeoutMs: config.local.timeoutMs,
-        numCtx: OLLAMA_CONTEXT_TOKENS,
+        numCtx: OLLAMA_DEFAULTS.numCtx,
         ...(config.local.token ? { token: config.local.token } : {}),
         ...(config.local.cfAccessClientId ? { cfAccessClientId: config.local.cfAccessClientId } : {}),
         ...(config.local.cfAccessClientSecret ? { cfAccessClientSecret: config.local.cfAccessClientSecret } : {}),
@@ -45,7 +44,7 @@ export async function createChainFromConfig(config: Config, logger: Logger): Pro
     logger,
     now: () => performance.now(),
     redactForCloud: true,
-    contextTokens: OLLAMA_CONTEXT_TOKENS,
+    contextTokens: OLLAMA_DEFAULTS.numCtx,
     ...(sopText === undefined ? {} : { sopText }),
   });
 }

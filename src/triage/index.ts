@@ -11,7 +11,6 @@ export {
 export { PROMPT_VERSION } from './prompt.ts';
 export {
   buildTriageProviders,
-  DEFAULT_PROVIDER_ORDER,
   type GroqProviderOptions,
   type LocalProviderOptions,
   type ProvidersOptions,

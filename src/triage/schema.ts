@@ -38,9 +38,6 @@ export const triageOutputSchema = z
 
 export type TriageOutput = z.infer<typeof triageOutputSchema>;
 export type Priority = TriageOutput['priority'];
-export type HandlingMode = TriageOutput['handling_mode'];
-export type InternalAction = TriageOutput['recommended_internal_action'];
-export type AsanaType = TriageOutput['asana_ticket_type_if_needed'];
 
 /** JSON Schema for providers' structured-output modes (strict: every property required, no extra keys). */
 export const triageJsonSchema = z.toJSONSchema(triageOutputSchema, { target: 'draft-7' });

@@ -4,8 +4,9 @@
 import { type CircuitBreakerOptions, createCircuitBreaker } from '../breaker.ts';
 import type { ChainProvider } from '../chain.ts';
 import type { ProviderName } from '../types.ts';
-import { createOllamaProvider, OLLAMA_DEFAULTS, type OllamaOptions } from './ollama.ts';
-import { createOpenAICompatibleProvider, GROQ_DEFAULTS } from './openai-compatible.ts';
+import { GROQ_DEFAULTS, LOCAL_DEFAULTS, OLLAMA_DEFAULTS } from './defaults.ts';
+import { createOllamaProvider, type OllamaOptions } from './ollama.ts';
+import { createOpenAICompatibleProvider } from './openai-compatible.ts';
 import { createRulesProvider } from './rules.ts';
 
 /** The Ollama provider's options, all optional here (defaults below); sampling settings stay the provider's own. */
@@ -25,9 +26,6 @@ export interface ProvidersOptions {
   groq?: GroqProviderOptions;
   breaker?: Omit<CircuitBreakerOptions, 'now'>;
 }
-
-export const LOCAL_DEFAULTS = { url: 'http://127.0.0.1:11434', model: 'llama3.1:8b' } as const;
-export const DEFAULT_PROVIDER_ORDER: ProviderName[] = ['local', 'groq', 'rules'];
 
 /** Empty strings count as unset (env vars). `now` is the breakers' clock (Date.now in production; tests pass a fake). */
 export function buildTriageProviders(options: ProvidersOptions, deps: { now: () => number }): ChainProvider[] {

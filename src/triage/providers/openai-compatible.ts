@@ -2,6 +2,7 @@
 // json_schema output and downgrades once, for the life of the instance, to json_object when the model refuses
 // json_schema. Maps Groq/OpenAI error bodies {"error":{message,type,code}} onto FailureClass.
 import type { FailureClass } from '../types.ts';
+import { GROQ_DEFAULTS } from './defaults.ts';
 import {
   classifyStatus,
   type HttpResult,
@@ -22,12 +23,6 @@ export interface OpenAICompatibleOptions {
   /** Clock for HTTP-date retry-after values; tests inject it. */
   now?: () => number;
 }
-
-export const GROQ_DEFAULTS = {
-  baseUrl: 'https://api.groq.com/openai/v1',
-  model: 'openai/gpt-oss-120b',
-  timeoutMs: 15_000,
-} as const;
 
 interface ApiError {
   message?: string;
