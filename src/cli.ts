@@ -5,7 +5,7 @@ import dotenv from 'dotenv';
 import { type Config, ConfigError, loadConfig } from './config.ts';
 import { EmbeddedDatabaseLockedError } from './db/embedded.ts';
 import { createRunStore } from './db/run-store.ts';
-import { createTicketStore } from './db/ticket-store.ts';
+import { createTicketStore, type ProcessingStats } from './db/ticket-store.ts';
 import { openDatabase, Releasers, runUntilSignal, startService } from './main.ts';
 import { createLogger, type Logger } from './observability/logger.ts';
 import { replayTicket } from './queue/replay.ts';
@@ -153,10 +153,7 @@ function parsePositive(value: string | boolean | undefined, fallback: number): n
   return Number(value);
 }
 
-function formatStats(
-  stats: Awaited<ReturnType<ReturnType<typeof createTicketStore>['getProcessingStats']>>,
-  hours: number,
-) {
+function formatStats(stats: ProcessingStats, hours: number) {
   const rate = stats.successRate === null ? 'n/a' : `${(stats.successRate * 100).toFixed(1)}%`;
   const providers = Object.entries(stats.byProvider)
     .map(([provider, n]) => `${provider}=${n}`)
