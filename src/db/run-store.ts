@@ -5,7 +5,7 @@ import { and, desc, eq, gte, like, sql } from 'drizzle-orm';
 import type { NormalizedTicket } from '../intake/ticket.ts';
 import type { Db } from './client.ts';
 import { type NewTriageRun, processedTickets, triageRuns } from './schema.ts';
-import { createTicketStore, type MarkProcessed, type TicketKey } from './ticket-store.ts';
+import { createTicketStore, type MarkProcessed, matchesTicket, type TicketKey } from './ticket-store.ts';
 
 export const DISCORD_CONFIG_ERROR = 'discord_config';
 
@@ -30,13 +30,7 @@ export function createRunStore(db: Db) {
       const [row] = await db
         .select({ ticket: triageRuns.ticket })
         .from(triageRuns)
-        .where(
-          and(
-            eq(triageRuns.ticketId, key.ticketId),
-            key.portalId === null ? sql`${triageRuns.portalId} is null` : eq(triageRuns.portalId, key.portalId),
-            sql`${triageRuns.ticket} is not null`,
-          ),
-        )
+        .where(and(matchesTicket(triageRuns, key), sql`${triageRuns.ticket} is not null`))
         .orderBy(desc(triageRuns.createdAt))
         .limit(1);
       return (row?.ticket as NormalizedTicket | undefined) ?? null;

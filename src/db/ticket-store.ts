@@ -2,7 +2,7 @@
 // claim. Failure policy (unlike the seed's fail-open): every function lets database errors propagate. The intake
 // then answers 503 so HubSpot redelivers, and the worker's job fails and is retried by the queue; a ticket is never
 // silently treated as new or as done when the store cannot say which it is.
-import { and, count, eq, gte, lt, sql } from 'drizzle-orm';
+import { and, count, eq, gte, isNull, lt, sql } from 'drizzle-orm';
 import type { Db } from './client.ts';
 import { processedTickets, type TicketStatus, triageRuns } from './schema.ts';
 
@@ -53,11 +53,13 @@ export interface MarkProcessed extends TicketKey {
   owner?: string;
 }
 
-const keyMatches = (key: TicketKey) =>
+/** Rows of `table` (processed_tickets or triage_runs) for one ticket; a null portal matches only null. */
+export const matchesTicket = (table: typeof processedTickets | typeof triageRuns, key: TicketKey) =>
   and(
-    eq(processedTickets.ticketId, key.ticketId),
-    key.portalId === null ? sql`${processedTickets.portalId} is null` : eq(processedTickets.portalId, key.portalId),
+    eq(table.ticketId, key.ticketId),
+    key.portalId === null ? isNull(table.portalId) : eq(table.portalId, key.portalId),
   );
+const keyMatches = (key: TicketKey) => matchesTicket(processedTickets, key);
 
 export function createTicketStore(db: Db) {
   return {
