@@ -142,14 +142,13 @@ export function createTriageChain(options: TriageChainOptions): TriageChain {
           continue;
         }
         attempts.push(attempt(entry.name, model, 'ok', null, null, latencyMs, repairAttempted, calls));
-        const guarded = applyPolicyGuard(ticket, parsed.output);
         const notes: GuardIntervention[] = [...prompt.interventions, ...parsed.interventions];
-        // Parse/prompt notes go before the guard's own notes so the human reads causes before consequences.
-        const guardNotes = guarded.output.internal_notes.slice(parsed.output.internal_notes.length);
-        const output = {
-          ...guarded.output,
-          internal_notes: [...parsed.output.internal_notes, ...notes.map((n) => n.detail), ...guardNotes],
-        };
+        // Parse/prompt notes go in before the guard appends its own, so the human reads causes before consequences.
+        const guarded = applyPolicyGuard(ticket, {
+          ...parsed.output,
+          internal_notes: [...parsed.output.internal_notes, ...notes.map((n) => n.detail)],
+        });
+        const { output } = guarded;
         logger.info(
           {
             ticket_id: ticket.ticket_id,
