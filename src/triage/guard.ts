@@ -44,8 +44,9 @@ const TIMELINE_PATTERNS: RegExp[] = [
 ];
 
 // Distinctive lines of the system prompt: a draft quoting any of them is a successful prompt extraction.
+// Lower-cased once here; the reply draft is lower-cased once per ticket.
 const PROMPT_FINGERPRINTS = [
-  'TICKET_DATA_',
+  'ticket_data_',
   ...SYSTEM_TEMPLATE.split('\n')
     .map((line) => line.replace(/^[-\d. ]+/, '').trim())
     .filter((line) => line.length >= 40)
@@ -120,7 +121,7 @@ export function applyPolicyGuard(ticket: NormalizedTicket, input: TriageOutput):
   }
 
   const lowerDraft = draft.toLowerCase();
-  if (draft && PROMPT_FINGERPRINTS.some((f) => lowerDraft.includes(f.toLowerCase()))) {
+  if (draft && PROMPT_FINGERPRINTS.some((f) => lowerDraft.includes(f))) {
     const warning = 'Reply draft quotes the internal instructions (possible prompt extraction); do not send it as is.';
     interventions.push({ kind: 'prompt_leak', detail: warning });
     warnings.push(warning);
