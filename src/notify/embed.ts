@@ -11,7 +11,7 @@ import type {
   TriageSuccess,
 } from '../triage/types.ts';
 import { escapeInline, escapeMultiline, escapePlain, fenceCode, isBlank, sanitize, truncate } from './escape.ts';
-import { type NotifyLimits, resolveLimits, type ShrinkablePart, shrinkToTotal } from './limits.ts';
+import { DISCORD_LIMITS, type NotifyLimits, resolveLimits, type ShrinkablePart, shrinkToTotal } from './limits.ts';
 import type { DiscordAllowedMentions, DiscordEmbed, DiscordEmbedField, DiscordWebhookPayload } from './types.ts';
 
 export interface BuildMessageOptions {
@@ -95,7 +95,7 @@ function buildSuccess(
   if (warnings.length > 0) {
     fields.push({ name: 'Warnings', value: cap(warnings.map((w) => `⚠️ ${w}`).join('\n')) });
   }
-  const rawJson = JSON.stringify(out);
+  const rawJson = opts.debug ? JSON.stringify(out) : '';
   if (opts.debug) fields.push({ name: 'Raw JSON', value: fenceCode(rawJson, limits.fieldValue, 'json') });
 
   const embed: DiscordEmbed = {
@@ -103,7 +103,7 @@ function buildSuccess(
     description: truncate(nonBlank(escapeMultiline(out.customer_summary), 'No summary available'), limits.description),
     color: critical ? COLORS.critical : COLORS[out.priority],
     fields,
-    footer: { text: truncate(successFooter(result, opts.now), 2048) },
+    footer: { text: truncate(successFooter(result, opts.now), DISCORD_LIMITS.footer) },
     timestamp: opts.now.toISOString(),
   };
   setUrl(embed, ticket.hubspot_ticket_url);
@@ -175,7 +175,7 @@ function buildFailure(
           : fenceCode((result.rawOutput ?? '').slice(0, 500), limits.fieldValue),
       },
     ],
-    footer: { text: truncate(escapePlain(`Request ID: ${ticket.request_id}`), 2048) },
+    footer: { text: truncate(escapePlain(`Request ID: ${ticket.request_id}`), DISCORD_LIMITS.footer) },
     timestamp: opts.now.toISOString(),
   };
   setUrl(embed, ticket.hubspot_ticket_url);
