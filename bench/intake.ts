@@ -5,7 +5,9 @@
 // in a child process so that autocannon does not share its event loop; all run the same way. Afterwards the number
 // of jobs must equal the 2xx count.
 // Run: npm run bench -- intake   (BENCH_SECONDS, BENCH_CONNECTIONS; BENCH_DATABASE_URL for an external server;
-// BENCH_IN_FLIGHT overrides the intake queue's maxInFlight; BENCH_CPU_PROF=<dir> writes a CPU profile of each server)
+// BENCH_IN_FLIGHT overrides the intake queue's maxInFlight; BENCH_CPU_PROF=<dir> writes a CPU profile of each server).
+// CPU per request is read from /proc: the server's process, PostgreSQL's (the embedded server's processes are this
+// script's descendants; an external server's are not counted) and this process, which runs autocannon.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createRequire } from 'node:module';
@@ -21,7 +23,7 @@ import { webhookRoutes } from '../src/intake/webhook-route.ts';
 import { createHealthReporter } from '../src/observability/health.ts';
 import { createLogger } from '../src/observability/logger.ts';
 import { createMetrics } from '../src/observability/metrics.ts';
-import { openBenchDatabase } from './lib.ts';
+import { openBenchDatabase, processTreeCpu } from './lib.ts';
 
 const TOKEN = 'bench-webhook-token-0123456789';
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
@@ -204,13 +206,52 @@ async function measure(kind: Kind, databaseUrl: string) {
   let stopped = false;
   try {
     const warm = await load(server.url, WARMUP_SECONDS);
+    const before = cpuSnapshot(server.child.pid!);
     const run = await load(server.url, SECONDS);
+    const cpu = cpuSnapshot(server.child.pid!).since(before, run['2xx']);
     const counts = await server.stop();
     stopped = true;
-    return { kind, warm, run, rps: run['2xx'] / run.duration, ...counts };
+    return { kind, warm, run, rps: run['2xx'] / run.duration, cpu, ...counts };
   } finally {
     if (!stopped) server.child.kill('SIGKILL');
   }
+}
+
+/** CPU used by the server process, by PostgreSQL (the bench's other child processes) and by autocannon (this process). */
+interface CpuSeconds {
+  server: number;
+  postgres: number;
+  autocannon: number;
+}
+/** Microseconds of CPU per accepted request, per process; null without /proc. */
+type CpuPerRequest = (CpuSeconds & { total: number }) | null;
+
+function cpuSnapshot(serverPid: number) {
+  const tree = processTreeCpu(process.pid);
+  const own = process.cpuUsage();
+  const seconds = (pids: Iterable<number>) => [...pids].reduce((sum, pid) => sum + (tree?.get(pid)?.seconds ?? 0), 0);
+  const serverTree = new Set<number>();
+  if (tree) {
+    for (const [pid, info] of tree) if (pid === serverPid || serverTree.has(info.ppid)) serverTree.add(pid);
+    // A second pass catches grandchildren listed before their parent.
+    for (const [pid, info] of tree) if (serverTree.has(info.ppid)) serverTree.add(pid);
+  }
+  const snapshot: CpuSeconds = {
+    server: seconds(serverTree),
+    postgres: tree ? seconds([...tree.keys()].filter((pid) => pid !== process.pid && !serverTree.has(pid))) : 0,
+    autocannon: (own.user + own.system) / 1e6,
+  };
+  return {
+    ...snapshot,
+    since(earlier: CpuSeconds, requests: number): CpuPerRequest {
+      if (!tree || requests === 0) return null;
+      const per = (key: keyof CpuSeconds) => ((snapshot[key] - earlier[key]) * 1e6) / requests;
+      const server = per('server');
+      const postgres = per('postgres');
+      const autocannon = per('autocannon');
+      return { server, postgres, autocannon, total: server + postgres + autocannon };
+    },
+  };
 }
 
 async function main(): Promise<void> {
@@ -240,6 +281,21 @@ async function main(): Promise<void> {
     console.log(row('bare Fastify (no database)', bare));
     console.log(row('same route, queue in memory (not durable)', memory));
     console.log(row('durable /webhook/hubspot', durable));
+    console.log('');
+    // Where the CPU went during the measured run: all three processes share the machine's cores.
+    const us = (value: number | undefined) => (value === undefined ? 'n/a' : `${value.toFixed(1)} µs`);
+    console.log('| CPU per accepted request (measured run) | server | PostgreSQL | autocannon | total |');
+    console.log('|---|---|---|---|---|');
+    for (const [name, r] of [
+      ['bare Fastify', bare],
+      ['route, queue in memory', memory],
+      ['durable', durable],
+    ] as const) {
+      const cpu = r.cpu;
+      console.log(
+        `| ${name} | ${us(cpu?.server)} | ${us(cpu?.postgres)} | ${us(cpu?.autocannon)} | ${us(cpu?.total)} |`,
+      );
+    }
     console.log('');
     const throughputOk = ratio >= 0.35;
     const p99Ok = durable.run.latency.p99 < 50;

@@ -1,6 +1,6 @@
 // Shared benchmark helpers: a database to measure against (embedded unless BENCH_DATABASE_URL is set) and
 // percentile summaries. Benchmarks print markdown rows for bench/RESULTS.md.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createDatabase, type Database } from '../src/db/client.ts';
@@ -73,3 +73,40 @@ export async function timeEach(n: number, fn: (i: number) => Promise<unknown>): 
 }
 
 export const ms = (value: number) => `${value.toFixed(3)} ms`;
+
+/**
+ * CPU seconds (user + system) used so far by `pid` and by each of its descendants, read from /proc (Linux). Returns
+ * null where /proc is not there. Clock ticks are taken as 100 per second (Linux's USER_HZ on every common build).
+ */
+export function processTreeCpu(pid: number): Map<number, { comm: string; seconds: number; ppid: number }> | null {
+  let entries: string[];
+  try {
+    entries = readdirSync('/proc').filter((name) => /^\d+$/.test(name));
+  } catch {
+    return null;
+  }
+  const all = new Map<number, { comm: string; seconds: number; ppid: number }>();
+  for (const entry of entries) {
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+    } catch {
+      continue; // exited meanwhile
+    }
+    // pid (comm) state ppid … utime(14) stime(15): comm may hold spaces and parentheses, so split after the last ')'.
+    const close = stat.lastIndexOf(')');
+    const comm = stat.slice(stat.indexOf('(') + 1, close);
+    const fields = stat.slice(close + 2).split(' ');
+    all.set(Number(entry), { comm, ppid: Number(fields[1]), seconds: (Number(fields[11]) + Number(fields[12])) / 100 });
+  }
+  const tree = new Map<number, { comm: string; seconds: number; ppid: number }>();
+  for (const [id, info] of all) {
+    for (let cur: number | undefined = id; cur !== undefined && cur > 1; cur = all.get(cur)?.ppid) {
+      if (cur === pid) {
+        tree.set(id, info);
+        break;
+      }
+    }
+  }
+  return tree;
+}
