@@ -116,11 +116,11 @@ export function createIntakeQueue(pool: pg.Pool, overrides: Partial<IntakeQueueO
       });
   }
 
-  /** One statement (its own transaction) for the whole batch. */
-  async function runBatch(payloads: TriageTicketPayload[]): Promise<EnqueueOutcome[]> {
+  /** One statement (its own transaction) for the whole batch, on `client`. */
+  async function runBatch(client: pg.PoolClient | pg.Pool, payloads: TriageTicketPayload[]): Promise<EnqueueOutcome[]> {
     const keys = payloads.map((p) => triageJobKey(p.portal_id, p.ticket_id));
-    // pg reads a per-query `query_timeout` (its types only list it for the client): on timeout it fails the query
-    // and the pool drops that connection, so the next statement gets a fresh one.
+    // pg reads a per-query `query_timeout` (its types only list it for the client): on timeout it fails the query,
+    // and the connection, still busy with it, is dropped (see lane()).
     const query: pg.QueryConfig & { query_timeout: number } = {
       name: 'triage-enqueue',
       text: ENQUEUE_SQL,
@@ -134,7 +134,7 @@ export function createIntakeQueue(pool: pg.Pool, overrides: Partial<IntakeQueueO
         TRIAGE_MAX_ATTEMPTS,
       ],
     };
-    const { rows } = await pool.query<EnqueueRow>(query);
+    const { rows } = await client.query<EnqueueRow>(query);
     const row = rows[0]!;
     if (row.added.length > 0) wakeWorkers(row.added.length);
     const doneAt = new Map(
@@ -164,40 +164,81 @@ export function createIntakeQueue(pool: pg.Pool, overrides: Partial<IntakeQueueO
   const waiting: Waiting[] = [];
   let inFlight = 0;
 
-  async function flush(): Promise<void> {
+  /** The deliveries at the head of the line, up to maxBatch tickets (one delivery at least, however large). */
+  function takeGroup(): Waiting[] {
+    const group: Waiting[] = [];
+    let size = 0;
+    while (waiting.length > 0 && (group.length === 0 || size + waiting[0]!.payloads.length <= options.maxBatch)) {
+      const next = waiting.shift()!;
+      group.push(next);
+      size += next.payloads.length;
+    }
+    return group;
+  }
+
+  type Settled = { ok: true; outcomes: EnqueueOutcome[] } | { ok: false; error: unknown };
+
+  /**
+   * One statement after another on one connection, for as long as deliveries wait. A statement's result sends the
+   * next statement on its way before its own deliveries are answered: answering a batch (a response written per
+   * delivery) takes as long as the database needs for the next one, and the database would otherwise sit idle
+   * meanwhile. The connection goes back to the pool when nothing waits, and is dropped after a failure that is not
+   * the data's (a timeout leaves it busy with the abandoned statement; a broken one is useless).
+   */
+  async function lane(): Promise<void> {
     inFlight++;
-    try {
-      while (waiting.length > 0) {
-        const group: Waiting[] = [];
-        let size = 0;
-        while (waiting.length > 0 && (group.length === 0 || size + waiting[0]!.payloads.length <= options.maxBatch)) {
-          const next = waiting.shift()!;
-          group.push(next);
-          size += next.payloads.length;
+    let client: pg.PoolClient | null = null;
+    const send = async (group: Waiting[]): Promise<Settled> => {
+      try {
+        // With a connection in hand this writes the statement at once, before the caller goes on.
+        client ??= await pool.connect();
+        const outcomes = await runBatch(client, group.flatMap((entry) => entry.payloads));
+        return { ok: true, outcomes };
+      } catch (error) {
+        if (client && !isDataError(error)) {
+          client.release(error instanceof Error ? error : new Error(String(error)));
+          client = null;
         }
-        await commitGroup(group);
+        return { ok: false, error };
+      }
+    };
+    try {
+      let group = takeGroup();
+      let result = send(group);
+      while (group.length > 0) {
+        const settled = await result;
+        let next = takeGroup();
+        if (next.length > 0) result = send(next);
+        await answer(group, settled);
+        // Deliveries that came while this group was answered; from here to the end of the lane nothing else runs.
+        if (next.length === 0) {
+          next = takeGroup();
+          if (next.length > 0) result = send(next);
+        }
+        group = next;
       }
     } finally {
+      (client as pg.PoolClient | null)?.release();
       inFlight--;
     }
   }
 
-  async function commitGroup(group: Waiting[]): Promise<void> {
-    try {
-      const outcomes = await runBatch(group.flatMap((entry) => entry.payloads));
+  async function answer(group: Waiting[], settled: Settled): Promise<void> {
+    if (settled.ok) {
       let offset = 0;
       for (const entry of group) {
-        entry.resolve(outcomes.slice(offset, offset + entry.payloads.length));
+        entry.resolve(settled.outcomes.slice(offset, offset + entry.payloads.length));
         offset += entry.payloads.length;
       }
-    } catch (error) {
-      if (group.length === 1 || !isDataError(error)) {
-        for (const entry of group) entry.reject(error);
-        return;
-      }
-      // One delivery must not fail its neighbours: retry each on its own, so only the bad one fails.
-      await Promise.all(group.map((entry) => runBatch(entry.payloads).then(entry.resolve, entry.reject)));
+      return;
     }
+    if (group.length === 1 || !isDataError(settled.error)) {
+      for (const entry of group) entry.reject(settled.error);
+      return;
+    }
+    // One delivery must not fail its neighbours: retry each on its own, so only the bad one fails. These go through
+    // the pool, beside the lane's connection, which is busy with the next statement.
+    await Promise.all(group.map((entry) => runBatch(pool, entry.payloads).then(entry.resolve, entry.reject)));
   }
 
   return {
@@ -223,7 +264,7 @@ export function createIntakeQueue(pool: pg.Pool, overrides: Partial<IntakeQueueO
           },
         };
         waiting.push(entry);
-        if (inFlight < options.maxInFlight) void flush();
+        if (inFlight < options.maxInFlight) void lane();
       });
     },
   };
