@@ -54,11 +54,14 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     genReqId: (req) => sanitizeRequestId(req.headers['x-request-id']),
   });
 
-  app.addHook('onSend', async (request, reply) => {
+  // Set when the request arrives, so every answer carries it, errors included. Callback-style hooks: these two run
+  // for every request, and an async hook costs a promise each time.
+  app.addHook('onRequest', (request, reply, done) => {
     reply.header('x-request-id', request.id);
+    done();
   });
 
-  app.addHook('onResponse', async (request, reply) => {
+  app.addHook('onResponse', (request, reply, done) => {
     const route = request.routeOptions.url ?? 'unmatched';
     const latency = reply.elapsedTime;
     deps.metrics.httpRequests.observe(
@@ -74,6 +77,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     };
     if (QUIET_ROUTES.has(route)) request.log.debug(fields, 'http.request');
     else request.log.info(fields, 'http.request');
+    done();
   });
 
   app.setNotFoundHandler((request, reply) => {

@@ -45,7 +45,7 @@ export function isWebhookAuthConfigured(config: WebhookAuthConfig): boolean {
  * caller must treat as a refusal (production refuses to start in that state).
  */
 export function authenticateWebhook(request: WebhookAuthRequest, config: WebhookAuthConfig, now: number): AuthResult {
-  const headers = lowerCaseHeaders(request.headers);
+  const headers = request.headers;
   const attempted: string[] = [];
   if (!isWebhookAuthConfigured(config)) return { ok: false, attempted: ['none:not_configured'] };
 
@@ -57,8 +57,8 @@ export function authenticateWebhook(request: WebhookAuthRequest, config: Webhook
 
   if (config.clientSecret) {
     const secret = config.clientSecret;
-    const hasV3 = headers['x-hubspot-signature-v3'] !== undefined;
-    const hasLegacy = headers['x-hubspot-signature'] !== undefined;
+    const hasV3 = header(headers, 'x-hubspot-signature-v3') !== undefined;
+    const hasLegacy = header(headers, 'x-hubspot-signature') !== undefined;
     if (hasV3) {
       const failure = checkV3(request, headers, config, secret, now);
       if (failure === null) return { ok: true, method: 'v3' };
@@ -76,11 +76,11 @@ export function authenticateWebhook(request: WebhookAuthRequest, config: Webhook
 
 function checkToken(
   request: WebhookAuthRequest,
-  headers: Record<string, string>,
+  headers: HeaderBag,
   config: WebhookAuthConfig,
   expected: string,
 ): string | null {
-  const headerValue = headers[(config.tokenHeader ?? 'x-webhook-token').toLowerCase()];
+  const headerValue = header(headers, (config.tokenHeader ?? 'x-webhook-token').toLowerCase());
   const queryValue = queryParam(request.url, config.tokenQueryParam ?? 'token');
   const presented = [headerValue, queryValue].filter((v): v is string => v !== undefined && v !== '');
   if (presented.length === 0) return 'token:missing';
@@ -91,13 +91,13 @@ function checkToken(
 
 function checkV3(
   request: WebhookAuthRequest,
-  headers: Record<string, string>,
+  headers: HeaderBag,
   config: WebhookAuthConfig,
   secret: string,
   now: number,
 ): string | null {
-  const signature = headers['x-hubspot-signature-v3'] ?? '';
-  const timestampText = headers['x-hubspot-request-timestamp'];
+  const signature = header(headers, 'x-hubspot-signature-v3') ?? '';
+  const timestampText = header(headers, 'x-hubspot-request-timestamp');
   if (timestampText === undefined || timestampText === '') return 'v3:missing_timestamp';
   if (!/^\d{1,16}$/.test(timestampText.trim())) return 'v3:invalid_timestamp';
   const timestamp = Number(timestampText.trim());
@@ -118,13 +118,13 @@ function checkV3(
 
 function checkLegacy(
   request: WebhookAuthRequest,
-  headers: Record<string, string>,
+  headers: HeaderBag,
   config: WebhookAuthConfig,
   secret: string,
 ): { ok: true; method: 'v1' | 'v2' } | { ok: false; failure: string } {
-  const signature = (headers['x-hubspot-signature'] ?? '').trim().toLowerCase();
+  const signature = (header(headers, 'x-hubspot-signature') ?? '').trim().toLowerCase();
   // HubSpot always sends the version header; its SDK treats a missing one as v1, and so do we.
-  const version = (headers['x-hubspot-signature-version'] ?? 'v1').trim().toLowerCase();
+  const version = (header(headers, 'x-hubspot-signature-version') ?? 'v1').trim().toLowerCase();
   if (version === 'v1') {
     const expected = createHash('sha256').update(secret).update(request.rawBody).digest('hex');
     return safeEqual(signature, expected) ? { ok: true, method: 'v1' } : { ok: false, failure: 'v1:mismatch' };
@@ -177,20 +177,40 @@ export function decodeV3Uri(uri: string): string {
 
 /** Constant-time string equality: both sides are hashed first so the compared buffers always have equal length. */
 export function safeEqual(presented: string, expected: string): boolean {
-  // The one-shot hash() costs a fraction of a createHash() object, and this runs for every delivery.
-  return timingSafeEqual(hash('sha256', presented, 'buffer'), hash('sha256', expected, 'buffer'));
+  // The one-shot hash() costs a fraction of a createHash() object, and this runs for every delivery; the configured
+  // side is hashed once.
+  return timingSafeEqual(hash('sha256', presented, 'buffer'), digestOfConfigured(expected));
 }
 
-function lowerCaseHeaders(headers: HeaderBag): Record<string, string> {
-  // A null-prototype object, so a header named like an Object.prototype member cannot alias one.
-  const out: Record<string, string> = Object.create(null);
-  for (const [name, value] of Object.entries(headers)) {
-    if (value === undefined) continue;
-    // A repeated header arrives as an array; the first occurrence is the one HubSpot set.
-    const first = Array.isArray(value) ? value[0] : value;
-    if (first !== undefined) out[name.toLowerCase()] = first;
+// The digests of configured secrets (the webhook token, the admin token): a handful, fixed for the process's life.
+const configuredDigests = new Map<string, Buffer>();
+function digestOfConfigured(secret: string): Buffer {
+  let digest = configuredDigests.get(secret);
+  if (digest === undefined) {
+    // Bounded all the same, should a caller ever pass something else as `expected`.
+    if (configuredDigests.size >= 16) configuredDigests.clear();
+    digest = hash('sha256', secret, 'buffer');
+    configuredDigests.set(secret, digest);
   }
-  return out;
+  return digest;
+}
+
+/**
+ * A header by its lower-case name. Node lower-cases the names it parses, so the direct lookup is the rule; other
+ * callers' bags are searched case-insensitively. A repeated header arrives as an array; the first occurrence is the
+ * one HubSpot set. Own properties only, so a header named like an Object.prototype member cannot alias one.
+ */
+function header(headers: HeaderBag, name: string): string | undefined {
+  let value = Object.hasOwn(headers, name) ? headers[name] : undefined;
+  if (value === undefined) {
+    for (const key of Object.keys(headers)) {
+      if (key.toLowerCase() === name) {
+        value = headers[key];
+        break;
+      }
+    }
+  }
+  return Array.isArray(value) ? value[0] : value;
 }
 
 function queryParam(url: string, name: string): string | undefined {

@@ -15,7 +15,7 @@ import {
 import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import type { TriageTicketPayload } from '../queue/tasks.ts';
-import { type AuthResult, authenticateWebhook, type WebhookAuthConfig } from './auth.ts';
+import { authenticateWebhook, type WebhookAuthConfig } from './auth.ts';
 import type { EnqueueOutcome, IntakeQueue } from './enqueue.ts';
 import { type DeliveryResult, parseDelivery } from './normalize.ts';
 
@@ -32,7 +32,6 @@ export interface WebhookRouteDeps {
 
 declare module 'fastify' {
   interface FastifyRequest {
-    webhookAuth?: AuthResult;
     /** Set once the outcome line (webhook.accepted|duplicate|rejected) is written. */
     webhookLogged?: boolean;
   }
@@ -41,6 +40,7 @@ declare module 'fastify' {
 const CLOCK_SKEW_MS = 5 * 60 * 1000;
 const RETRY_AFTER_UNAVAILABLE_S = 30;
 const RETRY_AFTER_DRAINING_S = 5;
+const EMPTY_BODY = Buffer.alloc(0);
 
 export function webhookRoutes(deps: WebhookRouteDeps): FastifyPluginAsync {
   const now = deps.now ?? Date.now;
@@ -75,34 +75,25 @@ export function webhookRoutes(deps: WebhookRouteDeps): FastifyPluginAsync {
       );
     });
 
-    app.addHook('preValidation', async (request) => {
-      const rawBody = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
-      request.webhookAuth = authenticateWebhook(
-        { method: request.method, rawBody, headers: request.headers, url: request.raw.url ?? request.url },
-        deps.auth,
-        now(),
-      );
-    });
-
+    // The limiter is consulted only for requests that failed authentication: HubSpot's deliveries never wait on it.
     const limit = deps.unauthenticatedLimit ?? { max: 30, windowMs: 60_000 };
     await app.register(rateLimit, {
-      global: true,
-      hook: 'preHandler',
+      global: false,
       max: limit.max,
       timeWindow: limit.windowMs,
-      allowList: (request) => request.webhookAuth?.ok === true,
       errorResponseBuilder: (_request, context) =>
         new HttpError(429, 'rate_limited', 'Too many unauthenticated requests', {
           headers: { 'retry-after': String(Math.max(1, Math.ceil(context.ttl / 1000))) },
         }),
     });
+    const limitUnauthenticated = app.rateLimit();
 
     app.post('/webhook/hubspot', async (request, reply) => {
       const started = performance.now();
       const requestId = request.id;
       const receivedAt = new Date(now()).toISOString();
-      const bytes = Buffer.isBuffer(request.body) ? request.body.length : 0;
-      log.info({ request_id: requestId, bytes }, 'webhook.received');
+      const body = Buffer.isBuffer(request.body) ? request.body : null;
+      log.info({ request_id: requestId, bytes: body?.length ?? 0 }, 'webhook.received');
 
       request.webhookLogged = true;
       const rejected = (reason: string, error: HttpError, extra: Record<string, unknown> = {}) => {
@@ -117,15 +108,30 @@ export function webhookRoutes(deps: WebhookRouteDeps): FastifyPluginAsync {
       if (deps.lifecycle.isDraining()) {
         throw rejected('shutting_down', serviceUnavailable('Service is shutting down', RETRY_AFTER_DRAINING_S));
       }
-      const auth = request.webhookAuth;
-      if (!auth?.ok) {
-        throw rejected('unauthorized', unauthorized(), { source_ip: request.ip, attempted: auth?.attempted ?? [] });
+      const auth = authenticateWebhook(
+        {
+          method: request.method,
+          rawBody: body ?? EMPTY_BODY,
+          headers: request.headers,
+          url: request.raw.url ?? request.url,
+        },
+        deps.auth,
+        now(),
+      );
+      if (!auth.ok) {
+        const refusal = { source_ip: request.ip, attempted: auth.attempted };
+        try {
+          await limitUnauthenticated.call(app, request, reply);
+        } catch (error) {
+          throw rejected('rate_limited', error as HttpError, refusal);
+        }
+        throw rejected('unauthorized', unauthorized(), refusal);
       }
-      if (!Buffer.isBuffer(request.body)) throw rejected('unsupported_media_type', unsupportedMediaType(undefined));
+      if (body === null) throw rejected('unsupported_media_type', unsupportedMediaType(undefined));
 
       let json: unknown;
       try {
-        json = JSON.parse(request.body.toString('utf8'));
+        json = JSON.parse(body.toString('utf8'));
       } catch (error) {
         throw rejected('invalid_json', invalidJson((error as Error).message.slice(0, 200)));
       }

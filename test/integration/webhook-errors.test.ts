@@ -104,6 +104,8 @@ test('400 invalid_json, and 415 for text/plain or a missing content type', async
   const text = await postWebhook(intake.url, valid, { headers: { 'content-type': 'text/plain' } });
   assert.equal(text.status, 415);
   assert.equal(text.body.error, 'unsupported_media_type');
+  // Refused before any handler ran, and still tagged with its request id.
+  assert.equal(text.body.request_id, text.headers.get('x-request-id'));
 
   // fetch sets no content type for a binary body.
   const none = await fetch(`${intake.url}${WEBHOOK_PATH}`, {
@@ -205,6 +207,7 @@ test('429 with Retry-After once the per-IP unauthenticated limit is spent; authe
     const refused = await postWebhook(limited.url, body, { token: false });
     assert.equal(refused.status, 429);
     assert.equal(refused.body.error, 'rate_limited');
+    assert.equal(refused.body.request_id, refused.headers.get('x-request-id'));
     const retryAfter = Number(refused.headers.get('retry-after'));
     assert.ok(Number.isInteger(retryAfter) && retryAfter >= 1 && retryAfter <= 60, `Retry-After ${retryAfter}`);
     // The same IP with credentials is never limited, even repeatedly.
