@@ -2,12 +2,14 @@
 // committed job) next to a bare Fastify route answering the same JSON without a database, in the same run: 50
 // connections, a unique ticket per request, warm-up first. A third server runs the same route with a queue that only
 // answers (no database, not durable): the ceiling any durable design could reach on this machine. Each server runs
-// in a child process so that autocannon does not share its event loop; all run the same way. Afterwards the number
-// of jobs must equal the 2xx count.
-// Run: npm run bench -- intake   (BENCH_SECONDS, BENCH_CONNECTIONS; BENCH_DATABASE_URL for an external server;
-// BENCH_IN_FLIGHT overrides the intake queue's maxInFlight; BENCH_CPU_PROF=<dir> writes a CPU profile of each server).
-// CPU per request is read from /proc: the server's process, PostgreSQL's (the embedded server's processes are this
-// script's descendants; an external server's are not counted) and this process, which runs autocannon.
+// in a child process so that autocannon does not share its event loop; all run the same way, and they take turns in
+// rounds so that the machine's changing speed falls on all three alike. Afterwards the number of jobs must equal the
+// 2xx count.
+// Run: npm run bench -- intake   (BENCH_ROUNDS, BENCH_SECONDS per round, BENCH_CONNECTIONS; BENCH_DATABASE_URL for
+// an external server; BENCH_IN_FLIGHT overrides the intake queue's maxInFlight; BENCH_CPU_PROF=<dir> writes a CPU
+// profile of each server). CPU per request is read from /proc: the loaded server's process, PostgreSQL's (the
+// embedded server's processes are this script's descendants; an external server's are not counted) and this
+// process, which runs autocannon.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createRequire } from 'node:module';
@@ -26,7 +28,9 @@ import { createMetrics } from '../src/observability/metrics.ts';
 import { openBenchDatabase, processTreeCpu } from './lib.ts';
 
 const TOKEN = 'bench-webhook-token-0123456789';
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
+/** Seconds of load per server per round. */
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const WARMUP_SECONDS = Math.min(3, SECONDS);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
 /** The pool a `WORKER_CONCURRENCY=0` intake process gets from main.ts (workerConcurrency + 10). */
@@ -201,117 +205,175 @@ async function load(url: string, seconds: number): Promise<AutocannonResult> {
   });
 }
 
-async function measure(kind: Kind, databaseUrl: string) {
-  const server = await startServer(kind, databaseUrl);
-  let stopped = false;
-  try {
-    const warm = await load(server.url, WARMUP_SECONDS);
-    const before = cpuSnapshot(server.child.pid!);
-    const run = await load(server.url, SECONDS);
-    const cpu = cpuSnapshot(server.child.pid!).since(before, run['2xx']);
-    const counts = await server.stop();
-    stopped = true;
-    return { kind, warm, run, rps: run['2xx'] / run.duration, cpu, ...counts };
-  } finally {
-    if (!stopped) server.child.kill('SIGKILL');
-  }
-}
-
-/** CPU used by the server process, by PostgreSQL (the bench's other child processes) and by autocannon (this process). */
+/** CPU used by the server under load, by PostgreSQL and by autocannon (this process), in seconds. */
 interface CpuSeconds {
   server: number;
   postgres: number;
   autocannon: number;
 }
-/** Microseconds of CPU per accepted request, per process; null without /proc. */
-type CpuPerRequest = (CpuSeconds & { total: number }) | null;
 
-function cpuSnapshot(serverPid: number) {
+interface CpuSnapshot {
+  /** Seconds so far per process: the loaded server's tree and PostgreSQL's processes. */
+  server: Map<number, number>;
+  postgres: Map<number, number>;
+  autocannon: number;
+}
+
+/**
+ * CPU used so far by `serverPid` (and its children), by PostgreSQL (the embedded server's processes, children of
+ * this script) and by this process. The other servers, idle meanwhile, are not counted.
+ */
+function cpuSnapshot(serverPid: number): CpuSnapshot | null {
   const tree = processTreeCpu(process.pid);
+  if (!tree) return null;
   const own = process.cpuUsage();
-  const seconds = (pids: Iterable<number>) => [...pids].reduce((sum, pid) => sum + (tree?.get(pid)?.seconds ?? 0), 0);
-  const serverTree = new Set<number>();
-  if (tree) {
-    for (const [pid, info] of tree) if (pid === serverPid || serverTree.has(info.ppid)) serverTree.add(pid);
-    // A second pass catches grandchildren listed before their parent.
+  const serverTree = new Set<number>([serverPid]);
+  // Twice, so that grandchildren listed before their parent are caught too.
+  for (let pass = 0; pass < 2; pass++)
     for (const [pid, info] of tree) if (serverTree.has(info.ppid)) serverTree.add(pid);
+  const snapshot: CpuSnapshot = { server: new Map(), postgres: new Map(), autocannon: (own.user + own.system) / 1e6 };
+  for (const [pid, info] of tree) {
+    if (serverTree.has(pid)) snapshot.server.set(pid, info.seconds);
+    else if (info.comm.startsWith('postgres')) snapshot.postgres.set(pid, info.seconds);
   }
-  const snapshot: CpuSeconds = {
-    server: seconds(serverTree),
-    postgres: tree ? seconds([...tree.keys()].filter((pid) => pid !== process.pid && !serverTree.has(pid))) : 0,
-    autocannon: (own.user + own.system) / 1e6,
-  };
+  return snapshot;
+}
+
+/** CPU spent between two snapshots by the processes alive at the second (a process started meanwhile counts whole). */
+function cpuBetween(before: CpuSnapshot, after: CpuSnapshot): CpuSeconds {
+  const spent = (a: Map<number, number>, b: Map<number, number>) =>
+    [...b].reduce((sum, [pid, seconds]) => sum + seconds - (a.get(pid) ?? 0), 0);
   return {
-    ...snapshot,
-    since(earlier: CpuSeconds, requests: number): CpuPerRequest {
-      if (!tree || requests === 0) return null;
-      const per = (key: keyof CpuSeconds) => ((snapshot[key] - earlier[key]) * 1e6) / requests;
-      const server = per('server');
-      const postgres = per('postgres');
-      const autocannon = per('autocannon');
-      return { server, postgres, autocannon, total: server + postgres + autocannon };
-    },
+    server: spent(before.server, after.server),
+    postgres: spent(before.postgres, after.postgres),
+    autocannon: after.autocannon - before.autocannon,
   };
+}
+
+interface Round {
+  result: AutocannonResult;
+  cpu: CpuSeconds | null;
+}
+
+/** One server's rounds and their sums. */
+class Measured {
+  readonly rounds: Round[] = [];
+  warm: AutocannonResult | null = null;
+  counts = { answered2xx: 0, started: 0 };
+  constructor(
+    readonly kind: Kind,
+    readonly server: Server,
+  ) {}
+  get accepted(): number {
+    return this.rounds.reduce((sum, r) => sum + r.result['2xx'], 0);
+  }
+  get rps(): number {
+    return this.accepted / this.rounds.reduce((sum, r) => sum + r.result.duration, 0);
+  }
+  get failed(): number {
+    return this.rounds.reduce((sum, r) => sum + r.result.non2xx + r.result.errors + r.result.timeouts, 0);
+  }
+  /** Median of the rounds' p50s; the worst round's p99. */
+  get latency(): { p50: number; p99: number } {
+    const p50s = this.rounds.map((r) => r.result.latency.p50).sort((a, b) => a - b);
+    return { p50: p50s[Math.floor(p50s.length / 2)]!, p99: Math.max(...this.rounds.map((r) => r.result.latency.p99)) };
+  }
+  /** Microseconds of CPU per accepted request over all rounds, per process; null without /proc. */
+  get cpuPerRequest(): (CpuSeconds & { total: number }) | null {
+    if (this.rounds.some((r) => r.cpu === null) || this.accepted === 0) return null;
+    const per = (key: keyof CpuSeconds) => (this.rounds.reduce((sum, r) => sum + r.cpu![key], 0) * 1e6) / this.accepted;
+    const cpu = { server: per('server'), postgres: per('postgres'), autocannon: per('autocannon') };
+    return { ...cpu, total: cpu.server + cpu.postgres + cpu.autocannon };
+  }
+}
+
+async function loadRound(measured: Measured, seconds: number): Promise<void> {
+  const pid = measured.server.child.pid!;
+  const before = cpuSnapshot(pid);
+  const result = await load(measured.server.url, seconds);
+  const after = cpuSnapshot(pid);
+  measured.rounds.push({ result, cpu: before && after ? cpuBetween(before, after) : null });
 }
 
 async function main(): Promise<void> {
   const database = await openBenchDatabase(2);
+  const kinds: Kind[] = ['bare', 'memory', 'durable'];
+  const servers: Server[] = [];
   try {
-    const bare = await measure('bare', database.url);
-    const memory = await measure('memory', database.url);
-    const durable = await measure('durable', database.url);
+    for (const kind of kinds) servers.push(await startServer(kind, database.url));
+    const [bare, memory, durable] = kinds.map((kind, i) => new Measured(kind, servers[i]!)) as [
+      Measured,
+      Measured,
+      Measured,
+    ];
+    for (const m of [bare, memory, durable]) m.warm = await load(m.server.url, WARMUP_SECONDS);
+    // Round-robin, so that a change in the machine's speed during the run (large on this kind of machine) falls on
+    // all three alike; each round's ratio is printed as well as the ratio of the sums.
+    for (let round = 0; round < ROUNDS; round++) {
+      for (const m of [bare, memory, durable]) await loadRound(m, SECONDS);
+    }
+    for (const m of [bare, memory, durable]) {
+      m.counts = await m.server.stop();
+    }
+    servers.length = 0;
+
     const { rows } = await database.pool.query<{ n: string }>(
       "select count(*) as n from graphile_worker.jobs where task_identifier = 'triage-ticket'",
     );
     const jobs = Number(rows[0]!.n);
     // autocannon stops counting at its deadline with requests still in flight; the server's own count is exact.
-    const received = durable.warm['2xx'] + durable.run['2xx'];
+    const received = (durable.warm?.['2xx'] ?? 0) + durable.accepted;
 
     const ratio = durable.rps / bare.rps;
-    const row = (name: string, r: typeof bare) =>
-      `| ${name} | ${r.rps.toFixed(0)} | ${r.run.latency.p50} ms | ${r.run.latency.p99} ms | ${r.run['2xx']} | ` +
-      `${r.run.non2xx + r.run.errors + r.run.timeouts} |`;
+    const row = (name: string, m: Measured) =>
+      `| ${name} | ${m.rps.toFixed(0)} | ${m.latency.p50} ms | ${m.latency.p99} ms | ${m.accepted} | ${m.failed} |`;
     console.log(
-      `Webhook intake, ${CONNECTIONS} connections, ${SECONDS} s after ${WARMUP_SECONDS} s warm-up, unique ticket ` +
-        `per request; server in a child process (pool max ${POOL_MAX}, log level warn), autocannon in the parent; ` +
-        `${database.label}, Node ${process.version}, ${(await import('node:os')).availableParallelism()} CPUs\n`,
+      `Webhook intake, ${CONNECTIONS} connections, ${ROUNDS} rounds of ${SECONDS} s per server after ${WARMUP_SECONDS} s ` +
+        `warm-up, the servers taking turns; unique ticket per request; each server in a child process (pool max ` +
+        `${POOL_MAX}, log level warn), autocannon in the parent; ${database.label}, Node ${process.version}, ` +
+        `${(await import('node:os')).availableParallelism()} CPUs\n`,
     );
-    console.log('| route | accepted req/s | p50 | p99 | 2xx | non-2xx + errors |');
+    console.log('| route | accepted req/s | p50 (median round) | p99 (worst round) | 2xx | non-2xx + errors |');
     console.log('|---|---|---|---|---|---|');
     console.log(row('bare Fastify (no database)', bare));
     console.log(row('same route, queue in memory (not durable)', memory));
     console.log(row('durable /webhook/hubspot', durable));
     console.log('');
-    // Where the CPU went during the measured run: all three processes share the machine's cores.
+    const perRound = (m: Measured) => m.rounds.map((r, i) => r.result['2xx'] / bare.rounds[i]!.result['2xx']);
+    const percent = (values: number[]) => values.map((v) => `${(v * 100).toFixed(1)} %`).join(', ');
+    console.log(`Durable, % of bare, round by round: ${percent(perRound(durable))}`);
+    console.log(`Route in memory, % of bare, round by round: ${percent(perRound(memory))}\n`);
+    // Where the CPU went: all three processes share the machine's cores.
     const us = (value: number | undefined) => (value === undefined ? 'n/a' : `${value.toFixed(1)} µs`);
-    console.log('| CPU per accepted request (measured run) | server | PostgreSQL | autocannon | total |');
+    console.log('| CPU per accepted request | server | PostgreSQL | autocannon | total |');
     console.log('|---|---|---|---|---|');
-    for (const [name, r] of [
+    for (const [name, m] of [
       ['bare Fastify', bare],
       ['route, queue in memory', memory],
       ['durable', durable],
     ] as const) {
-      const cpu = r.cpu;
+      const cpu = m.cpuPerRequest;
       console.log(
         `| ${name} | ${us(cpu?.server)} | ${us(cpu?.postgres)} | ${us(cpu?.autocannon)} | ${us(cpu?.total)} |`,
       );
     }
     console.log('');
     const throughputOk = ratio >= 0.35;
-    const p99Ok = durable.run.latency.p99 < 50;
+    const p99Ok = durable.latency.p99 < 50;
     // Every 2xx has its job; a job without a 2xx can only belong to a request still in flight when autocannon
-    // stopped (at most one per connection per run), and no job appears without a request.
+    // stopped (at most one per connection per load), and no job appears without a request.
+    const loads = ROUNDS + 1;
     const jobsOk =
       received <= jobs &&
-      durable.answered2xx <= jobs &&
-      jobs <= durable.started &&
-      jobs - durable.answered2xx <= 2 * CONNECTIONS;
+      durable.counts.answered2xx <= jobs &&
+      jobs <= durable.counts.started &&
+      jobs - durable.counts.answered2xx <= loads * CONNECTIONS;
     console.log('| goal | measured | holds |');
     console.log('|---|---|---|');
     console.log(
       `| durable ≥ 35 % of bare throughput | ${(ratio * 100).toFixed(1)} % | ${throughputOk ? 'yes' : 'NO'} |`,
     );
-    console.log(`| durable p99 < 50 ms | ${durable.run.latency.p99} ms | ${p99Ok ? 'yes' : 'NO'} |`);
+    console.log(`| durable p99 < 50 ms | ${durable.latency.p99} ms | ${p99Ok ? 'yes' : 'NO'} |`);
     console.log(
       `| (context) route in memory, % of bare | ${((memory.rps / bare.rps) * 100).toFixed(1)} % | ceiling, no goal |`,
     );
@@ -320,12 +382,13 @@ async function main(): Promise<void> {
         `the cost of the commit, no goal |`,
     );
     console.log(
-      `| every 2xx has its job (warm-up + run) | ${jobs} jobs; ${durable.answered2xx} 2xx sent by the server, ` +
-        `${received} received by autocannon before its deadline, ${durable.started} requests reached the server ` +
-        `| ${jobsOk ? 'yes' : 'NO'} |`,
+      `| every 2xx has its job (warm-up + rounds) | ${jobs} jobs; ${durable.counts.answered2xx} 2xx sent by the ` +
+        `server, ${received} received by autocannon before its deadlines, ${durable.counts.started} requests ` +
+        `reached the server | ${jobsOk ? 'yes' : 'NO'} |`,
     );
     if (!jobsOk) process.exitCode = 1;
   } finally {
+    for (const server of servers) server.child.kill('SIGKILL');
     await database.release();
   }
 }
