@@ -11,7 +11,7 @@ import type { Config } from './config.ts';
 import { HttpError, payloadTooLarge } from './http/errors.ts';
 import { sanitizeRequestId } from './intake/normalize.ts';
 import type { HealthReport } from './observability/health.ts';
-import type { Logger } from './observability/logger.ts';
+import { type Logger, lazyChildLogger } from './observability/logger.ts';
 import type { Metrics } from './observability/metrics.ts';
 
 export interface Lifecycle {
@@ -52,6 +52,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     // Fastify takes the same forms (boolean, hop count, addresses); the union only confuses its overloads.
     trustProxy: deps.config.trustProxy as boolean,
     genReqId: (req) => sanitizeRequestId(req.headers['x-request-id']),
+    childLoggerFactory: (logger, bindings, options) => lazyChildLogger(logger as Logger, bindings, options),
   });
 
   // Set when the request arrives, so every answer carries it, errors included. Callback-style hooks: these two run
