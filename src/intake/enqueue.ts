@@ -35,6 +35,7 @@ export class IntakeTimeoutError extends Error {
 // the next statement.
 // 4 s: HubSpot's Webhooks API gives up after 5 s, so a stuck database still gets HubSpot a 503 it can act on.
 const DEFAULTS: IntakeQueueOptions = { maxInFlight: 1, maxBatch: 100, timeoutMs: 4_000 };
+const NOTIFY_INTERVAL_MS = 10;
 
 // Notified rows are locked in id order and jobs are added in key order, so concurrent batches naming the same
 // tickets cannot deadlock. A ticket neither notified nor holding a job gets one; when two batches race for it, the
@@ -97,14 +98,27 @@ export function createIntakeQueue(pool: pg.Pool, overrides: Partial<IntakeQueueO
   const options = { ...DEFAULTS, ...overrides };
 
   // Wake the workers now rather than at their next poll. Outside the transaction on purpose (see JOBS_SQL_NOTE);
-  // a lost wake-up only costs the poll interval, the job itself is committed. One NOTIFY at a time: jobs committed
-  // while it is on its way are announced together by the next one, so a burst does not cost a NOTIFY per batch.
+  // a lost wake-up only costs the poll interval, the job itself is committed. One NOTIFY at a time, and at most one
+  // per NOTIFY_INTERVAL_MS: jobs committed meanwhile are announced together by the next one, so a burst does not cost
+  // a NOTIFY per batch (each costs the database about as much as a statement). An idle worker hears of a job at most
+  // that interval late; busy workers fetch the next job without being told.
   let notifying = false;
+  let held: NodeJS.Timeout | null = null;
+  let lastNotify = Number.NEGATIVE_INFINITY;
   let unannounced = 0;
   function wakeWorkers(count: number): void {
     unannounced += count;
-    if (notifying) return;
+    if (notifying || held) return;
+    const wait = lastNotify + NOTIFY_INTERVAL_MS - performance.now();
+    if (wait > 0) {
+      held = setTimeout(() => {
+        held = null;
+        wakeWorkers(0);
+      }, wait);
+      return;
+    }
     notifying = true;
+    lastNotify = performance.now();
     const payload = JSON.stringify({ count: unannounced });
     unannounced = 0;
     pool
@@ -156,13 +170,15 @@ export function createIntakeQueue(pool: pg.Pool, overrides: Partial<IntakeQueueO
     });
   }
 
-  interface Waiting {
-    payloads: TriageTicketPayload[];
-    resolve: (outcomes: EnqueueOutcome[]) => void;
-    reject: (error: unknown) => void;
-  }
   const waiting: Waiting[] = [];
   let inFlight = 0;
+
+  /** A delivery's commit did not finish in time. Not sent yet: never will be. Sent: its outcome will be ignored. */
+  function expire(entry: Waiting): void {
+    const index = waiting.indexOf(entry);
+    if (index !== -1) waiting.splice(index, 1);
+    settle(entry, null, new IntakeTimeoutError(options.timeoutMs));
+  }
 
   /** The deliveries at the head of the line, up to maxBatch tickets (one delivery at least, however large). */
   function takeGroup(): Waiting[] {
@@ -192,7 +208,10 @@ export function createIntakeQueue(pool: pg.Pool, overrides: Partial<IntakeQueueO
       try {
         // With a connection in hand this writes the statement at once, before the caller goes on.
         client ??= await pool.connect();
-        const outcomes = await runBatch(client, group.flatMap((entry) => entry.payloads));
+        const outcomes = await runBatch(
+          client,
+          group.flatMap((entry) => entry.payloads),
+        );
         return { ok: true, outcomes };
       } catch (error) {
         if (client && !isDataError(error)) {
@@ -227,18 +246,25 @@ export function createIntakeQueue(pool: pg.Pool, overrides: Partial<IntakeQueueO
     if (settled.ok) {
       let offset = 0;
       for (const entry of group) {
-        entry.resolve(settled.outcomes.slice(offset, offset + entry.payloads.length));
+        settle(entry, settled.outcomes.slice(offset, offset + entry.payloads.length));
         offset += entry.payloads.length;
       }
       return;
     }
     if (group.length === 1 || !isDataError(settled.error)) {
-      for (const entry of group) entry.reject(settled.error);
+      for (const entry of group) settle(entry, null, settled.error);
       return;
     }
     // One delivery must not fail its neighbours: retry each on its own, so only the bad one fails. These go through
     // the pool, beside the lane's connection, which is busy with the next statement.
-    await Promise.all(group.map((entry) => runBatch(pool, entry.payloads).then(entry.resolve, entry.reject)));
+    await Promise.all(
+      group.map((entry) =>
+        runBatch(pool, entry.payloads).then(
+          (outcomes) => settle(entry, outcomes),
+          (error: unknown) => settle(entry, null, error),
+        ),
+      ),
+    );
   }
 
   return {
@@ -246,28 +272,28 @@ export function createIntakeQueue(pool: pg.Pool, overrides: Partial<IntakeQueueO
     enqueue(payloads: TriageTicketPayload[]): Promise<EnqueueOutcome[]> {
       if (payloads.length === 0) return Promise.resolve([]);
       return new Promise((resolve, reject) => {
-        const timer = setTimeout(() => {
-          // Not sent yet: never will be. Already sent: its outcome, if it ever comes, is ignored.
-          const index = waiting.indexOf(entry);
-          if (index !== -1) waiting.splice(index, 1);
-          reject(new IntakeTimeoutError(options.timeoutMs));
-        }, options.timeoutMs);
-        const entry: Waiting = {
-          payloads,
-          resolve: (outcomes) => {
-            clearTimeout(timer);
-            resolve(outcomes);
-          },
-          reject: (error) => {
-            clearTimeout(timer);
-            reject(error);
-          },
-        };
+        const entry: Waiting = { payloads, resolve, reject, timer: null };
+        entry.timer = setTimeout(expire, options.timeoutMs, entry);
         waiting.push(entry);
         if (inFlight < options.maxInFlight) void lane();
       });
     },
   };
+}
+
+/** A delivery waiting for its commit: its tickets, its caller's promise and its deadline. */
+interface Waiting {
+  payloads: TriageTicketPayload[];
+  resolve: (outcomes: EnqueueOutcome[]) => void;
+  reject: (error: unknown) => void;
+  timer: NodeJS.Timeout | null;
+}
+
+/** Answers a delivery once: with its outcomes, or with `error`. A settled promise ignores later calls. */
+function settle(entry: Waiting, outcomes: EnqueueOutcome[] | null, error?: unknown): void {
+  if (entry.timer) clearTimeout(entry.timer);
+  if (outcomes) entry.resolve(outcomes);
+  else entry.reject(error);
 }
 
 /** Errors caused by the data of a delivery (SQLSTATE classes 22 and 23), not by the database or the connection. */
