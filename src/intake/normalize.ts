@@ -150,8 +150,7 @@ function normalizeTicketObject(json: JsonObject, ctx: IntakeContext): Read<Norma
 
 /** Workflow customized body: flat keys the admin chose, accepted under the obvious aliases. */
 function normalizeFlat(json: JsonObject, ctx: IntakeContext): Read<NormalizedTicket> {
-  const pick = (...keys: string[]) => keys.map((key) => [key, own(json, key)] as const);
-  const id = readFirst(pick('ticket_id', 'hs_ticket_id', 'hs_object_id', 'objectId', 'id'), readId);
+  const id = readFirst(pickFrom(json, 'ticket_id', 'hs_ticket_id', 'hs_object_id', 'objectId', 'id'), readId);
   if (!id.ok) return id;
   if (id.value === null) {
     return fail(
@@ -161,21 +160,26 @@ function normalizeFlat(json: JsonObject, ctx: IntakeContext): Read<NormalizedTic
     );
   }
   const fields = readFields({
-    subject: pick('subject'),
-    body: pick('content', 'body'),
-    email: pick('email', 'from_email'),
-    firstname: pick('firstname'),
-    lastname: pick('lastname'),
-    customerName: pick('customer_name'),
-    tier: pick('customer_tier'),
-    productArea: pick('product_area'),
-    portalId: pick('portalId', 'portal_id'),
+    subject: pickFrom(json, 'subject'),
+    body: pickFrom(json, 'content', 'body'),
+    email: pickFrom(json, 'email', 'from_email'),
+    firstname: pickFrom(json, 'firstname'),
+    lastname: pickFrom(json, 'lastname'),
+    customerName: pickFrom(json, 'customer_name'),
+    tier: pickFrom(json, 'customer_tier'),
+    productArea: pickFrom(json, 'product_area'),
+    portalId: pickFrom(json, 'portalId', 'portal_id'),
   });
   if (!fields.ok) return fields;
   return { ok: true, value: buildTicket(id.value.value, fields.value, ctx) };
 }
 
 type Candidates = ReadonlyArray<readonly [string, unknown]>;
+
+/** The flat body's value under each alias, paired with the alias as its path. */
+function pickFrom(json: JsonObject, ...keys: string[]): Candidates {
+  return keys.map((key) => [key, own(json, key)] as const);
+}
 
 interface FieldSources {
   subject: Candidates;

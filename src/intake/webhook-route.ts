@@ -46,6 +46,22 @@ export function webhookRoutes(deps: WebhookRouteDeps): FastifyPluginAsync {
   const now = deps.now ?? Date.now;
   const log = deps.logger.child({ component: 'intake' });
 
+  /** Counts and logs a refused delivery (webhook.rejected) and returns the error to throw. */
+  function refuse(
+    requestId: string,
+    started: number,
+    reason: string,
+    error: HttpError,
+    extra: Record<string, unknown> = {},
+  ): HttpError {
+    deps.metrics.webhookDeliveries.inc({ outcome: 'rejected' });
+    log.warn(
+      { request_id: requestId, reason, status: error.statusCode, latency_ms: elapsed(started), ...extra },
+      'webhook.rejected',
+    );
+    return error;
+  }
+
   return async (app: FastifyInstance) => {
     // The signatures are over the exact bytes, so JSON is parsed here, after authentication, not by Fastify.
     app.removeAllContentTypeParsers();
@@ -96,17 +112,14 @@ export function webhookRoutes(deps: WebhookRouteDeps): FastifyPluginAsync {
       log.info({ request_id: requestId, bytes: body?.length ?? 0 }, 'webhook.received');
 
       request.webhookLogged = true;
-      const rejected = (reason: string, error: HttpError, extra: Record<string, unknown> = {}) => {
-        deps.metrics.webhookDeliveries.inc({ outcome: 'rejected' });
-        log.warn(
-          { request_id: requestId, reason, status: error.statusCode, latency_ms: elapsed(started), ...extra },
-          'webhook.rejected',
-        );
-        return error;
-      };
 
       if (deps.lifecycle.isDraining()) {
-        throw rejected('shutting_down', serviceUnavailable('Service is shutting down', RETRY_AFTER_DRAINING_S));
+        throw refuse(
+          requestId,
+          started,
+          'shutting_down',
+          serviceUnavailable('Service is shutting down', RETRY_AFTER_DRAINING_S),
+        );
       }
       const auth = authenticateWebhook(
         {
@@ -123,22 +136,25 @@ export function webhookRoutes(deps: WebhookRouteDeps): FastifyPluginAsync {
         try {
           await limitUnauthenticated.call(app, request, reply);
         } catch (error) {
-          throw rejected('rate_limited', error as HttpError, refusal);
+          throw refuse(requestId, started, 'rate_limited', error as HttpError, refusal);
         }
-        throw rejected('unauthorized', unauthorized(), refusal);
+        throw refuse(requestId, started, 'unauthorized', unauthorized(), refusal);
       }
-      if (body === null) throw rejected('unsupported_media_type', unsupportedMediaType(undefined));
+      if (body === null) throw refuse(requestId, started, 'unsupported_media_type', unsupportedMediaType(undefined));
 
       let json: unknown;
       try {
         json = JSON.parse(body.toString('utf8'));
       } catch (error) {
-        throw rejected('invalid_json', invalidJson((error as Error).message.slice(0, 200)));
+        throw refuse(requestId, started, 'invalid_json', invalidJson((error as Error).message.slice(0, 200)));
       }
       const delivery = parseDelivery(json, { receivedAt, requestId });
       if (delivery.kind === 'error') {
         const { field, reason, message } = delivery.error;
-        throw rejected('validation_error', validationError(field, reason, message), { field, field_reason: reason });
+        throw refuse(requestId, started, 'validation_error', validationError(field, reason, message), {
+          field,
+          field_reason: reason,
+        });
       }
       warnOnClockSkew(delivery, json, now(), requestId, log);
 
@@ -147,7 +163,9 @@ export function webhookRoutes(deps: WebhookRouteDeps): FastifyPluginAsync {
       try {
         outcomes = await deps.queue.enqueue(payloads);
       } catch (error) {
-        throw rejected(
+        throw refuse(
+          requestId,
+          started,
           'store_unavailable',
           serviceUnavailable('Ticket store unavailable, retry later', RETRY_AFTER_UNAVAILABLE_S, error),
           { error: (error as Error).message.slice(0, 200) },
