@@ -29,8 +29,8 @@ import { openBenchDatabase, processTreeCpu } from './lib.ts';
 
 const TOKEN = 'bench-webhook-token-0123456789';
 /** Seconds of load per server per round. */
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 2);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 8);
 const WARMUP_SECONDS = Math.min(3, SECONDS);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
 /** The pool a `WORKER_CONCURRENCY=0` intake process gets from main.ts (workerConcurrency + 10). */
