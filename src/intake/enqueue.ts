@@ -30,9 +30,9 @@ export class IntakeTimeoutError extends Error {
   }
 }
 
-// Measured with `npm run bench -- intake` on 2 cores: one statement at a time beat two, four and eight; concurrent
-// statements slowed each other more than they overlapped (bench/RESULTS.md). Deliveries arriving meanwhile share
-// the next statement.
+// Measured with `npm run bench -- intake` on 2 cores: one statement at a time beat two, four and eight, and beat two
+// pipelined on one connection; smaller batches cost the database more per ticket than the overlap gained
+// (bench/RESULTS.md). Deliveries arriving meanwhile share the next statement.
 // 4 s: HubSpot's Webhooks API gives up after 5 s, so a stuck database still gets HubSpot a 503 it can act on.
 const DEFAULTS: IntakeQueueOptions = { maxInFlight: 1, maxBatch: 100, timeoutMs: 4_000 };
 const NOTIFY_INTERVAL_MS = 10;
