@@ -85,7 +85,7 @@ function checkToken(
   const presented = [headerValue, queryValue].filter((v): v is string => v !== undefined && v !== '');
   if (presented.length === 0) return 'token:missing';
   // Evaluate both candidates before deciding so the time taken does not depend on which one matched.
-  const matches = presented.map((value) => safeEqual(value, expected));
+  const matches = presented.map((value) => equalsSecret(value, expected));
   return matches.includes(true) ? null : 'token:mismatch';
 }
 
@@ -177,20 +177,26 @@ export function decodeV3Uri(uri: string): string {
 
 /** Constant-time string equality: both sides are hashed first so the compared buffers always have equal length. */
 export function safeEqual(presented: string, expected: string): boolean {
-  // The one-shot hash() costs a fraction of a createHash() object, and this runs for every delivery; the configured
-  // side is hashed once.
-  return timingSafeEqual(hash('sha256', presented, 'buffer'), digestOfConfigured(expected));
+  // The one-shot hash() costs a fraction of a createHash() object, and this runs for every delivery.
+  return timingSafeEqual(hash('sha256', presented, 'buffer'), hash('sha256', expected, 'buffer'));
 }
 
-// The digests of configured secrets (the webhook token, the admin token): a handful, fixed for the process's life.
-const configuredDigests = new Map<string, Buffer>();
-function digestOfConfigured(secret: string): Buffer {
-  let digest = configuredDigests.get(secret);
+/**
+ * safeEqual against a configured secret (the webhook token, the admin token): the secret's digest is computed once
+ * and kept, so each check hashes only the presented value.
+ */
+export function equalsSecret(presented: string, secret: string): boolean {
+  return timingSafeEqual(hash('sha256', presented, 'buffer'), secretDigest(secret));
+}
+
+// A handful of secrets, fixed for the process's life; bounded all the same.
+const secretDigests = new Map<string, Buffer>();
+function secretDigest(secret: string): Buffer {
+  let digest = secretDigests.get(secret);
   if (digest === undefined) {
-    // Bounded all the same, should a caller ever pass something else as `expected`.
-    if (configuredDigests.size >= 16) configuredDigests.clear();
+    if (secretDigests.size >= 16) secretDigests.clear();
     digest = hash('sha256', secret, 'buffer');
-    configuredDigests.set(secret, digest);
+    secretDigests.set(secret, digest);
   }
   return digest;
 }

@@ -7,7 +7,7 @@ import type { Db } from '../db/client.ts';
 import { processedTickets, triageRuns } from '../db/schema.ts';
 import type { TicketStore } from '../db/ticket-store.ts';
 import { forbidden, HttpError } from '../http/errors.ts';
-import { safeEqual } from '../intake/auth.ts';
+import { equalsSecret } from '../intake/auth.ts';
 import { hubspotTicketUrl } from '../intake/ticket.ts';
 
 export interface DashboardDeps {
@@ -124,7 +124,7 @@ function authorize(request: FastifyRequest, adminToken: string | null): void {
     const decoded = Buffer.from(header.slice(6), 'base64').toString('utf8');
     presented = decoded.slice(decoded.indexOf(':') + 1);
   }
-  if (!presented || !safeEqual(presented, adminToken)) {
+  if (!presented || !equalsSecret(presented, adminToken)) {
     throw new HttpError(401, 'unauthorized', 'Dashboard credentials required', {
       headers: { 'www-authenticate': 'Basic realm="hubspot-triage", charset="UTF-8"' },
     });

@@ -4,6 +4,7 @@ import { describe, test } from 'node:test';
 import {
   authenticateWebhook,
   decodeV3Uri,
+  equalsSecret,
   isWebhookAuthConfigured,
   publicRequestUri,
   safeEqual,
@@ -285,9 +286,15 @@ describe('combining methods', () => {
     assert.deepEqual(authenticateWebhook(request({ headers }), tokenConfig, NOW), { ok: true, method: 'token' });
   });
 
-  test('safeEqual compares different lengths without throwing', () => {
+  test('safeEqual and equalsSecret compare different lengths without throwing', () => {
     assert.equal(safeEqual('a', 'a'), true);
     assert.equal(safeEqual('a', 'ab'), false);
     assert.equal(safeEqual('', ''), true);
+    // The kept digest belongs to its secret: a second secret, and the first again, still compare correctly.
+    assert.equal(equalsSecret('token-one', 'token-one'), true);
+    assert.equal(equalsSecret('token-one', 'token-two'), false);
+    assert.equal(equalsSecret('token-two', 'token-two'), true);
+    assert.equal(equalsSecret('token-one', 'token-one'), true);
+    assert.equal(equalsSecret('', 'token-one'), false);
   });
 });
