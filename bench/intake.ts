@@ -25,7 +25,7 @@ import { webhookRoutes } from '../src/intake/webhook-route.ts';
 import { createHealthReporter } from '../src/observability/health.ts';
 import { createLogger } from '../src/observability/logger.ts';
 import { createMetrics } from '../src/observability/metrics.ts';
-import { openBenchDatabase, processTreeCpu } from './lib.ts';
+import { openBenchDatabase, type ProcessCpu, readProcessCpu, subtree } from './lib.ts';
 
 const TOKEN = 'bench-webhook-token-0123456789';
 /** Seconds of load per server per round. */
@@ -224,19 +224,16 @@ interface CpuSnapshot {
  * this script) and by this process. The other servers, idle meanwhile, are not counted.
  */
 function cpuSnapshot(serverPid: number): CpuSnapshot | null {
-  const tree = processTreeCpu(process.pid);
-  if (!tree) return null;
+  const processes = readProcessCpu();
+  if (!processes) return null;
   const own = process.cpuUsage();
-  const serverTree = new Set<number>([serverPid]);
-  // Twice, so that grandchildren listed before their parent are caught too.
-  for (let pass = 0; pass < 2; pass++)
-    for (const [pid, info] of tree) if (serverTree.has(info.ppid)) serverTree.add(pid);
-  const snapshot: CpuSnapshot = { server: new Map(), postgres: new Map(), autocannon: (own.user + own.system) / 1e6 };
-  for (const [pid, info] of tree) {
-    if (serverTree.has(pid)) snapshot.server.set(pid, info.seconds);
-    else if (info.comm.startsWith('postgres')) snapshot.postgres.set(pid, info.seconds);
-  }
-  return snapshot;
+  const seconds = (tree: Map<number, ProcessCpu>) => new Map([...tree].map(([pid, info]) => [pid, info.seconds]));
+  const postgres = [...subtree(processes, process.pid)].filter(([, info]) => info.comm.startsWith('postgres'));
+  return {
+    server: seconds(subtree(processes, serverPid)),
+    postgres: seconds(new Map(postgres)),
+    autocannon: (own.user + own.system) / 1e6,
+  };
 }
 
 /** CPU spent between two snapshots by the processes alive at the second (a process started meanwhile counts whole). */

@@ -74,18 +74,25 @@ export async function timeEach(n: number, fn: (i: number) => Promise<unknown>): 
 
 export const ms = (value: number) => `${value.toFixed(3)} ms`;
 
+export interface ProcessCpu {
+  comm: string;
+  ppid: number;
+  /** User + system CPU seconds used so far. */
+  seconds: number;
+}
+
 /**
- * CPU seconds (user + system) used so far by `pid` and by each of its descendants, read from /proc (Linux). Returns
- * null where /proc is not there. Clock ticks are taken as 100 per second (Linux's USER_HZ on every common build).
+ * Every process's CPU use so far, read from /proc (Linux); null where /proc is not there. Clock ticks are taken as
+ * 100 per second (Linux's USER_HZ on every common build).
  */
-export function processTreeCpu(pid: number): Map<number, { comm: string; seconds: number; ppid: number }> | null {
+export function readProcessCpu(): Map<number, ProcessCpu> | null {
   let entries: string[];
   try {
     entries = readdirSync('/proc').filter((name) => /^\d+$/.test(name));
   } catch {
     return null;
   }
-  const all = new Map<number, { comm: string; seconds: number; ppid: number }>();
+  const all = new Map<number, ProcessCpu>();
   for (const entry of entries) {
     let stat: string;
     try {
@@ -99,9 +106,14 @@ export function processTreeCpu(pid: number): Map<number, { comm: string; seconds
     const fields = stat.slice(close + 2).split(' ');
     all.set(Number(entry), { comm, ppid: Number(fields[1]), seconds: (Number(fields[11]) + Number(fields[12])) / 100 });
   }
-  const tree = new Map<number, { comm: string; seconds: number; ppid: number }>();
-  for (const [id, info] of all) {
-    for (let cur: number | undefined = id; cur !== undefined && cur > 1; cur = all.get(cur)?.ppid) {
+  return all;
+}
+
+/** The processes of `processes` that are `pid` or descend from it. */
+export function subtree(processes: Map<number, ProcessCpu>, pid: number): Map<number, ProcessCpu> {
+  const tree = new Map<number, ProcessCpu>();
+  for (const [id, info] of processes) {
+    for (let cur: number | undefined = id; cur !== undefined && cur > 1; cur = processes.get(cur)?.ppid) {
       if (cur === pid) {
         tree.set(id, info);
         break;
