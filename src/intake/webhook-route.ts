@@ -46,7 +46,19 @@ export function webhookRoutes(deps: WebhookRouteDeps): FastifyPluginAsync {
   const now = deps.now ?? Date.now;
   const log = deps.logger.child({ component: 'intake' });
 
-  /** Counts and logs a refused delivery (webhook.rejected) and returns the error to throw. */
+  /** Counts and logs a refused delivery: its webhook.rejected line. */
+  function logRefusal(
+    requestId: string,
+    reason: string,
+    status: number,
+    latencyMs: number,
+    extra: Record<string, unknown>,
+  ): void {
+    deps.metrics.webhookDeliveries.inc({ outcome: 'rejected' });
+    log.warn({ request_id: requestId, reason, status, latency_ms: latencyMs, ...extra }, 'webhook.rejected');
+  }
+
+  /** A refusal from the handler: logged, and returned for the handler to throw. */
   function refuse(
     requestId: string,
     started: number,
@@ -54,11 +66,7 @@ export function webhookRoutes(deps: WebhookRouteDeps): FastifyPluginAsync {
     error: HttpError,
     extra: Record<string, unknown> = {},
   ): HttpError {
-    deps.metrics.webhookDeliveries.inc({ outcome: 'rejected' });
-    log.warn(
-      { request_id: requestId, reason, status: error.statusCode, latency_ms: elapsed(started), ...extra },
-      'webhook.rejected',
-    );
+    logRefusal(requestId, reason, error.statusCode, elapsed(started), extra);
     return error;
   }
 
@@ -72,22 +80,17 @@ export function webhookRoutes(deps: WebhookRouteDeps): FastifyPluginAsync {
       done(unsupportedMediaType(request.headers['content-type']), undefined);
     });
 
-    // Errors raised before the handler (body too large, wrong content type, rate limited) still get their lines.
+    // Errors raised before the handler (body too large, wrong content type) still get their lines.
     app.addHook('onError', async (request, reply, error) => {
       if (request.webhookLogged) return;
       request.webhookLogged = true;
-      const status = (error as { statusCode?: number }).statusCode ?? 500;
-      deps.metrics.webhookDeliveries.inc({ outcome: 'rejected' });
       log.info({ request_id: request.id }, 'webhook.received');
-      log.warn(
-        {
-          request_id: request.id,
-          reason: (error as { code?: string }).code ?? 'error',
-          status,
-          source_ip: request.ip,
-          latency_ms: Math.round(reply.elapsedTime * 10) / 10,
-        },
-        'webhook.rejected',
+      logRefusal(
+        request.id,
+        (error as { code?: string }).code ?? 'error',
+        (error as { statusCode?: number }).statusCode ?? 500,
+        Math.round(reply.elapsedTime * 10) / 10,
+        { source_ip: request.ip },
       );
     });
 
