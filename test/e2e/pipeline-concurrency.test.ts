@@ -1,52 +1,38 @@
 // Exactly one Discord message per ticket under concurrent and duplicated deliveries: 200 deliveries of 20 tickets
 // to one service, then the same deliveries sent to two `serve` processes sharing one database.
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
-import { type FakeDiscord, startFakeDiscord } from '../fakes/discord.ts';
-import { type FakeOllama, ollamaChat, startFakeOllama } from '../fakes/ollama.ts';
-import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
+import { describe, test } from 'node:test';
+import { ollamaChat } from '../fakes/ollama.ts';
 import {
   logRecords,
   pendingJobs,
   postDelivery,
-  type RunningService,
   requestsFor,
   specDelivery,
   startService,
   ticketIdOf,
+  useLocalPipeline,
   waitForEmptyQueue,
   waitUntil,
 } from '../helpers/pipeline.ts';
 import { validOutput } from '../unit/triage/fixtures.ts';
 
-let tdb: TestDatabase;
-let ollama: FakeOllama;
-let discord: FakeDiscord;
-const services: RunningService[] = [];
-
-before(async () => {
-  [tdb, ollama, discord] = await Promise.all([createTestDatabase(), startFakeOllama(), startFakeDiscord()]);
-  // A little model latency so that jobs overlap and several workers (and processes) are busy at once.
-  ollama.setDefault({ ...(ollamaChat(validOutput()) as object), delayMs: 150 });
-});
-
-after(async () => {
-  for (const service of services) service.kill();
-  await Promise.all([ollama?.close(), discord?.close()]);
-  await tdb?.drop();
-});
+// A little model latency so that jobs overlap and several workers (and processes) are busy at once.
+const pipeline = useLocalPipeline(({ ollama }) =>
+  ollama.setDefault({ ...(ollamaChat(validOutput()) as object), delayMs: 150 }),
+);
 
 function serviceEnv(concurrency: number) {
   return {
-    LOCAL_LLM_URL: ollama.url,
-    DISCORD_WEBHOOK_URL: discord.webhook.url,
+    LOCAL_LLM_URL: pipeline.ollama.url,
+    DISCORD_WEBHOOK_URL: pipeline.discord.webhook.url,
     WORKER_CONCURRENCY: String(concurrency),
   };
 }
 
 /** Counts notified tickets in the database among `ids`. */
 async function notifiedCount(ids: string[]): Promise<number> {
-  const { rows } = await tdb.pool.query<{ n: number }>(
+  const { rows } = await pipeline.tdb.pool.query<{ n: number }>(
     "select count(*)::int as n from processed_tickets where status = 'notified' and ticket_id = any($1)",
     [ids],
   );
@@ -55,13 +41,13 @@ async function notifiedCount(ids: string[]): Promise<number> {
 
 /** Waits for one message per id and an empty queue, then asserts nothing more arrived and each id was posted once. */
 async function assertOneMessageEach(ids: string[]): Promise<void> {
-  const inScope = () => discord.requests.filter((r) => ids.includes(ticketIdOf(r) ?? ''));
+  const inScope = () => pipeline.discord.requests.filter((r) => ids.includes(ticketIdOf(r) ?? ''));
   await waitUntil(`${ids.length} Discord messages`, () => inScope().length >= ids.length, { timeoutMs: 60_000 });
-  await waitForEmptyQueue(tdb.pool, 60_000);
+  await waitForEmptyQueue(pipeline.tdb.pool, 60_000);
   await waitUntil('every ticket notified', async () => (await notifiedCount(ids)) === ids.length);
   // The queue is empty and every claim is finished: nothing is left that could post a second message.
   assert.equal(inScope().length, ids.length, 'no extra message');
-  for (const id of ids) assert.equal(requestsFor(discord, id).length, 1, `ticket ${id} posted once`);
+  for (const id of ids) assert.equal(requestsFor(pipeline.discord, id).length, 1, `ticket ${id} posted once`);
   assert.ok(
     inScope().every((r) => r.status === 200),
     'every message accepted',
@@ -70,8 +56,8 @@ async function assertOneMessageEach(ids: string[]): Promise<void> {
 
 describe('exactly one message per ticket', () => {
   test('200 concurrent deliveries of 20 tickets (10 each) → 20 messages', async () => {
-    const service = await startService(tdb.url, serviceEnv(4));
-    services.push(service);
+    const service = await startService(pipeline.tdb.url, serviceEnv(4));
+    pipeline.services.push(service);
     const ids = Array.from({ length: 20 }, (_, i) => `CC-${100 + i}`);
     const deliveries = ids.flatMap((id) => Array.from({ length: 10 }, () => specDelivery(id)));
     const answers = await Promise.all(deliveries.map((body) => postDelivery(service.url, body)));
@@ -83,17 +69,17 @@ describe('exactly one message per ticket', () => {
     );
     for (const answer of answers) assert.ok(['accepted', 'duplicate'].includes(String(answer.body.status)));
     await assertOneMessageEach(ids);
-    assert.equal(ollama.requests.length, 20, 'one LLM call per ticket: no ticket was triaged twice');
+    assert.equal(pipeline.ollama.requests.length, 20, 'one LLM call per ticket: no ticket was triaged twice');
     assert.equal(logRecords(service, 'pipeline.notified').length, 20);
-    assert.equal(await pendingJobs(tdb.pool), 0);
+    assert.equal(await pendingJobs(pipeline.tdb.pool), 0);
   });
 
   test('two serve processes on one database, every delivery sent to both → one message per ticket', async () => {
-    const first = services[0]!;
-    const second = await startService(tdb.url, serviceEnv(2));
-    services.push(second);
+    const first = pipeline.services[0]!;
+    const second = await startService(pipeline.tdb.url, serviceEnv(2));
+    pipeline.services.push(second);
     const ids = Array.from({ length: 16 }, (_, i) => `MP-${200 + i}`);
-    const before = ollama.requests.length;
+    const before = pipeline.ollama.requests.length;
     // Each ticket twice to each process, interleaved, all at once.
     const sends = ids.flatMap((id) =>
       [first, second, second, first].map((service) => postDelivery(service.url, specDelivery(id))),
@@ -101,7 +87,7 @@ describe('exactly one message per ticket', () => {
     const answers = await Promise.all(sends);
     assert.ok(answers.every((a) => a.status === 200));
     await assertOneMessageEach(ids);
-    assert.equal(ollama.requests.length - before, ids.length, 'one LLM call per ticket across both processes');
+    assert.equal(pipeline.ollama.requests.length - before, ids.length, 'one LLM call per ticket across both processes');
 
     const byProcess = [first, second].map(
       (service) => logRecords(service, 'pipeline.notified').filter((r) => String(r.ticket_id).startsWith('MP-')).length,

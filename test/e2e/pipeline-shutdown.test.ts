@@ -2,18 +2,16 @@
 // 5 s. The aborted triage must not be posted as a "TRIAGE FAILED" message; the job goes back to the queue and the
 // next process triages and notifies the ticket normally, once.
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
-import { type FakeDiscord, startFakeDiscord } from '../fakes/discord.ts';
-import { type FakeOllama, ollamaChat, startFakeOllama } from '../fakes/ollama.ts';
-import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
+import { test } from 'node:test';
+import { ollamaChat } from '../fakes/ollama.ts';
 import {
   payloadOf,
   postDelivery,
-  type RunningService,
   requestsFor,
   specDelivery,
   startService,
   ticketRow,
+  useLocalPipeline,
   waitForEmptyQueue,
   waitForMessages,
   waitForTicket,
@@ -21,33 +19,21 @@ import {
 } from '../helpers/pipeline.ts';
 import { validOutput } from '../unit/triage/fixtures.ts';
 
-let tdb: TestDatabase;
-let ollama: FakeOllama;
-let discord: FakeDiscord;
-const services: RunningService[] = [];
-
-before(async () => {
-  [tdb, ollama, discord] = await Promise.all([createTestDatabase(), startFakeOllama(), startFakeDiscord()]);
-});
-
-after(async () => {
-  for (const service of services) service.kill();
-  await Promise.all([ollama?.close(), discord?.close()]);
-  await tdb?.drop();
-});
+const pipeline = useLocalPipeline();
 
 const baseEnv = () => ({
-  LOCAL_LLM_URL: ollama.url,
-  DISCORD_WEBHOOK_URL: discord.webhook.url,
+  LOCAL_LLM_URL: pipeline.ollama.url,
+  DISCORD_WEBHOOK_URL: pipeline.discord.webhook.url,
   LOCAL_LLM_TIMEOUT_MS: '60000',
 });
 
 /** The queue row of a ticket's job, if any. */
 async function jobOf(id: string) {
-  const { rows } = await tdb.pool.query<{ locked_by: string | null; attempts: number; last_error: string | null }>(
-    'select locked_by, attempts, last_error from graphile_worker.jobs where key like $1',
-    [`%:${id}`],
-  );
+  const { rows } = await pipeline.tdb.pool.query<{
+    locked_by: string | null;
+    attempts: number;
+    last_error: string | null;
+  }>('select locked_by, attempts, last_error from graphile_worker.jobs where key like $1', [`%:${id}`]);
   return rows[0];
 }
 
@@ -55,36 +41,36 @@ test('SIGTERM during a slow LLM call → no failure message; the next process no
   // A short lease: a job left locked by the stopped process (see the next test) is freed by the sweeper quickly.
   const env = { ...baseEnv(), TRIAGE_LEASE_MS: '2000' };
   const id = 'SHUT-1';
-  ollama.enqueue('hang');
-  const first = await startService(tdb.url, env);
-  services.push(first);
+  pipeline.ollama.enqueue('hang');
+  const first = await startService(pipeline.tdb.url, env);
+  pipeline.services.push(first);
   assert.equal((await postDelivery(first.url, specDelivery(id))).status, 200);
-  await withDeadline(ollama.waitForRequests(1), 15_000, 'the LLM request');
+  await withDeadline(pipeline.ollama.waitForRequests(1), 15_000, 'the LLM request');
 
   first.proc.child.kill('SIGTERM');
   const exit = await first.proc.waitForExit(40_000);
   assert.deepEqual(exit, { code: 0, signal: null }, first.proc.stderr());
 
   assert.deepEqual(
-    requestsFor(discord, id).map((r) => payloadOf(r).content),
+    requestsFor(pipeline.discord, id).map((r) => payloadOf(r).content),
     [],
     'an aborted triage is not a triage failure to report',
   );
-  const row = await ticketRow(tdb.pool, id);
+  const row = await ticketRow(pipeline.tdb.pool, id);
   assert.equal(row?.status, 'processing', 'the ticket is not finished');
   assert.equal(row?.claimed_by, null, 'the claim was given back');
   assert.ok(await jobOf(id), 'the job is still in the queue');
 
-  ollama.setDefault(ollamaChat(validOutput()));
-  const second = await startService(tdb.url, env);
-  services.push(second);
-  const [message] = await waitForMessages(discord, id, 1, 30_000);
-  const done = await waitForTicket(tdb.pool, id, 'notified');
-  await waitForEmptyQueue(tdb.pool);
+  pipeline.ollama.setDefault(ollamaChat(validOutput()));
+  const second = await startService(pipeline.tdb.url, env);
+  pipeline.services.push(second);
+  const [message] = await waitForMessages(pipeline.discord, id, 1, 30_000);
+  const done = await waitForTicket(pipeline.tdb.pool, id, 'notified');
+  await waitForEmptyQueue(pipeline.tdb.pool);
   assert.equal(payloadOf(message!).content, undefined, 'a normal triage message');
   assert.match(payloadOf(message!).embeds?.[0]?.title ?? '', /^\[MEDIUM\] Ticket #SHUT-1: /);
   assert.equal(done.success, true);
-  assert.equal(requestsFor(discord, id).length, 1);
+  assert.equal(requestsFor(pipeline.discord, id).length, 1);
   second.kill();
 });
 
@@ -93,17 +79,17 @@ test('a job that finishes during a graceful shutdown is released in the queue, n
   // after the runner stops, so the write can be lost: the job then stays locked by a pool that no longer exists
   // until another process's lease sweeper frees it (TRIAGE_LEASE_MS later, 60 s by default).
   const id = 'SHUT-2';
-  ollama.enqueue({ ...(ollamaChat(validOutput()) as object), delayMs: 1000 });
-  const service = await startService(tdb.url, baseEnv());
-  services.push(service);
+  pipeline.ollama.enqueue({ ...(ollamaChat(validOutput()) as object), delayMs: 1000 });
+  const service = await startService(pipeline.tdb.url, baseEnv());
+  pipeline.services.push(service);
   assert.equal((await postDelivery(service.url, specDelivery(id))).status, 200);
-  await withDeadline(ollama.waitForRequests(ollama.requests.length + 1), 15_000, 'the LLM request');
+  await withDeadline(pipeline.ollama.waitForRequests(pipeline.ollama.requests.length + 1), 15_000, 'the LLM request');
   service.proc.child.kill('SIGTERM');
   assert.deepEqual(await service.proc.waitForExit(40_000), { code: 0, signal: null });
 
   // The drain let the job finish: the ticket was notified once.
-  assert.equal(requestsFor(discord, id).length, 1);
-  assert.equal((await ticketRow(tdb.pool, id))?.status, 'notified');
+  assert.equal(requestsFor(pipeline.discord, id).length, 1);
+  assert.equal((await ticketRow(pipeline.tdb.pool, id))?.status, 'notified');
   const job = await jobOf(id);
   assert.equal(job, undefined, `the completed job is gone from the queue, found ${JSON.stringify(job)}`);
 });

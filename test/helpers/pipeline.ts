@@ -6,9 +6,12 @@ import { createServer, request as httpRequest } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { after, before } from 'node:test';
 import type pg from 'pg';
 import { findFreePort } from '../../src/db/embedded.ts';
-import type { RecordedRequest as DiscordRequest, FakeDiscord } from '../fakes/discord.ts';
+import { type RecordedRequest as DiscordRequest, type FakeDiscord, startFakeDiscord } from '../fakes/discord.ts';
+import { type FakeOllama, startFakeOllama } from '../fakes/ollama.ts';
+import { createTestDatabase, type TestDatabase } from './db.ts';
 import { cleanEnv, jsonLine, type ServiceProcess, spawnService } from './process.ts';
 
 export const WEBHOOK_TOKEN = 'pipeline-e2e-token-0123456789';
@@ -19,6 +22,37 @@ export interface RunningService {
   proc: ServiceProcess;
   /** SIGKILLs the process group and removes its data directory. */
   kill(): void;
+}
+
+export interface LocalPipeline {
+  tdb: TestDatabase;
+  ollama: FakeOllama;
+  discord: FakeDiscord;
+  /** Services the tests started; each is killed after the file's tests. */
+  services: RunningService[];
+}
+
+/**
+ * For one test file: a fresh database, a fake Ollama and a fake Discord, made before its tests (read the fields
+ * inside tests, not at load time; `ready` runs once they exist) and closed after them, with every service in
+ * `services` killed.
+ */
+export function useLocalPipeline(ready?: (pipeline: LocalPipeline) => void): LocalPipeline {
+  const pipeline = { services: [] as RunningService[] } as LocalPipeline;
+  before(async () => {
+    [pipeline.tdb, pipeline.ollama, pipeline.discord] = await Promise.all([
+      createTestDatabase(),
+      startFakeOllama(),
+      startFakeDiscord(),
+    ]);
+    ready?.(pipeline);
+  });
+  after(async () => {
+    for (const service of pipeline.services) service.kill();
+    await Promise.all([pipeline.ollama?.close(), pipeline.discord?.close()]);
+    await pipeline.tdb?.drop();
+  });
+  return pipeline;
 }
 
 /**
