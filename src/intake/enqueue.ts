@@ -3,6 +3,7 @@
 // second job) and "queue it" (a graphile-worker job keyed by portal + ticket). Concurrent deliveries share that
 // statement and its commit (group commit): a commit costs far more than a row, which is what lets intake keep up
 // with bursts. Every caller still hears back only after the commit that holds its tickets.
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import type pg from 'pg';
 import { TRIAGE_MAX_ATTEMPTS, TRIAGE_TICKET, type TriageTicketPayload, triageJobKey } from '../queue/tasks.ts';
 
@@ -195,11 +196,14 @@ export function createIntakeQueue(pool: pg.Pool, overrides: Partial<IntakeQueueO
   type Settled = { ok: true; outcomes: EnqueueOutcome[] } | { ok: false; error: unknown };
 
   /**
-   * One statement after another on one connection, for as long as deliveries wait. A statement's result sends the
-   * next statement on its way before its own deliveries are answered: answering a batch (a response written per
-   * delivery) takes as long as the database needs for the next one, and the database would otherwise sit idle
-   * meanwhile. The connection goes back to the pool when nothing waits, and is dropped after a failure that is not
-   * the data's (a timeout leaves it busy with the abandoned statement; a broken one is useless).
+   * One statement after another on one connection, for as long as deliveries wait. When a result arrives and at
+   * least as many deliveries wait as it carried, the next statement goes out before the finished deliveries are
+   * answered: answering (a response written per delivery) takes as long as the database needs for the next one, and
+   * the database would otherwise sit idle meanwhile. When fewer wait, the finished deliveries are answered first and
+   * the lane lets one turn of the event loop pass, so that deliveries already received (a client answered often sends
+   * its next at once) join the next statement rather than wait behind a statement of a few tickets. The
+   * connection goes back to the pool when nothing waits, and is dropped after a failure that is not the data's (a
+   * timeout leaves it busy with the abandoned statement; a broken one is useless).
    */
   async function lane(): Promise<void> {
     inFlight++;
@@ -226,11 +230,14 @@ export function createIntakeQueue(pool: pg.Pool, overrides: Partial<IntakeQueueO
       let result = send(group);
       while (group.length > 0) {
         const settled = await result;
-        let next = takeGroup();
+        // As many deliveries wait as this statement carried: they go at once, and the database stays busy.
+        let next = waiting.length >= group.length ? takeGroup() : [];
         if (next.length > 0) result = send(next);
         await answer(group, settled);
-        // Deliveries that came while this group was answered; from here to the end of the lane nothing else runs.
         if (next.length === 0) {
+          // Fewer waited. The answers just written bring callers back: one turn of the event loop lets those already
+          // here join the next statement instead of following a small one (a statement's fixed cost is most of it).
+          await nextTurn();
           next = takeGroup();
           if (next.length > 0) result = send(next);
         }

@@ -156,3 +156,28 @@ test('jobs committed while a wake-up is on its way are announced by the next one
     listener.release();
   }
 });
+
+test('callers that come back after their answer join the next statement instead of trailing a small one', async () => {
+  // Ten callers in a closed loop, as HTTP clients are: each sends its next delivery a turn of the event loop after
+  // its answer. Every statement is one transaction, and a transaction's jobs share one created_at (now()), so the
+  // distinct created_at values count the statements.
+  const queue = createIntakeQueue(tdb.pool, { maxInFlight: 1, maxBatch: 100 });
+  const clients = 10;
+  const rounds = 6;
+  await Promise.all(
+    Array.from({ length: clients }, async (_, client) => {
+      for (let round = 0; round < rounds; round++) {
+        const [outcome] = await queue.enqueue([payload(`loop-${client}-${round}`)]);
+        assert.equal(outcome!.status === 'accepted' && !outcome!.alreadyQueued, true);
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+    }),
+  );
+  const { rows } = await tdb.pool.query<{ statements: number; jobs: number }>(
+    "select count(distinct created_at)::int as statements, count(*)::int as jobs from graphile_worker.jobs where key like 'ticket:3:loop-%'",
+  );
+  assert.equal(rows[0]!.jobs, clients * rounds);
+  // The first caller goes alone and the other nine follow together; from then on all ten travel together, one
+  // statement a round. Sending whoever is waiting the moment a result arrives splits each round in two instead.
+  assert.ok(rows[0]!.statements <= rounds + 2, `${rows[0]!.statements} statements for ${rounds} rounds of ${clients}`);
+});
