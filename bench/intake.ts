@@ -20,7 +20,7 @@ import { buildApp, createLifecycle } from '../src/app.ts';
 import { loadConfig } from '../src/config.ts';
 import { createDatabase } from '../src/db/client.ts';
 import { createTicketStore } from '../src/db/ticket-store.ts';
-import { createIntakeQueue, type IntakeQueue } from '../src/intake/enqueue.ts';
+import { createIntakeDatabase, createIntakeQueue, type IntakeQueue } from '../src/intake/enqueue.ts';
 import { webhookRoutes } from '../src/intake/webhook-route.ts';
 import { createHealthReporter } from '../src/observability/health.ts';
 import { createLogger } from '../src/observability/logger.ts';
@@ -33,7 +33,7 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 2);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 8);
 const WARMUP_SECONDS = Math.min(3, SECONDS);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
-/** The pool a `WORKER_CONCURRENCY=0` intake process gets from main.ts (workerConcurrency + 10). */
+/** The pools a `WORKER_CONCURRENCY=0` serve process gets from main.ts: workerConcurrency + 10, and intake's own. */
 const POOL_MAX = 10;
 
 // --- child: one server, printing its URL, until SIGTERM ---------------------------------------------------------
@@ -61,6 +61,7 @@ async function serve(kind: Kind): Promise<void> {
     close = () => app.close();
   } else {
     const database = createDatabase(process.env.BENCH_INTAKE_DATABASE_URL!, { max: POOL_MAX });
+    const intakeDatabase = createIntakeDatabase(process.env.BENCH_INTAKE_DATABASE_URL!);
     const logger = createLogger({ level: 'warn' });
     const metrics = createMetrics();
     const lifecycle = createLifecycle();
@@ -78,7 +79,7 @@ async function serve(kind: Kind): Promise<void> {
           queue:
             kind === 'memory'
               ? answeringQueue
-              : createIntakeQueue(database.pool, {
+              : createIntakeQueue(intakeDatabase.pool, {
                   ...(process.env.BENCH_IN_FLIGHT ? { maxInFlight: Number(process.env.BENCH_IN_FLIGHT) } : {}),
                 }),
           logger,
@@ -95,6 +96,7 @@ async function serve(kind: Kind): Promise<void> {
     url = await app.listen({ host: '127.0.0.1', port: 0 });
     close = async () => {
       await app.close();
+      await intakeDatabase.close();
       await database.close();
     };
   }
@@ -327,7 +329,7 @@ async function main(): Promise<void> {
     console.log(
       `Webhook intake, ${CONNECTIONS} connections, ${ROUNDS} rounds of ${SECONDS} s per server after ${WARMUP_SECONDS} s ` +
         `warm-up, the servers taking turns; unique ticket per request; each server in a child process (pool max ` +
-        `${POOL_MAX}, log level warn), autocannon in the parent; ${database.label}, Node ${process.version}, ` +
+        `${POOL_MAX} + intake's 4, log level warn), autocannon in the parent; ${database.label}, Node ${process.version}, ` +
         `${(await import('node:os')).availableParallelism()} CPUs\n`,
     );
     console.log('| route | accepted req/s | p50 (median round) | p99 (worst round) | 2xx | non-2xx + errors |');

@@ -10,7 +10,7 @@ import { startEmbeddedPostgres } from './db/embedded.ts';
 import { migrateDatabase } from './db/migrate.ts';
 import { createRunStore } from './db/run-store.ts';
 import { createTicketStore } from './db/ticket-store.ts';
-import { createIntakeQueue } from './intake/enqueue.ts';
+import { createIntakeDatabase, createIntakeQueue } from './intake/enqueue.ts';
 import { webhookRoutes } from './intake/webhook-route.ts';
 import type { Notifier } from './notify/types.ts';
 import { createGraphileLogger } from './observability/graphile-logger.ts';
@@ -52,7 +52,11 @@ export class Releasers {
 }
 
 /** Opens the database (starting the embedded server when needed) and applies migrations. */
-export async function openDatabase(config: Config, logger: Logger, releasers: Releasers): Promise<Database> {
+export async function openDatabase(
+  config: Config,
+  logger: Logger,
+  releasers: Releasers,
+): Promise<Database & { url: string }> {
   let url = config.databaseUrl;
   if (!url) {
     const embedded = await startEmbeddedPostgres({ dataDir: config.dataDir, logger });
@@ -62,7 +66,7 @@ export async function openDatabase(config: Config, logger: Logger, releasers: Re
   const database = createDatabase(url, { max: config.workerConcurrency + 10 });
   releasers.add('database-pool', () => database.close());
   await migrateDatabase(database.pool, createGraphileLogger(logger));
-  return database;
+  return { ...database, url };
 }
 
 export interface Service {
@@ -122,6 +126,9 @@ export async function startService(config: Config, logger: Logger, options: Serv
     let url: string | null = null;
     if (options.role === 'serve') {
       const webhookToken = await developmentWebhookToken(config, logger);
+      // Closed after the HTTP server (releasers run in reverse), which waits for the deliveries in flight.
+      const intakeDatabase = createIntakeDatabase(database.url);
+      releasers.add('intake-pool', () => intakeDatabase.close());
       const app = await buildApp({
         config,
         logger,
@@ -140,7 +147,7 @@ export async function startService(config: Config, logger: Logger, options: Serv
           dashboardRoutes({ db: database.db, store, adminToken: config.adminToken }),
           webhookRoutes({
             auth: { ...config.webhook, token: webhookToken },
-            queue: createIntakeQueue(database.pool),
+            queue: createIntakeQueue(intakeDatabase.pool),
             logger,
             metrics,
             lifecycle,

@@ -18,6 +18,8 @@ export interface DatabaseOptions {
   applicationName?: string;
   /** How long a query may wait for a free connection before failing (then the caller answers 503). */
   connectionTimeoutMs?: number;
+  /** Server-side limit on every statement (PostgreSQL's statement_timeout); unset: none. */
+  statementTimeoutMs?: number;
 }
 
 export function createDatabase(connectionString: string, options: DatabaseOptions = {}): Database {
@@ -27,6 +29,7 @@ export function createDatabase(connectionString: string, options: DatabaseOption
     application_name: options.applicationName ?? 'hubspot-triage',
     connectionTimeoutMillis: options.connectionTimeoutMs ?? 5_000,
     idleTimeoutMillis: 30_000,
+    ...(options.statementTimeoutMs ? { statement_timeout: options.statementTimeoutMs } : {}),
   });
   // An idle client losing its connection (database restart) emits here; without a listener it would crash the
   // process. The next query gets a fresh connection, so there is nothing else to do.

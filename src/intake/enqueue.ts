@@ -5,6 +5,7 @@
 // with bursts. Every caller still hears back only after the commit that holds its tickets.
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import type pg from 'pg';
+import { createDatabase, type Database } from '../db/client.ts';
 import { TRIAGE_MAX_ATTEMPTS, TRIAGE_TICKET, type TriageTicketPayload, triageJobKey } from '../queue/tasks.ts';
 
 export type EnqueueOutcome =
@@ -35,7 +36,8 @@ export class IntakeTimeoutError extends Error {
 // pipelined on one connection; smaller batches cost the database more per ticket than the overlap gained
 // (bench/RESULTS.md). Deliveries arriving meanwhile share the next statement.
 // 4 s: HubSpot's Webhooks API gives up after 5 s, so a stuck database still gets HubSpot a 503 it can act on.
-const DEFAULTS: IntakeQueueOptions = { maxInFlight: 1, maxBatch: 100, timeoutMs: 4_000 };
+export const INTAKE_TIMEOUT_MS = 4_000;
+const DEFAULTS: IntakeQueueOptions = { maxInFlight: 1, maxBatch: 100, timeoutMs: INTAKE_TIMEOUT_MS };
 const NOTIFY_INTERVAL_MS = 10;
 
 // Notified rows are locked in id order and jobs are added in key order, so concurrent batches naming the same
@@ -93,6 +95,21 @@ interface EnqueueRow {
   done: [string, string | null, string][];
   /** Keys of the jobs this statement created. */
   added: string[];
+}
+
+/**
+ * The intake's own pool, apart from the workers' and the stores': deliveries never wait for a connection that a
+ * worker holds. Its statements also end in the database a second after the intake gave up on them: a delivery that
+ * timed out drops its connection, but PostgreSQL would go on running the abandoned statement, holding its locks, and
+ * a database stuck for minutes would collect one such backend per timeout until it ran out of connections.
+ */
+export function createIntakeDatabase(url: string, timeoutMs = INTAKE_TIMEOUT_MS): Database {
+  // One connection for the lane, one for the wake-up NOTIFY, two for retrying a failed batch's deliveries one by one.
+  return createDatabase(url, {
+    max: 4,
+    applicationName: 'hubspot-triage-intake',
+    statementTimeoutMs: timeoutMs + 1_000,
+  });
 }
 
 export function createIntakeQueue(pool: pg.Pool, overrides: Partial<IntakeQueueOptions> = {}) {

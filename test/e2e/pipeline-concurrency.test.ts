@@ -68,6 +68,11 @@ describe('exactly one message per ticket', () => {
       'every delivery acknowledged',
     );
     for (const answer of answers) assert.ok(['accepted', 'duplicate'].includes(String(answer.body.status)));
+    // The deliveries went through intake's own pool (createIntakeDatabase), whose connections stay open while idle.
+    const intakeConnections = await pipeline.tdb.pool.query<{ n: number }>(
+      "select count(*)::int as n from pg_stat_activity where datname = current_database() and application_name = 'hubspot-triage-intake'",
+    );
+    assert.ok(intakeConnections.rows[0]!.n >= 1, 'intake connections open');
     await assertOneMessageEach(ids);
     assert.equal(pipeline.ollama.requests.length, 20, 'one LLM call per ticket: no ticket was triaged twice');
     assert.equal(logRecords(service, 'pipeline.notified').length, 20);

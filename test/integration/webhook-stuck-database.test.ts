@@ -1,24 +1,42 @@
 // A database that accepts the statement but never finishes it (here: a lock held by another transaction) must not
 // hang deliveries: past the intake timeout HubSpot gets 503 + Retry-After and redelivers, the stuck connection is
-// dropped, and deliveries behind it are committed on a fresh one while the lock is still held.
+// dropped, deliveries behind it are committed on a fresh one while the lock is still held, and the database itself
+// ends the abandoned statement rather than keep a backend waiting on the lock.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { createIntakeQueue } from '../../src/intake/enqueue.ts';
+import type { Database } from '../../src/db/client.ts';
+import { createIntakeDatabase, createIntakeQueue } from '../../src/intake/enqueue.ts';
 import { triageJobKey } from '../../src/queue/tasks.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
 import { type IntakeApp, jobByKey, postWebhook, specTicket, startIntakeApp, withDeadline } from '../helpers/intake.ts';
+import { waitUntil } from '../helpers/pipeline.ts';
 
 let tdb: TestDatabase;
+let intakeDatabase: Database;
 let intake: IntakeApp;
+// 1 s instead of 4: ample for a healthy commit on a loaded CI machine (they take milliseconds), short for a test.
+const TIMEOUT_MS = 1_000;
 before(async () => {
   tdb = await createTestDatabase();
-  // 1 s instead of 4: ample for a healthy commit on a loaded CI machine (they take milliseconds), short for a test.
-  intake = await startIntakeApp(tdb, { queue: createIntakeQueue(tdb.pool, { timeoutMs: 1_000 }) });
+  // The pool main.ts gives intake: its statements end in the database a second after the intake's timeout.
+  intakeDatabase = createIntakeDatabase(tdb.url, TIMEOUT_MS);
+  intake = await startIntakeApp(tdb, { queue: createIntakeQueue(intakeDatabase.pool, { timeoutMs: TIMEOUT_MS }) });
 });
 after(async () => {
   await intake?.close();
+  await intakeDatabase?.close();
   await tdb?.drop();
 });
+
+/** Intake statements that PostgreSQL is running while they wait for a lock. */
+async function intakeStatementsWaitingOnLocks(): Promise<number> {
+  const { rows } = await tdb.pool.query<{ n: number }>(
+    `select count(*)::int as n from pg_stat_activity
+      where datname = current_database() and application_name = 'hubspot-triage-intake'
+        and state = 'active' and wait_event_type = 'Lock'`,
+  );
+  return rows[0]!.n;
+}
 
 const deliver = (ticketId: string, what: string) =>
   withDeadline(postWebhook(intake.url, specTicket(ticketId)), 10_000, `the answer to ${what}`);
@@ -42,7 +60,17 @@ test('a commit that does not finish in time is refused with 503, and intake goes
       [stuckKey],
     );
 
-    const refused = await deliver('701', 'the stuck delivery');
+    const answer = deliver('701', 'the stuck delivery');
+    // Its statement waits on the lock in the database (seen well before the intake gives up on it).
+    await waitUntil(
+      'the stuck statement waiting on the lock',
+      async () => (await intakeStatementsWaitingOnLocks()) === 1,
+      {
+        timeoutMs: 10_000,
+        intervalMs: 10,
+      },
+    );
+    const refused = await answer;
     assert.equal(refused.status, 503, refused.text);
     assert.equal(refused.body.error, 'service_unavailable');
     const retryAfter = Number(refused.headers.get('retry-after'));
@@ -52,6 +80,16 @@ test('a commit that does not finish in time is refused with 503, and intake goes
     await deliverAccepted('702', 'the next delivery');
     assert.ok(await jobByKey(tdb.pool, triageJobKey('62515', '702')), 'the 200 was sent after its job was committed');
 
+    // The database ends the abandoned statement (statement_timeout) while the lock is still held. Without it the
+    // statement would wait as long as the lock does, and every later timeout would leave another backend waiting.
+    await waitUntil(
+      'the abandoned statement ended by the database',
+      async () => (await intakeStatementsWaitingOnLocks()) === 0,
+      {
+        timeoutMs: 10_000,
+      },
+    );
+
     await holder.query('rollback');
     holding = false;
   } finally {
@@ -59,8 +97,7 @@ test('a commit that does not finish in time is refused with 503, and intake goes
     holder.release();
   }
 
-  // HubSpot redelivers the refused ticket: accepted now, and its job is the ticket's, whether the abandoned statement
-  // (which goes on once the lock is gone) or the redelivery inserted it.
+  // HubSpot redelivers the refused ticket: accepted now, and the job the redelivery inserts is the ticket's.
   await deliverAccepted('701', 'the redelivery');
   const job = await jobByKey(tdb.pool, stuckKey);
   assert.equal(job?.payload.ticket_id, '701');
