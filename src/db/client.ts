@@ -29,7 +29,7 @@ export function createDatabase(connectionString: string, options: DatabaseOption
     application_name: options.applicationName ?? 'hubspot-triage',
     connectionTimeoutMillis: options.connectionTimeoutMs ?? 5_000,
     idleTimeoutMillis: 30_000,
-    ...(options.statementTimeoutMs ? { statement_timeout: options.statementTimeoutMs } : {}),
+    statement_timeout: options.statementTimeoutMs ?? false,
   });
   // An idle client losing its connection (database restart) emits here; without a listener it would crash the
   // process. The next query gets a fresh connection, so there is nothing else to do.
