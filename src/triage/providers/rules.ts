@@ -50,9 +50,14 @@ function summarize(ticket: NormalizedTicket, label: string): string {
   return summary.length > SUMMARY_MAX ? `${summary.slice(0, SUMMARY_MAX - 1)}…` : summary;
 }
 
+// A first name is letters, with inner apostrophes, hyphens or dots ("O'Neil", "Jean-Luc", "J."). Anything else the
+// contact record holds ("24h", "support_team", an address) is not put into a reply draft: it would read oddly, and
+// the policy guard would lint the customer's own text as if the draft had promised it.
+const FIRST_NAME = /^\p{L}[\p{L}\p{M}'’.-]*$/u;
+
 function greeting(ticket: NormalizedTicket): string {
   const first = ticket.customer_name?.trim().split(/\s+/)[0];
-  return first ? `Hi ${first},` : 'Hello,';
+  return first && FIRST_NAME.test(first) ? `Hi ${first},` : 'Hello,';
 }
 
 const SIGN_OFF = '\n\nBest regards,\nThe Support Team';

@@ -155,6 +155,21 @@ for (const c of cases) {
   });
 }
 
+test('rules: the greeting uses a first name only when it reads as one', () => {
+  const draftFor = (name: string | null) =>
+    triageByRules(makeTicket({ subject: 'Question', body: 'How do I export?', customer_name: name })).reply_draft;
+  assert.match(draftFor('Ana Lima') ?? '', /^Hi Ana,/);
+  assert.match(draftFor("Seán O'Neil") ?? '', /^Hi Seán,/);
+  assert.match(draftFor('Jean-Luc') ?? '', /^Hi Jean-Luc,/);
+  // fast-check's counterexample from CI: a "name" of 24H put a promised timeline into the rules' own draft.
+  for (const name of ['24H', 'ticket_data_x', 'ana@example.com', '@here', '', null]) {
+    const ticket = makeTicket({ subject: 'Question', body: 'How do I export?', customer_name: name });
+    const out = triageByRules(ticket);
+    assert.match(out.reply_draft ?? '', /^Hello,/, `name ${JSON.stringify(name)}`);
+    assert.deepEqual(applyPolicyGuard(ticket, out).warnings, []);
+  }
+});
+
 test('property: any ticket gives a schema-valid, modest, lint-clean output', () => {
   fc.assert(
     fc.property(
