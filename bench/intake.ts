@@ -370,7 +370,9 @@ async function main(): Promise<void> {
     const perRound = (m: Measured) => m.rounds.map((r, i) => r.result['2xx'] / bare.rounds[i]!.result['2xx']);
     const percent = (values: number[]) => values.map((v) => `${(v * 100).toFixed(1)} %`).join(', ');
     console.log(`Durable, % of bare, round by round: ${percent(perRound(durable))}`);
-    console.log(`Route in memory, % of bare, round by round: ${percent(perRound(memory))}\n`);
+    console.log(`Route in memory, % of bare, round by round: ${percent(perRound(memory))}`);
+    const p99s = (m: Measured) => m.rounds.map((r) => `${r.result.latency.p99} ms`).join(', ');
+    console.log(`p99 round by round: bare ${p99s(bare)}; in memory ${p99s(memory)}; durable ${p99s(durable)}\n`);
     // Where the CPU went: all three processes share the machine's cores.
     const us = (value: number | undefined) => (value === undefined ? 'n/a' : `${value.toFixed(1)} µs`);
     console.log('| CPU per accepted request | server | PostgreSQL | autocannon | total |');
