@@ -58,7 +58,11 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
     persistent: true,
     // PostgreSQL refuses to run as root; the package then runs it as a `postgres` system user it creates.
     createPostgresUser: true,
-    postgresFlags: ['-c', 'listen_addresses=127.0.0.1'],
+    // wal_init_zero=off: a fresh cluster has no WAL segments to recycle, so every 16 MB of WAL the committing backend
+    // created and zero-filled the next segment inline, and every delivery in flight waited 30-60 ms for it (about
+    // every 4 s under a burst; bench/RESULTS.md). Off, the segment is created at its size without the zeroes. Commits
+    // are as durable: fsync and synchronous_commit stay on, and PostgreSQL does not depend on the zeroes to recover.
+    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'wal_init_zero=off'],
     onLog: (message: unknown) => {
       recentLog.push(String(message));
       if (recentLog.length > 20) recentLog.shift();

@@ -22,10 +22,20 @@ async function query(url: string, sql: string) {
   }
 }
 
-test('the embedded database refuses a data directory in use, and is reused with its data on the next start', async () => {
+test('the embedded database commits durably, refuses a data directory in use, and is reused with its data on the next start', async () => {
   const first = await startEmbeddedPostgres({ dataDir, logger });
   try {
     await query(first.url, "create table kept (v text); insert into kept values ('still here')");
+    // New WAL segments are not zero-filled (no stall at each one), and commits stay durable.
+    const settings = await query(
+      first.url,
+      "select name, setting from pg_settings where name in ('wal_init_zero', 'fsync', 'synchronous_commit') order by name",
+    );
+    assert.deepEqual(settings, [
+      { name: 'fsync', setting: 'on' },
+      { name: 'synchronous_commit', setting: 'on' },
+      { name: 'wal_init_zero', setting: 'off' },
+    ]);
     await assert.rejects(startEmbeddedPostgres({ dataDir, logger }), (error: unknown) => {
       assert.ok(error instanceof EmbeddedDatabaseLockedError);
       assert.match(error.message, /in use by another running instance/);
