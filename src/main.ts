@@ -126,9 +126,14 @@ export async function startService(config: Config, logger: Logger, options: Serv
     let url: string | null = null;
     if (options.role === 'serve') {
       const webhookToken = await developmentWebhookToken(config, logger);
-      // Closed after the HTTP server (releasers run in reverse), which waits for the deliveries in flight.
+      // Closed after the HTTP server (releasers run in reverse), which waits for the deliveries in flight; the last
+      // wake-up NOTIFY goes out first.
       const intakeDatabase = createIntakeDatabase(database.url);
-      releasers.add('intake-pool', () => intakeDatabase.close());
+      const intakeQueue = createIntakeQueue(intakeDatabase.pool);
+      releasers.add('intake-pool', async () => {
+        await intakeQueue.flush();
+        await intakeDatabase.close();
+      });
       const app = await buildApp({
         config,
         logger,
@@ -147,7 +152,7 @@ export async function startService(config: Config, logger: Logger, options: Serv
           dashboardRoutes({ db: database.db, store, adminToken: config.adminToken }),
           webhookRoutes({
             auth: { ...config.webhook, token: webhookToken },
-            queue: createIntakeQueue(intakeDatabase.pool),
+            queue: intakeQueue,
             logger,
             metrics,
             lifecycle,

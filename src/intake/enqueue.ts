@@ -22,6 +22,8 @@ export interface IntakeQueueOptions {
    * Also the statement's client-side timeout: a connection that stops answering is dropped, not waited on forever.
    */
   timeoutMs: number;
+  /** Wake-up NOTIFYs go out at most this often; jobs committed meanwhile are announced by the next one. */
+  notifyIntervalMs: number;
 }
 
 /** A delivery whose commit did not finish in time. Nothing was acknowledged; a redelivery finds the job if it landed. */
@@ -37,8 +39,12 @@ export class IntakeTimeoutError extends Error {
 // (bench/RESULTS.md). Deliveries arriving meanwhile share the next statement.
 // 4 s: HubSpot's Webhooks API gives up after 5 s, so a stuck database still gets HubSpot a 503 it can act on.
 export const INTAKE_TIMEOUT_MS = 4_000;
-const DEFAULTS: IntakeQueueOptions = { maxInFlight: 1, maxBatch: 100, timeoutMs: INTAKE_TIMEOUT_MS };
-const NOTIFY_INTERVAL_MS = 10;
+const DEFAULTS: IntakeQueueOptions = {
+  maxInFlight: 1,
+  maxBatch: 100,
+  timeoutMs: INTAKE_TIMEOUT_MS,
+  notifyIntervalMs: 10,
+};
 
 // Notified rows are locked in id order and jobs are added in key order, so concurrent batches naming the same
 // tickets cannot deadlock. A ticket neither notified nor holding a job gets one; when two batches race for it, the
@@ -117,35 +123,53 @@ export function createIntakeQueue(pool: pg.Pool, overrides: Partial<IntakeQueueO
 
   // Wake the workers now rather than at their next poll. Outside the transaction on purpose (see JOBS_SQL_NOTE);
   // a lost wake-up only costs the poll interval, the job itself is committed. One NOTIFY at a time, and at most one
-  // per NOTIFY_INTERVAL_MS: jobs committed meanwhile are announced together by the next one, so a burst does not cost
-  // a NOTIFY per batch (each costs the database about as much as a statement). An idle worker hears of a job at most
-  // that interval late; busy workers fetch the next job without being told.
-  let notifying = false;
+  // per notifyIntervalMs (10 ms): jobs committed meanwhile are announced together by the next one, so a burst does
+  // not cost a NOTIFY per batch (each costs the database about as much as a statement). An idle worker hears of a
+  // job at most that interval late; busy workers fetch the next job without being told.
+  let notifying: Promise<void> | null = null;
   let held: NodeJS.Timeout | null = null;
   let lastNotify = Number.NEGATIVE_INFINITY;
   let unannounced = 0;
   function wakeWorkers(count: number): void {
     unannounced += count;
     if (notifying || held) return;
-    const wait = lastNotify + NOTIFY_INTERVAL_MS - performance.now();
+    const wait = lastNotify + options.notifyIntervalMs - performance.now();
     if (wait > 0) {
+      // Unref'd: a wake-up is best effort and never keeps the process alive; shutdown sends it through flush().
       held = setTimeout(() => {
         held = null;
         wakeWorkers(0);
-      }, wait);
+      }, wait).unref();
       return;
     }
-    notifying = true;
+    notify();
+  }
+  function notify(): void {
     lastNotify = performance.now();
     const payload = JSON.stringify({ count: unannounced });
     unannounced = 0;
-    pool
+    notifying = pool
       .query(`select pg_notify('jobs:insert', $1)`, [payload])
-      .catch(() => {})
+      .then(
+        () => {},
+        () => {},
+      )
       .finally(() => {
-        notifying = false;
+        notifying = null;
         if (unannounced > 0) wakeWorkers(0);
       });
+  }
+  /** Sends a wake-up held back by the spacing now, and waits until every one is sent (before the pool closes). */
+  async function flushWakeUps(): Promise<void> {
+    for (;;) {
+      if (held) {
+        clearTimeout(held);
+        held = null;
+      }
+      if (notifying) await notifying;
+      else if (unannounced > 0) notify();
+      else return;
+    }
   }
 
   /** One statement (its own transaction) for the whole batch, on `client`. */
@@ -302,6 +326,11 @@ export function createIntakeQueue(pool: pg.Pool, overrides: Partial<IntakeQueueO
         if (inFlight < options.maxInFlight) void lane();
       });
     },
+    /**
+     * Once no delivery is in flight (the HTTP server has closed): sends the wake-up that the NOTIFY spacing may still
+     * hold back, so that workers in other processes hear of the last jobs now rather than at their next poll.
+     */
+    flush: flushWakeUps,
   };
 }
 
@@ -326,4 +355,7 @@ function isDataError(error: unknown): boolean {
   return typeof code === 'string' && (code.startsWith('22') || code.startsWith('23'));
 }
 
-export type IntakeQueue = ReturnType<typeof createIntakeQueue>;
+/** What the webhook route needs of a queue (tests and the bench also give it ones that store nothing). */
+export interface IntakeQueue {
+  enqueue(payloads: TriageTicketPayload[]): Promise<EnqueueOutcome[]>;
+}

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
+import pg from 'pg';
 import { createTicketStore } from '../../src/db/ticket-store.ts';
 import { createIntakeQueue } from '../../src/intake/enqueue.ts';
 import type { TriageTicketPayload } from '../../src/queue/tasks.ts';
@@ -20,6 +21,41 @@ const payload = (ticketId: string, portalId: string | null = '3'): TriageTicketP
   ticket: null,
   event: { ticket_id: ticketId, portal_id: portalId, occurred_at: null, event_id: null },
 });
+
+/**
+ * Listens for the jobs:insert wake-ups on a connection of its own and records their job counts; `announced(n)` waits
+ * until n jobs were announced in all (5 s at most).
+ */
+async function listenForWakeUps() {
+  const listener = await tdb.pool.connect();
+  await listener.query('listen "jobs:insert"');
+  const counts: number[] = [];
+  let onCount: () => void = () => {};
+  const onNotification = (message: pg.Notification) => {
+    if (message.channel !== 'jobs:insert') return;
+    counts.push((JSON.parse(message.payload ?? '{}') as { count: number }).count);
+    onCount();
+  };
+  listener.on('notification', onNotification);
+  const total = () => counts.reduce((sum, n) => sum + n, 0);
+  const announced = (n: number) =>
+    new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`only ${total()} of ${n} jobs announced within 5 s`)), 5_000);
+      onCount = () => {
+        if (total() >= n) {
+          clearTimeout(timer);
+          resolve();
+        }
+      };
+      onCount();
+    });
+  async function stop(): Promise<void> {
+    await listener.query('unlisten *');
+    listener.off('notification', onNotification);
+    listener.release();
+  }
+  return { counts, total, announced, stop };
+}
 
 test('concurrent deliveries share commits and still get exact per-delivery outcomes', async () => {
   const store = createTicketStore(tdb.db);
@@ -66,6 +102,8 @@ test('concurrent deliveries share commits and still get exact per-delivery outco
   );
   const dup = await tdb.pool.query("select duplicates from processed_tickets where ticket_id = 'done'");
   assert.equal(dup.rows[0].duplicates, 2);
+  // Its last wake-up out before the next test listens.
+  await queue.flush();
 });
 
 test('one delivery that cannot be stored does not fail the deliveries it was grouped with', async () => {
@@ -86,55 +124,28 @@ test('one delivery that cannot be stored does not fail the deliveries it was gro
     jobs.rows.map((r) => r.key),
     ['ticket:3:ok-1', 'ticket:3:ok-2'],
   );
+  await queue.flush();
 });
 
 test('workers are woken by a jobs:insert notification once the jobs are committed', async () => {
-  const listener = await tdb.pool.connect();
+  const wakeUps = await listenForWakeUps();
   try {
-    await listener.query('listen "jobs:insert"');
-    const notified = new Promise<string>((resolve) => listener.once('notification', (m) => resolve(m.payload ?? '')));
     const queue = createIntakeQueue(tdb.pool);
     await queue.enqueue([payload('wake-1'), payload('wake-2')]);
     const jobs = await tdb.pool.query(
       "select count(*)::int as n from graphile_worker.jobs where key like 'ticket:3:wake-%'",
     );
     assert.equal(jobs.rows[0].n, 2);
-    let timer: NodeJS.Timeout | undefined;
-    const deadline = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error('no jobs:insert notification within 5 s')), 5_000);
-    });
-    assert.deepEqual(JSON.parse(await Promise.race([notified, deadline])), { count: 2 });
-    clearTimeout(timer);
+    await wakeUps.announced(2);
+    assert.deepEqual(wakeUps.counts, [2]);
   } finally {
-    await listener.query('unlisten *');
-    listener.release();
+    await wakeUps.stop();
   }
 });
 
 test('jobs committed while a wake-up is on its way are announced by the next one, each job counted once', async () => {
-  const listener = await tdb.pool.connect();
+  const { counts, total, announced, stop } = await listenForWakeUps();
   try {
-    await listener.query('listen "jobs:insert"');
-    const counts: number[] = [];
-    let onCount: () => void = () => {};
-    listener.on('notification', (message) => {
-      if (message.channel !== 'jobs:insert') return;
-      counts.push((JSON.parse(message.payload ?? '{}') as { count: number }).count);
-      onCount();
-    });
-    const total = () => counts.reduce((sum, n) => sum + n, 0);
-    const announced = (n: number) =>
-      new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`only ${total()} of ${n} jobs announced within 5 s`)), 5_000);
-        onCount = () => {
-          if (total() >= n) {
-            clearTimeout(timer);
-            resolve();
-          }
-        };
-        onCount();
-      });
-
     // Small batches, one statement at a time: many commits land while the first NOTIFY is still being sent.
     const queue = createIntakeQueue(tdb.pool, { maxInFlight: 1, maxBatch: 3 });
     const deliveries = Array.from({ length: 30 }, (_, i) => [payload(`burst-${i}`)]);
@@ -152,8 +163,25 @@ test('jobs committed while a wake-up is on its way are announced by the next one
     );
     assert.ok(counts.length <= 12, `at most one NOTIFY per statement (11 statements), got ${counts.length}`);
   } finally {
-    await listener.query('unlisten *');
-    listener.release();
+    await stop();
+  }
+});
+
+test('flush() sends the wake-up that the spacing holds back, before the intake pool is closed', async () => {
+  const wakeUps = await listenForWakeUps();
+  const intakePool = new pg.Pool({ connectionString: tdb.url, max: 2 });
+  try {
+    // A spacing far longer than the test: the second delivery's wake-up can only go out through flush().
+    const queue = createIntakeQueue(intakePool, { notifyIntervalMs: 3_600_000 });
+    await queue.enqueue([payload('held-1')]);
+    await queue.enqueue([payload('held-2'), payload('held-3')]);
+    await queue.flush();
+    await intakePool.end();
+    await wakeUps.announced(3);
+    assert.deepEqual(wakeUps.counts, [1, 2]);
+  } finally {
+    if (!intakePool.ending) await intakePool.end();
+    await wakeUps.stop();
   }
 });
 
@@ -180,4 +208,5 @@ test('callers that come back after their answer join the next statement instead 
   // The first caller goes alone and the other nine follow together; from then on all ten travel together, one
   // statement a round. Sending whoever is waiting the moment a result arrives splits each round in two instead.
   assert.ok(rows[0]!.statements <= rounds + 2, `${rows[0]!.statements} statements for ${rounds} rounds of ${clients}`);
+  await queue.flush();
 });
