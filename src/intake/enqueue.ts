@@ -148,16 +148,11 @@ export function createIntakeQueue(pool: pg.Pool, overrides: Partial<IntakeQueueO
     lastNotify = performance.now();
     const payload = JSON.stringify({ count: unannounced });
     unannounced = 0;
-    notifying = pool
-      .query(`select pg_notify('jobs:insert', $1)`, [payload])
-      .then(
-        () => {},
-        () => {},
-      )
-      .finally(() => {
-        notifying = null;
-        if (unannounced > 0) wakeWorkers(0);
-      });
+    const sent = () => {
+      notifying = null;
+      if (unannounced > 0) wakeWorkers(0);
+    };
+    notifying = pool.query(`select pg_notify('jobs:insert', $1)`, [payload]).then(sent, sent);
   }
   /** Sends a wake-up held back by the spacing now, and waits until every one is sent (before the pool closes). */
   async function flushWakeUps(): Promise<void> {
