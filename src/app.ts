@@ -37,6 +37,8 @@ export interface AppDeps {
   health: () => Promise<HealthReport>;
   /** Cheap readiness probe: can we reach the database right now? */
   databaseReachable: () => Promise<boolean>;
+  /** Whether this process's queue runner works; absent when the process runs no workers. */
+  queueRunning?: () => boolean;
   /** Further route plugins (webhook intake, dashboard), registered after the operator routes. */
   plugins?: FastifyPluginAsync[];
 }
@@ -104,6 +106,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.get('/health/ready', async (_request, reply) => {
     if (deps.lifecycle.isDraining()) return reply.code(503).send({ status: 'shutting_down' });
     if (!(await deps.databaseReachable())) return reply.code(503).send({ status: 'database_unreachable' });
+    if (deps.queueRunning && !deps.queueRunning()) return reply.code(503).send({ status: 'queue_not_running' });
     return { status: 'ready' };
   });
 

@@ -8,7 +8,7 @@ import { createRunStore } from './db/run-store.ts';
 import { createTicketStore, type ProcessingStats } from './db/ticket-store.ts';
 import { openDatabase, Releasers, runUntilSignal, startService } from './main.ts';
 import { createLogger, type Logger } from './observability/logger.ts';
-import { replayTicket } from './queue/replay.ts';
+import { planReplay, type ReplayPlan, replayTicket } from './queue/replay.ts';
 import { VERSION } from './version.ts';
 
 const USAGE = `Usage: triage <command> [options]
@@ -33,9 +33,11 @@ const COMMAND_HELP: Record<string, string> = {
     'Usage: triage cleanup [--days N]\n\nDeletes records older than N days (default RETENTION_DAYS) and prints the counts as JSON.',
   stats: 'Usage: triage stats [--hours N] [--json]\n\nPrints processing statistics for the last N hours (default 24).',
   replay:
-    'Usage: triage replay <ticket_id> [--portal ID] [--force]\n\nQueues the ticket again: a job whose retries ran out is ' +
-    'rescheduled, otherwise the ticket the last run saw (or, after retention, a fresh HubSpot fetch) is queued. A ' +
-    'ticket that was already notified is only replayed with --force, which posts a second message.',
+    'Usage: triage replay <ticket_id> [--portal ID|none] [--force] [--fetch]\n\nQueues the ticket again, with the ' +
+    'ticket the last run saw (or, after retention, a fresh HubSpot fetch). The portal is found when exactly one ' +
+    'matches the id; otherwise name it with --portal (none: the ticket came without one). A ticket id never seen ' +
+    'here is refused unless --fetch is given (the worker then fetches it from HubSpot). A ticket that was already ' +
+    'notified is only replayed with --force, which posts a second message. What it will do is printed first.',
 };
 
 export async function runCli(argv: string[], env: Record<string, string | undefined>): Promise<number> {
@@ -65,6 +67,7 @@ export async function runCli(argv: string[], env: Record<string, string | undefi
       options: {
         portal: { type: 'string' },
         force: { type: 'boolean' },
+        fetch: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
         days: { type: 'string' },
         hours: { type: 'string' },
@@ -134,16 +137,44 @@ async function runOneShot(
       const stats = await store.getProcessingStats(new Date(Date.now() - hours * 3_600_000));
       process.stdout.write(values.json ? `${JSON.stringify(stats)}\n` : formatStats(stats, hours));
     } else if (command === 'replay') {
-      const key = { ticketId: positionals[0]!, portalId: typeof values.portal === 'string' ? values.portal : null };
-      const outcome = await replayTicket({ pool: database.pool, store, runs: createRunStore(database.db) }, key, {
+      const portal = values.portal;
+      const request = {
+        ticketId: positionals[0]!,
+        portalId: typeof portal === 'string' ? (portal === 'none' ? null : portal) : undefined,
         force: values.force === true,
-      });
-      process.stdout.write(`${JSON.stringify({ ticket_id: key.ticketId, portal_id: key.portalId, ...outcome })}\n`);
-      if (outcome.status === 'already_notified' || outcome.status === 'in_progress') return 1;
+        fetch: values.fetch === true,
+      };
+      const deps = { pool: database.pool, runs: createRunStore(database.db) };
+      const plan = await planReplay(deps, request);
+      process.stderr.write(`${describeReplay(request.ticketId, plan)}\n`);
+      const outcome = plan.status === 'queue' ? await replayTicket(deps, request) : plan;
+      const { portalId, ...rest } = outcome as typeof outcome & { portalId?: string | null };
+      process.stdout.write(
+        `${JSON.stringify({ ticket_id: request.ticketId, portal_id: portalId ?? null, ...rest })}\n`,
+      );
+      if (outcome.status !== 'queued') return 1;
     }
     return 0;
   } finally {
     await releasers.releaseAll();
+  }
+}
+
+function describeReplay(ticketId: string, plan: ReplayPlan): string {
+  const portal = (id: string | null) => (id === null ? 'no portal' : `portal ${id}`);
+  switch (plan.status) {
+    case 'unknown':
+      return `Ticket ${ticketId} was never seen here; nothing queued. Give --fetch to queue it from HubSpot anyway.`;
+    case 'ambiguous':
+      return `Ticket ${ticketId} is known under several portals (${plan.portals.map((p) => p ?? 'none').join(', ')}); nothing queued. Name one with --portal.`;
+    case 'already_notified':
+      return `Ticket ${ticketId} (${portal(plan.portalId)}) was already posted; nothing queued. --force posts it a second time.`;
+    case 'in_progress':
+      return `Ticket ${ticketId} (${portal(plan.portalId)}) is being triaged right now; nothing queued.`;
+    case 'already_queued':
+      return `Ticket ${ticketId} (${portal(plan.portalId)}) is already queued; nothing to do.`;
+    case 'queue':
+      return `Queueing ticket ${ticketId} (${portal(plan.portalId)}) ${plan.from === 'last_run' ? 'with the copy its last run saw' : 'to be fetched from HubSpot'}${plan.previous ? `; it was ${plan.previous}` : ''}.`;
   }
 }
 

@@ -72,6 +72,8 @@ const envSchema = z.object({
   RETENTION_DAYS: intWithDefault(7, 1, 3650),
   WORKER_CONCURRENCY: intWithDefault(4, 0, 64),
   TRIAGE_LEASE_MS: intWithDefault(60_000, 1_000, 3_600_000),
+  WEBHOOK_MAX_EVENTS: intWithDefault(100, 1, 10_000),
+  PORTAL_TICKETS_PER_MINUTE: intWithDefault(30, 0, 100_000),
   TRUST_PROXY: optionalString.transform((value): boolean | number | string => {
     if (value === null || value.toLowerCase() === 'false') return false;
     if (value.toLowerCase() === 'true') return true;
@@ -114,6 +116,10 @@ export interface Config {
   workerConcurrency: number;
   /** How long a worker's claim on a ticket lasts between heartbeats; a dead worker's ticket is retaken after it. */
   leaseMs: number;
+  /** Tickets (events) one Webhooks-API delivery may carry; HubSpot sends at most 100. More: 413, nothing queued. */
+  webhookMaxEvents: number;
+  /** New jobs per portal per minute before the rest are scheduled later (queued, never dropped); 0 = no cap. */
+  portalTicketsPerMinute: number;
   /** Which proxies' X-Forwarded-For to believe for the client IP (rate limit, logs): false, true, hops or addresses. */
   trustProxy: boolean | number | string;
   sopFile: string | null;
@@ -171,6 +177,8 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     retentionDays: e.RETENTION_DAYS,
     workerConcurrency: e.WORKER_CONCURRENCY,
     leaseMs: e.TRIAGE_LEASE_MS,
+    webhookMaxEvents: e.WEBHOOK_MAX_EVENTS,
+    portalTicketsPerMinute: e.PORTAL_TICKETS_PER_MINUTE,
     trustProxy: e.TRUST_PROXY,
     sopFile: e.SOP_FILE,
   };

@@ -17,14 +17,15 @@ import { createGraphileLogger } from './observability/graphile-logger.ts';
 import { createHealthReporter } from './observability/health.ts';
 import type { Logger } from './observability/logger.ts';
 import { createMetrics } from './observability/metrics.ts';
-import { startLeaseSweeper } from './pipeline/lease-sweeper.ts';
 import {
   createChainFromConfig,
   createHubSpotFromConfig,
   createNotifierFromConfig,
   providerHealth,
 } from './pipeline/wiring.ts';
-import { startQueueRunner } from './queue/runner.ts';
+import { startLeaseSweeper } from './queue/lease-sweeper.ts';
+import { startQueueMover } from './queue/mover.ts';
+import { type QueueRunner, startQueueRunner } from './queue/runner.ts';
 import { createTaskList } from './queue/task-list.ts';
 import { readOrCreateSecret } from './secret-file.ts';
 import { VERSION } from './version.ts';
@@ -94,8 +95,9 @@ export async function startService(config: Config, logger: Logger, options: Serv
     const metrics = createMetrics();
     const chain = await createChainFromConfig(config, logger);
 
+    let queue: QueueRunner | null = null;
     if (config.workerConcurrency > 0 || options.role === 'worker') {
-      const queue = await startQueueRunner({
+      queue = await startQueueRunner({
         pool: database.pool,
         logger,
         concurrency: Math.max(1, config.workerConcurrency),
@@ -118,7 +120,14 @@ export async function startService(config: Config, logger: Logger, options: Serv
         }),
       });
       const drainTimeoutMs = options.drainTimeoutMs ?? 25_000;
-      releasers.add('queue', () => withTimeout(queue.stop(), drainTimeoutMs, 'queue drain'));
+      const runner = queue;
+      releasers.add('queue', () => withTimeout(runner.stop(), drainTimeoutMs, 'queue drain'));
+      const mover = startQueueMover({
+        pool: database.pool,
+        logger,
+        perPortalPerMinute: config.portalTicketsPerMinute,
+      });
+      releasers.add('queue-mover', () => mover.stop());
       const sweeper = startLeaseSweeper({ pool: database.pool, leaseMs: config.leaseMs, logger });
       releasers.add('lease-sweeper', async () => sweeper.stop());
     }
@@ -145,14 +154,17 @@ export async function startService(config: Config, logger: Logger, options: Serv
           store,
           pool: database.pool,
           providers: () => providerHealth(chain),
+          queueRunner: queue ? () => ({ state: queue.state(), lastError: queue.lastError() }) : undefined,
           warnings: () => runs.failureWarnings(),
         }),
         databaseReachable: async () => (await store.checkIdempotencyHealth()).healthy,
+        queueRunning: queue ? () => queue.state() === 'running' : undefined,
         plugins: [
           dashboardRoutes({ db: database.db, store, adminToken: config.adminToken }),
           webhookRoutes({
             auth: { ...config.webhook, token: webhookToken },
             queue: intakeQueue,
+            maxEvents: config.webhookMaxEvents,
             logger,
             metrics,
             lifecycle,

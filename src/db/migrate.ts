@@ -5,7 +5,6 @@ import { drizzle } from 'drizzle-orm/node-postgres';
 import { migrate } from 'drizzle-orm/node-postgres/migrator';
 import { Logger as GraphileLogger, runMigrations } from 'graphile-worker';
 import type pg from 'pg';
-import { RETENTION_CLEANUP, TRIAGE_TICKET } from '../queue/tasks.ts';
 
 export const MIGRATIONS_FOLDER = fileURLToPath(new URL('../../drizzle', import.meta.url));
 
@@ -19,11 +18,6 @@ export async function migrateDatabase(pool: pg.Pool, logger?: GraphileLogger): P
     try {
       await migrate(drizzle(client), { migrationsFolder: MIGRATIONS_FOLDER });
       await runMigrations({ pgPool: pool, logger: logger ?? silentGraphileLogger });
-      // Intake inserts jobs directly (src/intake/enqueue.ts) and needs the task rows add_jobs would have created.
-      await client.query(
-        'insert into graphile_worker._private_tasks (identifier) select unnest($1::text[]) on conflict do nothing',
-        [[TRIAGE_TICKET, RETENTION_CLEANUP]],
-      );
     } finally {
       await client.query('select pg_advisory_unlock($1::bigint)', [MIGRATION_LOCK_KEY]);
     }

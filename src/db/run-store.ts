@@ -2,6 +2,7 @@
 // transaction so a ticket is never `notified` without the run that says how. Also the queries behind the operator
 // warnings (/health) and `triage replay`.
 import { and, desc, eq, gte, like, sql } from 'drizzle-orm';
+import { storableValue } from '../domain/text.ts';
 import type { NormalizedTicket } from '../intake/ticket.ts';
 import type { Db } from './client.ts';
 import { type NewTriageRun, processedTickets, triageRuns } from './schema.ts';
@@ -12,15 +13,15 @@ export const DISCORD_CONFIG_ERROR = 'discord_config';
 export function createRunStore(db: Db) {
   return {
     async recordRun(run: NewTriageRun): Promise<void> {
-      await db.insert(triageRuns).values(run);
+      await db.insert(triageRuns).values(storableValue(run));
     },
 
     /** Marks the ticket finished (only while `mark.owner` holds the claim) and records the run, atomically. */
     async finishTicket(mark: MarkProcessed, run: NewTriageRun): Promise<boolean> {
       return db.transaction(async (tx) => {
         // A transaction has the same query surface as the database handle.
-        const marked = await createTicketStore(tx as unknown as Db).markTicketProcessed(mark);
-        await tx.insert(triageRuns).values(run);
+        const marked = await createTicketStore(tx as unknown as Db).markTicketProcessed(storableValue(mark));
+        await tx.insert(triageRuns).values(storableValue(run));
         return marked;
       });
     },

@@ -6,6 +6,7 @@ import {
   check,
   index,
   integer,
+  json,
   jsonb,
   pgTable,
   text,
@@ -15,7 +16,12 @@ import {
   varchar,
 } from 'drizzle-orm/pg-core';
 
-export const TICKET_STATUSES = ['processing', 'notified', 'failed'] as const;
+/**
+ * `queued`: committed by intake (or replay, or the catch-up sweep), its job added or about to be; `processing`: a
+ * worker claimed it (the job may be waiting for a retry); `notified`: Discord answered 2xx, final; `failed`: its job
+ * ended without a post (a person is told by /health; a redelivery or `triage replay` queues it again).
+ */
+export const TICKET_STATUSES = ['queued', 'processing', 'notified', 'failed'] as const;
 export type TicketStatus = (typeof TICKET_STATUSES)[number];
 
 /**
@@ -32,6 +38,11 @@ export const processedTickets = pgTable(
     provider: varchar('provider', { length: 50 }),
     success: boolean('success'),
     status: varchar('status', { length: 20, enum: TICKET_STATUSES }).notNull().default('processing'),
+    /**
+     * The job payload intake committed, until a worker process moves it into the queue (graphile-worker's public
+     * add_jobs, in the same transaction that clears this column). Null once the job exists.
+     */
+    pendingJob: json('pending_job'),
     claimedBy: varchar('claimed_by', { length: 100 }),
     claimedUntil: timestamp('claimed_until', { withTimezone: true }),
     attempts: integer('attempts').notNull().default(0),
@@ -48,9 +59,27 @@ export const processedTickets = pgTable(
     index('idx_processed_at').on(table.processedAt),
     index('idx_provider').on(table.provider),
     index('idx_status').on(table.status),
-    check('processed_tickets_status_check', sql`${table.status} in ('processing', 'notified', 'failed')`),
+    // The mover's work list: tiny, because rows leave it within milliseconds of their commit.
+    index('idx_processed_tickets_pending').on(table.updatedAt).where(sql`${table.pendingJob} is not null`),
+    check('processed_tickets_status_check', sql`${table.status} in ('queued', 'processing', 'notified', 'failed')`),
   ],
 );
+
+/**
+ * Per-portal pacing of new jobs (PORTAL_TICKETS_PER_MINUTE): the theoretical arrival time of the portal's next job
+ * (GCRA). Written only by the queue mover, in the transaction that adds the jobs.
+ */
+export const portalPacing = pgTable('portal_pacing', {
+  portalKey: varchar('portal_key', { length: 64 }).primaryKey(),
+  nextAt: timestamp('next_at', { withTimezone: true }).notNull(),
+});
+
+/** Small named facts about this installation, e.g. when it first ran (the catch-up sweep never looks earlier). */
+export const serviceState = pgTable('service_state', {
+  name: varchar('name', { length: 64 }).primaryKey(),
+  at: timestamp('at', { withTimezone: true }).notNull().defaultNow(),
+  value: jsonb('value'),
+});
 
 export const RUN_STATUSES = ['notified', 'failed', 'error'] as const;
 

@@ -2,7 +2,7 @@
 // claim. Failure policy (unlike the seed's fail-open): every function lets database errors propagate. The intake
 // then answers 503 so HubSpot redelivers, and the worker's job fails and is retried by the queue; a ticket is never
 // silently treated as new or as done when the store cannot say which it is.
-import { and, count, eq, gte, isNull, lt, sql } from 'drizzle-orm';
+import { and, count, eq, gte, inArray, isNull, lt, sql } from 'drizzle-orm';
 import type { Db } from './client.ts';
 import { processedTickets, type TicketStatus, triageRuns } from './schema.ts';
 
@@ -26,6 +26,7 @@ export interface ProcessingStats {
   total: number;
   notified: number;
   failed: number;
+  /** Queued or being worked on. */
   processing: number;
   /** Deliveries answered `duplicate` because the ticket was already notified. */
   duplicates: number;
@@ -81,7 +82,8 @@ export function createTicketStore(db: Db) {
     /**
      * Takes the ticket for `owner` for `leaseMs`. Exactly one of any number of concurrent callers wins: the insert or
      * the conditional update runs under the row lock, and losers see the winner's live lease. A notified ticket is
-     * never claimed again; a failed one, or one whose lease expired (its worker died), can be.
+     * never claimed again (nor one with a recorded Discord message); a queued or failed one, or one whose lease
+     * expired (its worker died), can be.
      */
     async claimTicket(key: TicketKey, owner: string, leaseMs: number): Promise<ClaimResult> {
       const result = await db.execute<{ attempts: number }>(sql`
@@ -92,6 +94,7 @@ export function createTicketStore(db: Db) {
           set status = 'processing', claimed_by = excluded.claimed_by, claimed_until = excluded.claimed_until,
               attempts = processed_tickets.attempts + 1, updated_at = now()
           where processed_tickets.status <> 'notified'
+            and processed_tickets.discord_message_id is null
             and (processed_tickets.claimed_until is null or processed_tickets.claimed_until <= now())
         returning attempts`);
       const won = result.rows[0];
@@ -102,11 +105,14 @@ export function createTicketStore(db: Db) {
           status: processedTickets.status,
           processedAt: processedTickets.processedAt,
           claimedUntil: processedTickets.claimedUntil,
+          discordMessageId: processedTickets.discordMessageId,
         })
         .from(processedTickets)
         .where(keyMatches(key))
         .limit(1);
-      if (row?.status === 'notified') return { claimed: false, reason: 'notified', processedAt: row.processedAt };
+      // A recorded Discord message means a person has seen the ticket, whatever the status says: never post again.
+      if (row?.status === 'notified' || row?.discordMessageId)
+        return { claimed: false, reason: 'notified', processedAt: row.processedAt };
       return { claimed: false, reason: 'held', claimedUntil: row?.claimedUntil ?? null };
     },
 
@@ -167,13 +173,18 @@ export function createTicketStore(db: Db) {
         .where(keyMatches(key));
     },
 
-    /** Deletes idempotency rows and run records older than the retention window; returns how many of each. */
+    /**
+     * Deletes idempotency rows and run records older than the retention window; returns how many of each. Only
+     * finished tickets go: a queued or processing row still guards its job.
+     */
     async cleanupOldRecords(retentionDays: number): Promise<{ tickets: number; runs: number }> {
       const cutoff = sql`now() - make_interval(days => ${retentionDays})`;
       return db.transaction(async (tx) => {
         const tickets = await tx
           .delete(processedTickets)
-          .where(lt(processedTickets.processedAt, cutoff))
+          .where(
+            and(lt(processedTickets.processedAt, cutoff), inArray(processedTickets.status, ['notified', 'failed'])),
+          )
           .returning({ id: processedTickets.id });
         const runs = await tx
           .delete(triageRuns)
@@ -208,7 +219,7 @@ export function createTicketStore(db: Db) {
         total: byStatus.reduce((sum, row) => sum + row.n, 0),
         notified,
         failed,
-        processing: countOf('processing'),
+        processing: countOf('processing') + countOf('queued'),
         duplicates: byStatus.reduce((sum, row) => sum + Number(row.duplicates), 0),
         successRate: notified + failed === 0 ? null : notified / (notified + failed),
         byProvider: Object.fromEntries(byProviderRows.map((row) => [row.provider ?? 'unknown', row.n])),

@@ -36,6 +36,14 @@ export const validationError = (field: string, reason: string, message: string) 
 
 export const payloadTooLarge = () => new HttpError(413, 'payload_too_large', 'Request body exceeds 1MB limit');
 
+export const tooManyEvents = (count: number, max: number) =>
+  new HttpError(
+    413,
+    'payload_too_large',
+    `A delivery may carry at most ${max} events; this one has ${count}. Nothing was queued`,
+    { details: { field: '$', reason: 'too_many_events', max_events: max, events: count } },
+  );
+
 export const serviceUnavailable = (message: string, retryAfterSeconds: number, cause?: unknown) =>
   new HttpError(503, 'service_unavailable', message, {
     headers: { 'retry-after': String(retryAfterSeconds) },

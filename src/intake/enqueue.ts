@@ -1,12 +1,13 @@
-// Durable intake (ARCHITECTURE D4): a delivery is acknowledged only after its job is committed. One SQL statement
+// Durable intake (ARCHITECTURE D4): a delivery is acknowledged only after its tickets are committed. One SQL statement
 // decides, for every ticket of a batch, between "already notified" (duplicate), "already queued or running" (no
-// second job) and "queue it" (a graphile-worker job keyed by portal + ticket). Concurrent deliveries share that
+// second job) and "queue it" (a `queued` row holding the job payload, which a worker process turns into a
+// graphile-worker job keyed by portal + ticket). Concurrent deliveries share that
 // statement and its commit (group commit): a commit costs far more than a row, which is what lets intake keep up
 // with bursts. Every caller still hears back only after the commit that holds its tickets.
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import type pg from 'pg';
 import { createDatabase, type Database } from '../db/client.ts';
-import { TRIAGE_MAX_ATTEMPTS, TRIAGE_TICKET, type TriageTicketPayload, triageJobKey } from '../queue/tasks.ts';
+import { INBOX_CHANNEL, type TriageTicketPayload, triageJobKey } from '../queue/tasks.ts';
 
 export type EnqueueOutcome =
   | { ticketId: string; status: 'accepted'; alreadyQueued: boolean }
@@ -46,61 +47,67 @@ const DEFAULTS: IntakeQueueOptions = {
   notifyIntervalMs: 10,
 };
 
-// Notified rows are locked in id order and jobs are added in key order, so concurrent batches naming the same
-// tickets cannot deadlock. A ticket neither notified nor holding a job gets one; when two batches race for it, the
-// unique key leaves one job, and `returning` tells each batch which keys it added itself (a key it did not add was
-// already queued or running). The batch travels as three text arrays and one JSON array of payloads, zipped by
-// ROWS FROM: a single JSON text is far cheaper to send than an array of JSON strings, each escaped on its own.
-//
-// JOBS_SQL_NOTE: jobs are inserted into graphile-worker's `_private_jobs` with the columns its add_jobs() writes,
-// rather than by calling add_jobs(): add_jobs sends a NOTIFY inside the transaction, and PostgreSQL serialises the
-// commits of notifying transactions (one global lock held through the WAL flush), which capped intake near 2,300
-// deliveries/s on 2 cores (bench/RESULTS.md). The wake-up NOTIFY is sent right after the commit instead. This leans
-// on graphile-worker 0.17's table layout (pinned in package.json); the intake tests read the jobs back through its
-// public view and run them through a real worker, so a layout change fails them. The task row the insert needs is
-// created by migrateDatabase.
-//
-// The statement is prepared once per connection (a named statement): planning this one took longer than running it
-// for a batch of 25 tickets. Its generic plan follows the tables' statistics, which autovacuum's ANALYZE refreshes.
+// Rows are locked in id order and inserted in key order, so concurrent batches naming the same tickets cannot
+// deadlock. Intake writes only our own table: a ticket's row in `processed_tickets` (status `queued`) carries the job
+// payload in `pending_job` until a worker process moves it into graphile-worker with its public add_jobs
+// (src/queue/mover.ts). Calling add_jobs here instead would send its NOTIFY inside every intake transaction, and
+// PostgreSQL serialises the commits of notifying transactions (bench/RESULTS.md). A ticket already notified is a
+// duplicate; one queued or being worked on gets no second job; one whose job ended `failed` is queued again. When two
+// batches race for a new ticket, the unique key leaves one row and `returning` tells each batch which it added. The
+// batch travels as two text arrays and one JSON array (one JSON text is far cheaper to send than many).
+// Prepared once per connection (a named statement): planning it took longer than running it for 25 tickets.
 const ENQUEUE_SQL = `
 with batch as (
-  select * from rows from (unnest($1::text[]), unnest($2::text[]), unnest($3::text[]), json_array_elements($4::json))
-    with ordinality as b(ticket_id, portal_id, key, payload, n)
-), done as (
-  select p.id, p.ticket_id, p.portal_id, p.processed_at
+  select * from rows from (unnest($1::text[]), unnest($2::text[]), json_array_elements($3::json))
+    with ordinality as b(ticket_id, portal_id, payload, n)
+), existing as (
+  select p.id, p.ticket_id, p.portal_id, p.status, p.processed_at
     from processed_tickets p
    where p.ticket_id = any($1::text[])
-     and p.status = 'notified'
      and exists (select 1 from batch b where b.ticket_id = p.ticket_id and b.portal_id is not distinct from p.portal_id)
    order by p.id
      for update of p
 ), counted as (
   update processed_tickets p set duplicates = p.duplicates + c.n, updated_at = now()
-    from (select d.id, count(*)::int as n
-            from done d
-            join batch b on b.ticket_id = d.ticket_id and b.portal_id is not distinct from d.portal_id
-           group by d.id) c
+    from (select e.id, count(*)::int as n
+            from existing e
+            join batch b on b.ticket_id = e.ticket_id and b.portal_id is not distinct from e.portal_id
+           where e.status = 'notified'
+           group by e.id) c
    where p.id = c.id
   returning p.id
+), rearmed as (
+  update processed_tickets p
+     set status = 'queued', pending_job = f.payload, claimed_by = null, claimed_until = null, updated_at = now()
+    from (select distinct on (e.id) e.id, b.payload
+            from existing e
+            join batch b on b.ticket_id = e.ticket_id and b.portal_id is not distinct from e.portal_id
+           where e.status = 'failed'
+           order by e.id, b.n) f
+   where p.id = f.id
+  returning p.ticket_id, p.portal_id
 ), added as (
-  insert into graphile_worker._private_jobs (task_id, payload, max_attempts, key)
-  select (select t.id from graphile_worker._private_tasks t where t.identifier = $5), f.payload, $6::smallint, f.key
-    from (select distinct on (b.key) b.key, b.payload
+  insert into processed_tickets (ticket_id, portal_id, status, pending_job)
+  select f.ticket_id, f.portal_id, 'queued', f.payload
+    from (select distinct on (b.ticket_id, b.portal_id) b.ticket_id, b.portal_id, b.payload
             from batch b
-           where not exists (select 1 from done d where d.ticket_id = b.ticket_id and d.portal_id is not distinct from b.portal_id)
-           order by b.key, b.n) f
-   order by f.key
-  on conflict (key) do nothing
-  returning key
+           where not exists (select 1 from existing e
+                              where e.ticket_id = b.ticket_id and e.portal_id is not distinct from b.portal_id)
+           order by b.ticket_id, b.portal_id, b.n) f
+   order by f.portal_id, f.ticket_id
+  on conflict (portal_id, ticket_id) do nothing
+  returning ticket_id, portal_id
 )
-select (select coalesce(json_agg(json_build_array(d.ticket_id, d.portal_id, d.processed_at)), '[]') from done d) as done,
-       (select coalesce(json_agg(a.key), '[]') from added a) as added,
+select (select coalesce(json_agg(json_build_array(e.ticket_id, e.portal_id, e.processed_at)), '[]')
+          from existing e where e.status = 'notified') as done,
+       (select coalesce(json_agg(json_build_array(q.ticket_id, q.portal_id)), '[]')
+          from (select * from added union all select * from rearmed) q) as added,
        (select count(*) from counted) as _forces_evaluation`;
 
 interface EnqueueRow {
   done: [string, string | null, string][];
-  /** Keys of the jobs this statement created. */
-  added: string[];
+  /** The tickets this statement queued (new, or failed before and queued again). */
+  added: [string, string | null][];
 }
 
 /**
@@ -121,16 +128,14 @@ export function createIntakeDatabase(url: string, timeoutMs = INTAKE_TIMEOUT_MS)
 export function createIntakeQueue(pool: pg.Pool, overrides: Partial<IntakeQueueOptions> = {}) {
   const options = { ...DEFAULTS, ...overrides };
 
-  // Wake the workers now rather than at their next poll. Outside the transaction on purpose (see JOBS_SQL_NOTE);
-  // a lost wake-up only costs the poll interval, the job itself is committed. One NOTIFY at a time, and at most one
-  // per notifyIntervalMs (10 ms): jobs committed meanwhile are announced together by the next one, so a burst does
-  // not cost a NOTIFY per batch (each costs the database about as much as a statement). An idle worker hears of a
-  // job at most that interval late; busy workers fetch the next job without being told.
+  // Wake the queue mover (src/queue/mover.ts) now rather than at its next poll; a lost wake-up only costs the poll
+  // interval, the ticket is committed. At most one NOTIFY per notifyIntervalMs: tickets committed meanwhile are
+  // announced together by the next one, so a burst does not cost a NOTIFY (about a statement's cost) per batch.
   let notifying: Promise<void> | null = null;
   let held: NodeJS.Timeout | null = null;
   let lastNotify = Number.NEGATIVE_INFINITY;
   let unannounced = 0;
-  function wakeWorkers(count: number): void {
+  function wakeMover(count: number): void {
     unannounced += count;
     if (notifying || held) return;
     const wait = lastNotify + options.notifyIntervalMs - performance.now();
@@ -138,7 +143,7 @@ export function createIntakeQueue(pool: pg.Pool, overrides: Partial<IntakeQueueO
       // Unref'd: a wake-up is best effort and never keeps the process alive; shutdown sends it through flush().
       held = setTimeout(() => {
         held = null;
-        wakeWorkers(0);
+        wakeMover(0);
       }, wait).unref();
       return;
     }
@@ -150,9 +155,9 @@ export function createIntakeQueue(pool: pg.Pool, overrides: Partial<IntakeQueueO
     unannounced = 0;
     const sent = () => {
       notifying = null;
-      if (unannounced > 0) wakeWorkers(0);
+      if (unannounced > 0) wakeMover(0);
     };
-    notifying = pool.query(`select pg_notify('jobs:insert', $1)`, [payload]).then(sent, sent);
+    notifying = pool.query('select pg_notify($1, $2)', [INBOX_CHANNEL, payload]).then(sent, sent);
   }
   /** Sends a wake-up held back by the spacing now, and waits until every one is sent (before the pool closes). */
   async function flushWakeUps(): Promise<void> {
@@ -176,18 +181,11 @@ export function createIntakeQueue(pool: pg.Pool, overrides: Partial<IntakeQueueO
       name: 'triage-enqueue',
       text: ENQUEUE_SQL,
       query_timeout: options.timeoutMs,
-      values: [
-        payloads.map((p) => p.ticket_id),
-        payloads.map((p) => p.portal_id),
-        keys,
-        JSON.stringify(payloads),
-        TRIAGE_TICKET,
-        TRIAGE_MAX_ATTEMPTS,
-      ],
+      values: [payloads.map((p) => p.ticket_id), payloads.map((p) => p.portal_id), JSON.stringify(payloads)],
     };
     const { rows } = await client.query<EnqueueRow>(query);
     const row = rows[0]!;
-    if (row.added.length > 0) wakeWorkers(row.added.length);
+    if (row.added.length > 0) wakeMover(row.added.length);
     const doneAt = new Map(
       row.done.map(([ticketId, portalId, processedAt]) => [
         triageJobKey(portalId, ticketId),
@@ -195,7 +193,7 @@ export function createIntakeQueue(pool: pg.Pool, overrides: Partial<IntakeQueueO
       ]),
     );
     // A key this statement added belongs to the first delivery naming it; later ones in the batch were already queued.
-    const addedKeys = new Set(row.added);
+    const addedKeys = new Set(row.added.map(([ticketId, portalId]) => triageJobKey(portalId, ticketId)));
     const queuedHere = new Set<number>();
     keys.forEach((key, index) => {
       if (addedKeys.delete(key)) queuedHere.add(index);

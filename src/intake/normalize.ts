@@ -1,7 +1,9 @@
 // Turns any accepted delivery (CONTRACTS §1.2) into NormalizedTicket (§1.3) or a list of ticket-creation events,
 // or a FieldError for the 400 response. Total over arbitrary JSON: parseDelivery never throws. Unknown fields are
 // ignored; text is trimmed but otherwise kept byte-for-byte (HTML, emoji, any Unicode).
+
 import { randomUUID } from 'node:crypto';
+import { storableValue } from '../domain/text.ts';
 import {
   codePointLength,
   type DeliveryShape,
@@ -266,8 +268,9 @@ function readFirstContact(value: unknown): Read<ContactSources> {
   return { ok: true, value: { email: at('email'), firstname: at('firstname'), lastname: at('lastname') } };
 }
 
+/** The normalized ticket, its text made storable once here (NUL and lone surrogates replaced, src/domain/text.ts). */
 function buildTicket(ticketId: string, fields: Fields, ctx: IntakeContext): NormalizedTicket {
-  return {
+  return storableValue({
     ticket_id: ticketId,
     subject: fields.subject,
     body: fields.body,
@@ -279,7 +282,7 @@ function buildTicket(ticketId: string, fields: Fields, ctx: IntakeContext): Norm
     portal_id: fields.portalId,
     received_at: ctx.receivedAt,
     request_id: ctx.requestId,
-  };
+  });
 }
 
 /**

@@ -8,6 +8,7 @@ import {
   HttpError,
   invalidJson,
   serviceUnavailable,
+  tooManyEvents,
   unauthorized,
   unsupportedMediaType,
   validationError,
@@ -26,6 +27,8 @@ export interface WebhookRouteDeps {
   metrics: Metrics;
   lifecycle: Lifecycle;
   now?: () => number;
+  /** Events one Webhooks-API delivery may carry (HubSpot sends at most 100); more is refused whole with 413. */
+  maxEvents?: number;
   /** Unauthenticated requests allowed per IP per window before 429. */
   unauthenticatedLimit?: { max: number; windowMs: number };
 }
@@ -44,6 +47,7 @@ const EMPTY_BODY = Buffer.alloc(0);
 
 export function webhookRoutes(deps: WebhookRouteDeps): FastifyPluginAsync {
   const now = deps.now ?? Date.now;
+  const maxEvents = deps.maxEvents ?? 100;
   const log = deps.logger.child({ component: 'intake' });
 
   /** Counts and logs a refused delivery: its webhook.rejected line. */
@@ -150,6 +154,11 @@ export function webhookRoutes(deps: WebhookRouteDeps): FastifyPluginAsync {
         json = JSON.parse(body.toString('utf8'));
       } catch (error) {
         throw refuse(requestId, started, 'invalid_json', invalidJson((error as Error).message.slice(0, 200)));
+      }
+      if (Array.isArray(json) && json.length > maxEvents) {
+        throw refuse(requestId, started, 'too_many_events', tooManyEvents(json.length, maxEvents), {
+          events: json.length,
+        });
       }
       const delivery = parseDelivery(json, { receivedAt, requestId });
       if (delivery.kind === 'error') {

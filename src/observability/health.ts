@@ -17,12 +17,18 @@ export interface HealthReport {
   uptime_seconds: number;
   dependencies: {
     database: { status: 'up' | 'down'; latency_ms: number; error?: string };
-    queue: QueueCounts | { status: 'unknown' };
+    queue: QueueHealth;
     local_llm: DependencyStatus;
     cloud_llm: DependencyStatus;
   };
   warnings: string[];
 }
+
+/** The queue as /health shows it: whether this process's runner works, and the depth when the database answers. */
+export type QueueHealth = {
+  status: 'running' | 'restarting' | 'down' | 'disabled' | 'unknown';
+  error?: string;
+} & Partial<QueueCounts>;
 
 export interface HealthSources {
   version: string;
@@ -32,6 +38,8 @@ export interface HealthSources {
   pool: pg.Pool;
   /** Provider state (circuit breakers); absent until the triage engine is wired. */
   providers?: () => { local: DependencyStatus; cloud: DependencyStatus };
+  /** This process's queue runner; absent when the process only takes deliveries (WORKER_CONCURRENCY=0). */
+  queueRunner?: () => { state: string; lastError: string | null };
   /** Operator-facing warnings raised elsewhere (e.g. failed tickets, Discord misconfiguration). */
   warnings?: () => Promise<string[]> | string[];
 }
@@ -41,11 +49,16 @@ export function createHealthReporter(sources: HealthSources) {
   return async function report(): Promise<HealthReport> {
     const db = await sources.store.checkIdempotencyHealth();
     const warnings: string[] = [];
-    let queue: HealthReport['dependencies']['queue'] = { status: 'unknown' };
+    const runner = sources.queueRunner?.();
+    const queue: QueueHealth = { status: runner ? runnerStatus(runner.state) : 'disabled' };
+    if (runner && queue.status !== 'running') {
+      queue.error = runner.lastError ?? undefined;
+      warnings.push(`queue runner ${queue.status}: tickets wait until it runs again (it restarts by itself)`);
+    }
     if (db.healthy) {
       try {
-        queue = await getQueueCounts(sources.pool);
-        if (queue.failed > 0) warnings.push(`${queue.failed} job(s) exhausted their retries`);
+        Object.assign(queue, await getQueueCounts(sources.pool));
+        if (queue.failed! > 0) warnings.push(`${queue.failed} job(s) exhausted their retries`);
       } catch {
         warnings.push('queue counts unavailable');
       }
@@ -73,6 +86,12 @@ export function createHealthReporter(sources: HealthSources) {
       warnings,
     };
   };
+}
+
+function runnerStatus(state: string): QueueHealth['status'] {
+  if (state === 'running') return 'running';
+  if (state === 'restarting' || state === 'starting') return 'restarting';
+  return 'down';
 }
 
 const round = (ms: number) => Math.round(ms * 100) / 100;

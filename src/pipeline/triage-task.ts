@@ -16,6 +16,7 @@ import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import type { TriageTicketPayload } from '../queue/tasks.ts';
 import { failureWithoutAttempts, type TriageChain, type TriageFailure, type TriageResult } from '../triage/index.ts';
+import { decide } from './decide.ts';
 
 export interface PipelineDeps {
   store: TicketStore;
@@ -30,6 +31,8 @@ export interface PipelineDeps {
   leaseMs: number;
   /** Wall clock for timestamps shown to people. */
   now?: () => Date;
+  /** Waits between retries of the commit after a post (tests shorten them). */
+  sleep?: (ms: number) => Promise<void>;
 }
 
 /** Thrown to make graphile-worker retry the job later (its message lands in the job's last_error). */
@@ -47,17 +50,18 @@ export function createTriageTask(deps: PipelineDeps): Task<'triage-ticket'> {
     const started = performance.now();
     const key: TicketKey = { ticketId: payload.ticket_id, portalId: payload.portal_id };
     const attempt = helpers.job.attempts;
-    const lastAttempt = attempt >= helpers.job.max_attempts;
+    const limits = { number: attempt, max: helpers.job.max_attempts };
     const owner = `${PROCESS_ID}:job-${helpers.job.id}:${attempt}`;
     const fields = { request_id: payload.request_id, ticket_id: payload.ticket_id, attempt };
 
     const claim = await deps.store.claimTicket(key, owner, deps.leaseMs);
     if (!claim.claimed) {
-      if (claim.reason === 'notified') {
+      if (decide({ stage: claim.reason === 'notified' ? 'claim_notified' : 'claim_held' }, limits).action === 'skip') {
         log.info(fields, 'pipeline.skipped_notified');
         return;
       }
-      throw new RetryLater(`ticket is claimed by another worker until ${claim.claimedUntil?.toISOString()}`);
+      const until = claim.reason === 'held' ? claim.claimedUntil?.toISOString() : null;
+      throw new RetryLater(`ticket is claimed by another worker until ${until}`);
     }
     const heartbeat = startHeartbeat(deps, key, owner, log, fields);
     const timings: RunTimings = {
@@ -76,6 +80,7 @@ export function createTriageTask(deps: PipelineDeps): Task<'triage-ticket'> {
       ...extra,
     });
 
+    let posted = false;
     try {
       let ticket: NormalizedTicket;
       let result: TriageResult;
@@ -95,14 +100,18 @@ export function createTriageTask(deps: PipelineDeps): Task<'triage-ticket'> {
           outcome: a.outcome,
           latencyMs: round(a.latencyMs),
         }));
-        if (!result.ok && helpers.abortSignal.aborted && !lastAttempt) {
+        if (
+          !result.ok &&
+          helpers.abortSignal.aborted &&
+          decide({ stage: 'triage_aborted' }, limits).action === 'retry'
+        ) {
           // graphile-worker aborts running jobs on shutdown: that is a deploy, not a triage failure to post. The next
           // process retries the ticket.
           await deps.runs.recordRun(run({ status: 'error', ...runDetails(result) }));
           await deps.store.releaseClaim(key, owner, 'aborted: the worker was shutting down');
           throw new RetryLater('triage aborted: the worker is shutting down');
         }
-      } else if (enriched.error.retryable && !lastAttempt) {
+      } else if (decide({ stage: 'enrich', retryable: enriched.error.retryable }, limits).action === 'retry') {
         await deps.runs.recordRun(
           run({ status: 'error', errorClass: 'enrichment', errorMessage: enriched.error.message }),
         );
@@ -126,7 +135,7 @@ export function createTriageTask(deps: PipelineDeps): Task<'triage-ticket'> {
           deps,
           key,
           owner,
-          lastAttempt,
+          limits,
           ticket,
           placeholder: !enriched.ok,
           result,
@@ -136,10 +145,12 @@ export function createTriageTask(deps: PipelineDeps): Task<'triage-ticket'> {
           fields,
         });
       }
+      posted = true;
       timings.notifyMs = round(performance.now() - notifyStarted);
 
       const provider = result.ok ? result.provider : result.lastProvider;
-      const marked = await deps.runs.finishTicket(
+      const marked = await commitAfterPost(
+        deps,
         {
           ...key,
           owner,
@@ -156,6 +167,8 @@ export function createTriageTask(deps: PipelineDeps): Task<'triage-ticket'> {
           notification: message,
           discordMessageId: sent.messageId,
         }),
+        log,
+        fields,
       );
       if (!marked) log.error(fields, 'pipeline.claim_lost: the lease expired while notifying; a duplicate is possible');
       deps.metrics.ticketsProcessed.inc({ status: result.ok ? 'notified' : 'failed', provider: provider ?? 'none' });
@@ -171,11 +184,25 @@ export function createTriageTask(deps: PipelineDeps): Task<'triage-ticket'> {
         'pipeline.notified',
       );
     } catch (error) {
-      if (!(error instanceof RetryLater)) {
-        // Unexpected (e.g. the database went away): give the claim back so the retry is not blocked by our lease.
-        await deps.store
-          .releaseClaim(key, owner, `internal: ${(error as Error).message}`.slice(0, 500))
-          .catch(() => {});
+      if (!(error instanceof RetryLater) && !posted) {
+        const message = `internal: ${(error as Error).message}`.slice(0, 500);
+        const decision = decide({ stage: 'internal' }, limits);
+        log.error({ ...fields, err: error, last_attempt: decision.action === 'fail' }, 'pipeline.internal_error');
+        // Unexpected (e.g. the database went away): give the claim back so the retry is not blocked by our lease, or
+        // on the last attempt end the ticket `failed`, so a redelivery or replay can queue it again. If the database
+        // cannot say so now, the lease sweeper does it later.
+        const settle =
+          decision.action === 'fail'
+            ? deps.store.markTicketProcessed({
+                ...key,
+                owner,
+                status: 'failed',
+                success: false,
+                provider: null,
+                error: message,
+              })
+            : deps.store.releaseClaim(key, owner, message);
+        await settle.catch(() => {});
       }
       throw error;
     } finally {
@@ -184,11 +211,52 @@ export function createTriageTask(deps: PipelineDeps): Task<'triage-ticket'> {
   };
 }
 
+/** Once Discord answered 2xx the ticket must be marked `notified`, or a retry would post it again. */
+const COMMIT_RETRY_DELAYS_MS = [100, 250, 500, 1_000, 2_000];
+const COMMIT_RETRY_BUDGET_MS = 10 * 60_000;
+
+/**
+ * Marks the ticket notified and records the run in one transaction, retrying with back-off while the database is
+ * away (the heartbeat keeps the claim meanwhile). If the database refuses the run record itself (not a connection
+ * problem), the ticket is marked notified without it and the loss is logged: record-keeping never causes a repost.
+ */
+async function commitAfterPost(
+  deps: PipelineDeps,
+  mark: Parameters<RunStore['finishTicket']>[0],
+  record: NewTriageRun,
+  log: Logger,
+  fields: object,
+): Promise<boolean> {
+  const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  const started = Date.now();
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await deps.runs.finishTicket(mark, record);
+    } catch (error) {
+      if (isDataError(error)) {
+        log.error({ ...fields, err: { message: (error as Error).message } }, 'pipeline.run_record_refused');
+        return deps.store.markTicketProcessed(mark);
+      }
+      if (Date.now() - started > COMMIT_RETRY_BUDGET_MS) throw error;
+      if (attempt === 0) log.warn({ ...fields, err: { message: (error as Error).message } }, 'pipeline.commit_retry');
+      await sleep(COMMIT_RETRY_DELAYS_MS[Math.min(attempt, COMMIT_RETRY_DELAYS_MS.length - 1)]!);
+    }
+  }
+}
+
+/** Errors caused by the data (SQLSTATE classes 22 and 23), not by the database or the connection. */
+function isDataError(error: unknown): boolean {
+  const code =
+    (error as { code?: unknown; cause?: { code?: unknown } } | null)?.code ??
+    (error as { cause?: { code?: unknown } })?.cause?.code;
+  return typeof code === 'string' && (code.startsWith('22') || code.startsWith('23'));
+}
+
 interface NotifyFailure {
   deps: PipelineDeps;
   key: TicketKey;
   owner: string;
-  lastAttempt: boolean;
+  limits: { number: number; max: number };
   ticket: NormalizedTicket;
   /** The ticket could not be fetched: `ticket` is a stand-in, not worth keeping. */
   placeholder: boolean;
@@ -213,8 +281,8 @@ async function notifyFailed(error: unknown, ctx: NotifyFailure): Promise<void> {
     ticket: ctx.placeholder ? null : ctx.ticket,
     notification: ctx.message,
   });
-  const terminal = errorClass === DISCORD_CONFIG_ERROR || ctx.lastAttempt;
-  if (terminal) {
+  const decision = decide({ stage: 'notify', config: errorClass === DISCORD_CONFIG_ERROR }, ctx.limits);
+  if (decision.action === 'fail') {
     await deps.runs.finishTicket(
       { ...key, owner, status: 'failed', success: false, provider: result.ok ? result.provider : null, error: detail },
       record,
@@ -297,13 +365,19 @@ function runDetails(result: TriageResult): Partial<NewTriageRun> {
 
 /** Renews the claim every third of the lease while the job works, so only a dead worker's claim ever expires. */
 function startHeartbeat(deps: PipelineDeps, key: TicketKey, owner: string, log: Logger, fields: object) {
+  let failing = false;
   const timer = setInterval(
     () => {
       deps.store.renewClaim(key, owner, deps.leaseMs).then(
         (renewed) => {
+          failing = false;
           if (!renewed) log.warn(fields, 'pipeline.heartbeat_lost');
         },
-        () => log.warn(fields, 'pipeline.heartbeat_failed'),
+        () => {
+          // Once per outage, not once per beat: the commit after a post may retry here for minutes.
+          if (!failing) log.warn(fields, 'pipeline.heartbeat_failed');
+          failing = true;
+        },
       );
     },
     Math.max(50, Math.floor(deps.leaseMs / 3)),

@@ -1,76 +1,107 @@
-// `triage replay <ticket_id>`: queues a failed ticket again. An existing job (retries used up) is rescheduled with
-// its attempts reset; otherwise a new job is built from the ticket the last run saw (kept for RETENTION_DAYS), or
-// from the ids alone so the worker fetches it from HubSpot again. A notified ticket is only replayed with --force,
-// because that posts a second message.
+// `triage replay <ticket_id>`: queues a ticket again, the same way intake queues one (its `processed_tickets` row
+// becomes `queued` with the job payload, and a worker process adds the job with add_jobs, which replaces a job whose
+// retries ran out). The payload is the ticket the last run saw (kept for RETENTION_DAYS), or the ids alone so the
+// worker fetches it from HubSpot again. It refuses what could surprise: a ticket id it has never seen (unless
+// --fetch), a ticket id known under several portals (unless --portal), and a notified ticket (unless --force,
+// which posts a second message).
 import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import type { RunStore } from '../db/run-store.ts';
-import type { TicketKey, TicketStore } from '../db/ticket-store.ts';
-import { TRIAGE_MAX_ATTEMPTS, TRIAGE_TICKET, type TriageTicketPayload, triageJobKey } from './tasks.ts';
+import type { TicketKey } from '../db/ticket-store.ts';
+import type { TriageTicketPayload } from './tasks.ts';
+
+export type ReplayPlan =
+  | { status: 'unknown' }
+  | { status: 'ambiguous'; portals: (string | null)[] }
+  | { status: 'already_notified'; portalId: string | null }
+  | { status: 'in_progress'; portalId: string | null }
+  | { status: 'already_queued'; portalId: string | null }
+  | { status: 'queue'; portalId: string | null; from: 'last_run' | 'hubspot'; previous: string | null };
 
 export type ReplayOutcome =
-  | { status: 'rescheduled'; jobId: string }
-  | { status: 'queued'; jobId: string; from: 'last_run' | 'hubspot' }
-  | { status: 'already_notified' }
-  | { status: 'in_progress' };
+  | Exclude<ReplayPlan, { status: 'queue' }>
+  | (Omit<Extract<ReplayPlan, { status: 'queue' }>, 'status'> & { status: 'queued' });
 
-export async function replayTicket(
-  deps: { pool: pg.Pool; store: TicketStore; runs: RunStore },
-  key: TicketKey,
-  options: { force?: boolean; now?: () => Date } = {},
-): Promise<ReplayOutcome> {
-  const now = options.now ?? (() => new Date());
-  const state = await deps.store.isTicketProcessed(key);
-  if (state.isProcessed && !options.force) return { status: 'already_notified' };
+export interface ReplayRequest {
+  ticketId: string;
+  /** undefined: find it (exactly one portal must match); null: the ticket came without a portal id. */
+  portalId?: string | null;
+  /** Replay a notified ticket (posts a second message). */
+  force?: boolean;
+  /** Queue a ticket this service has never seen (fetched from HubSpot by the worker). */
+  fetch?: boolean;
+}
 
-  const jobKey = triageJobKey(key.portalId, key.ticketId);
-  const client = await deps.pool.connect();
-  try {
-    await client.query('begin');
-    const { rows: jobs } = await client.query<{ id: string; locked_at: Date | null }>(
-      'select id, locked_at from graphile_worker.jobs where key = $1',
-      [jobKey],
-    );
-    const job = jobs[0];
-    if (job?.locked_at) {
-      await client.query('rollback');
-      return { status: 'in_progress' };
-    }
-    // Let the ticket be claimed again: only `notified` blocks a claim, and a forced replay lifts that on purpose.
-    await client.query(
-      `update processed_tickets set status = 'failed', claimed_by = null, claimed_until = null, updated_at = now()
-        where ticket_id = $1 and portal_id is not distinct from $2`,
-      [key.ticketId, key.portalId],
-    );
-    if (job) {
-      await client.query(
-        'select graphile_worker.reschedule_jobs(array[$1::bigint], run_at => now(), attempts => 0, max_attempts => $2)',
-        [job.id, TRIAGE_MAX_ATTEMPTS],
-      );
-      await client.query('commit');
-      return { status: 'rescheduled', jobId: String(job.id) };
-    }
-    const ticket = await deps.runs.latestTicket(key);
-    const requestId = randomUUID();
-    const payload: TriageTicketPayload = {
-      v: 1,
-      request_id: requestId,
-      received_at: now().toISOString(),
-      ticket_id: key.ticketId,
-      portal_id: key.portalId,
-      ticket: ticket ? { ...ticket, request_id: requestId } : null,
-      event: ticket ? null : { ticket_id: key.ticketId, portal_id: key.portalId, occurred_at: null, event_id: null },
-    };
-    const { rows } = await client.query<{ id: string }>(
-      'select (graphile_worker.add_job($1, $2::json, max_attempts => $3, job_key => $4)).id',
-      [TRIAGE_TICKET, JSON.stringify(payload), TRIAGE_MAX_ATTEMPTS, jobKey],
-    );
-    await client.query('commit');
-    return { status: 'queued', jobId: String(rows[0]!.id), from: ticket ? 'last_run' : 'hubspot' };
-  } catch (error) {
-    await client.query('rollback').catch(() => {});
-    throw error;
-  } finally {
-    client.release();
+interface Known {
+  portal_id: string | null;
+  status: string;
+  live_claim: boolean;
+}
+
+/** Works out what a replay would do, without changing anything. */
+export async function planReplay(deps: { pool: pg.Pool; runs: RunStore }, request: ReplayRequest): Promise<ReplayPlan> {
+  const { rows } = await deps.pool.query<Known>(
+    `select portal_id, status, coalesce(claimed_until > now(), false) as live_claim
+       from processed_tickets where ticket_id = $1
+     union
+     select distinct r.portal_id, 'unrecorded', false from triage_runs r
+      where r.ticket_id = $1
+        and not exists (select 1 from processed_tickets p where p.ticket_id = r.ticket_id
+                          and p.portal_id is not distinct from r.portal_id)`,
+    [request.ticketId],
+  );
+  const matching = request.portalId === undefined ? rows : rows.filter((row) => row.portal_id === request.portalId);
+  if (matching.length > 1) return { status: 'ambiguous', portals: matching.map((row) => row.portal_id) };
+  const known = matching[0];
+  if (!known) {
+    if (!request.fetch) return { status: 'unknown' };
+    return { status: 'queue', portalId: request.portalId ?? null, from: 'hubspot', previous: null };
   }
+  const portalId = known.portal_id;
+  if (known.status === 'notified' && !request.force) return { status: 'already_notified', portalId };
+  if (known.status === 'processing' && known.live_claim) return { status: 'in_progress', portalId };
+  if (known.status === 'queued') return { status: 'already_queued', portalId };
+  const ticket = await deps.runs.latestTicket({ ticketId: request.ticketId, portalId });
+  return {
+    status: 'queue',
+    portalId,
+    from: ticket ? 'last_run' : 'hubspot',
+    previous: known.status === 'unrecorded' ? null : known.status,
+  };
+}
+
+/** Carries out a plan from planReplay: the ticket is `queued` with its job payload when this resolves. */
+export async function replayTicket(
+  deps: { pool: pg.Pool; runs: RunStore },
+  request: ReplayRequest,
+  options: { now?: () => Date } = {},
+): Promise<ReplayOutcome> {
+  const plan = await planReplay(deps, request);
+  if (plan.status !== 'queue') return plan;
+  const key: TicketKey = { ticketId: request.ticketId, portalId: plan.portalId };
+  const ticket = plan.from === 'last_run' ? await deps.runs.latestTicket(key) : null;
+  const requestId = randomUUID();
+  const payload: TriageTicketPayload = {
+    v: 1,
+    request_id: requestId,
+    received_at: (options.now?.() ?? new Date()).toISOString(),
+    ticket_id: key.ticketId,
+    portal_id: key.portalId,
+    ticket: ticket ? { ...ticket, request_id: requestId } : null,
+    event: ticket ? null : { ticket_id: key.ticketId, portal_id: key.portalId, occurred_at: null, event_id: null },
+  };
+  // The row is only taken while it is still what the plan saw: a delivery or worker that moved it since wins.
+  const { rowCount } = await deps.pool.query(
+    `insert into processed_tickets (ticket_id, portal_id, status, pending_job)
+     values ($1, $2, 'queued', $3::json)
+     on conflict (portal_id, ticket_id) do update
+        set status = 'queued', pending_job = excluded.pending_job, claimed_by = null, claimed_until = null,
+            discord_message_id = null, updated_at = now()
+      where processed_tickets.status in ('failed', 'processing', 'notified')
+        and (processed_tickets.status <> 'notified' or $4)
+        and (processed_tickets.claimed_until is null or processed_tickets.claimed_until <= now())`,
+    [key.ticketId, key.portalId, JSON.stringify(payload), request.force === true],
+  );
+  if (rowCount === 0) return { status: 'in_progress', portalId: key.portalId };
+  return { status: 'queued', portalId: plan.portalId, from: plan.from, previous: plan.previous };
 }

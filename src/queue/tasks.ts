@@ -42,5 +42,12 @@ export function triageJobKey(portalId: string | null, ticketId: string): string 
   return `ticket:${portalId ?? '-'}:${ticketId}`;
 }
 
+/** The same key as a SQL expression over a `processed_tickets` row aliased `alias` (keep the two in step). */
+export const jobKeySql = (alias: string) =>
+  `'ticket:' || coalesce(${alias}.portal_id, '-') || ':' || ${alias}.ticket_id`;
+
+/** NOTIFY channel on which intake tells the queue mover that tickets were committed. */
+export const INBOX_CHANNEL = 'hubspot_triage_inbox';
+
 /** Attempts per triage job; graphile-worker's exponential back-off spreads 8 attempts over about 80 minutes. */
 export const TRIAGE_MAX_ATTEMPTS = 8;

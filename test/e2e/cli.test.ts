@@ -86,7 +86,7 @@ describe('triage CLI', () => {
     assert.deepEqual(JSON.parse(cleanup.stdout), { retention_days: 7, deleted: { tickets: 1, runs: 0 } });
   });
 
-  test('replay queues a failed ticket, refuses a notified one without --force, and needs a ticket id', async () => {
+  test('replay says what it will do, queues a failed ticket, refuses unknown and notified ones', async () => {
     const env = { DATABASE_URL: tdb.url };
     assert.equal((await triage(['replay'], env)).code, 2);
 
@@ -99,12 +99,22 @@ describe('triage CLI', () => {
       ticket_id: 'rp1',
       portal_id: null,
       status: 'queued',
-      jobId: JSON.parse(queued.stdout).jobId,
       from: 'hubspot',
+      previous: 'failed',
     });
+    assert.match(queued.stderr, /Queueing ticket rp1 \(no portal\) to be fetched from HubSpot; it was failed\./);
 
     const refused = await triage(['replay', 'c1', '--portal', '7'], env);
     assert.equal(refused.code, 1);
     assert.equal(JSON.parse(refused.stdout).status, 'already_notified');
+
+    // A ticket that never existed is not queued (it would post a TRIAGE FAILED message), unless --fetch says so.
+    const unknown = await triage(['replay', '99999'], env);
+    assert.equal(unknown.code, 1);
+    assert.equal(JSON.parse(unknown.stdout).status, 'unknown');
+    assert.match(unknown.stderr, /never seen here; nothing queued\. Give --fetch/);
+    const fetched = await triage(['replay', '99999', '--fetch', '--portal', '62515'], env);
+    assert.equal(fetched.code, 0, fetched.stderr);
+    assert.equal(JSON.parse(fetched.stdout).portal_id, '62515');
   });
 });

@@ -47,7 +47,7 @@ test('`npm start` with no configuration serves a healthy /health on the embedded
     };
     assert.equal(health.status, 'healthy');
     assert.equal(health.dependencies.database.status, 'up');
-    assert.deepEqual(health.dependencies.queue, { pending: 0, failed: 0 });
+    assert.deepEqual(health.dependencies.queue, { status: 'running', staged: 0, pending: 0, failed: 0 });
     assert.equal((await fetch(`${url}/health/ready`)).status, 200);
 
     const pid = Number(readFileSync(join(dataDir, 'postgres', 'postmaster.pid'), 'utf8').split('\n')[0]);

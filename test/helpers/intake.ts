@@ -13,7 +13,9 @@ import { type WebhookRouteDeps, webhookRoutes } from '../../src/intake/webhook-r
 import { createHealthReporter } from '../../src/observability/health.ts';
 import { createLogger, type Logger } from '../../src/observability/logger.ts';
 import { createMetrics } from '../../src/observability/metrics.ts';
+import { moveQueuedTickets } from '../../src/queue/mover.ts';
 import type { TriageTicketPayload } from '../../src/queue/tasks.ts';
+import { jobKeySql, TRIAGE_MAX_ATTEMPTS, TRIAGE_TICKET } from '../../src/queue/tasks.ts';
 import type { TestDatabase } from './db.ts';
 
 export const TOKEN = 'intake-test-token-0123456789';
@@ -134,20 +136,37 @@ export interface JobRow {
   max_attempts: number;
 }
 
-// The public graphile_worker.jobs view has no payload column; the payload lives in _private_jobs.
+// What intake committed: each queued ticket's job as it waits in processed_tickets.pending_job for a worker process
+// to add it (src/queue/mover.ts). Tests that need the graphile-worker job itself run the mover (moveStaged).
 const JOBS_SQL = `
-select jobs.key, tasks.identifier as task_identifier, jobs.payload, jobs.max_attempts
-  from graphile_worker._private_jobs jobs
-  join graphile_worker._private_tasks tasks on tasks.id = jobs.task_id`;
+select * from (
+  select ${jobKeySql('p')} as key, '${TRIAGE_TICKET}' as task_identifier, p.pending_job as payload,
+         ${TRIAGE_MAX_ATTEMPTS} as max_attempts, p.created_at, p.ticket_id
+    from processed_tickets p
+   where p.pending_job is not null) jobs`;
 
 export async function listJobs(pool: pg.Pool): Promise<JobRow[]> {
-  const { rows } = await pool.query<JobRow>(`${JOBS_SQL} order by jobs.id`);
-  return rows;
+  const { rows } = await pool.query<JobRow>(`${JOBS_SQL} order by jobs.created_at, jobs.ticket_id`);
+  return rows.map(({ key, task_identifier, payload, max_attempts }) => ({
+    key,
+    task_identifier,
+    payload,
+    max_attempts,
+  }));
 }
 
 export async function jobByKey(pool: pg.Pool, key: string): Promise<JobRow | undefined> {
-  const { rows } = await pool.query<JobRow>(`${JOBS_SQL} where jobs.key = $1`, [key]);
-  return rows[0];
+  return (await listJobs(pool)).find((job) => job.key === key);
+}
+
+/** Adds the jobs of every queued ticket, as a worker process does; returns how many. */
+export async function moveStaged(pool: pg.Pool): Promise<number> {
+  let total = 0;
+  for (;;) {
+    const moved = await moveQueuedTickets(pool, { perPortalPerMinute: 0 });
+    total += moved;
+    if (moved === 0) return total;
+  }
 }
 
 /** A pino destination that keeps every line, parsed. */

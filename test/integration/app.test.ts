@@ -44,22 +44,24 @@ test('/health reports the database, the queue and uptime; failed jobs and raised
   assert.equal(health.uptime_seconds, 42);
   assert.equal(health.dependencies.database.status, 'up');
   assert.ok(health.dependencies.database.latency_ms >= 0);
-  assert.deepEqual(health.dependencies.queue, { pending: 0, failed: 0 });
+  assert.deepEqual(health.dependencies.queue, { status: 'disabled', staged: 0, pending: 0, failed: 0 });
   assert.deepEqual(health.warnings, []);
 
   await tdb.pool.query(
     "select graphile_worker.add_job('triage-ticket', '{}'::json, max_attempts => 1, job_key => 'h1')",
   );
-  await tdb.pool.query("update graphile_worker._private_jobs set attempts = 1 where key = 'h1'");
+  await tdb.pool.query(
+    "select graphile_worker.reschedule_jobs(array[(select id from graphile_worker.jobs where key = 'h1')], attempts => 1)",
+  );
   await tdb.pool.query("select graphile_worker.add_job('triage-ticket', '{}'::json, job_key => 'h2')");
   const degraded = (await app.inject({ url: '/health' })).json();
   assert.equal(degraded.status, 'degraded');
-  assert.deepEqual(degraded.dependencies.queue, { pending: 1, failed: 1 });
+  assert.deepEqual(degraded.dependencies.queue, { status: 'disabled', staged: 0, pending: 1, failed: 1 });
   assert.deepEqual(degraded.warnings, ['1 job(s) exhausted their retries']);
   await app.close();
 
   const warned = await makeApp({ warnings: () => ['discord webhook misconfigured'] });
-  await tdb.pool.query('delete from graphile_worker._private_jobs');
+  await tdb.pool.query("select graphile_worker.remove_job(key) from graphile_worker.jobs where key in ('h1', 'h2')");
   const body = (await warned.app.inject({ url: '/health' })).json();
   assert.equal(body.status, 'degraded');
   assert.deepEqual(body.warnings, ['discord webhook misconfigured']);

@@ -3,8 +3,9 @@ import { after, before, test } from 'node:test';
 import pg from 'pg';
 import { createTicketStore } from '../../src/db/ticket-store.ts';
 import { createIntakeQueue } from '../../src/intake/enqueue.ts';
-import type { TriageTicketPayload } from '../../src/queue/tasks.ts';
+import { INBOX_CHANNEL, type TriageTicketPayload } from '../../src/queue/tasks.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
+import { moveStaged } from '../helpers/intake.ts';
 
 let tdb: TestDatabase;
 before(async () => {
@@ -23,16 +24,16 @@ const payload = (ticketId: string, portalId: string | null = '3'): TriageTicketP
 });
 
 /**
- * Listens for the jobs:insert wake-ups on a connection of its own and records their job counts; `announced(n)` waits
+ * Listens for the queue mover's wake-ups on a connection of its own and records their job counts; `announced(n)` waits
  * until n jobs were announced in all (5 s at most).
  */
 async function listenForWakeUps() {
   const listener = await tdb.pool.connect();
-  await listener.query('listen "jobs:insert"');
+  await listener.query(`listen ${INBOX_CHANNEL}`);
   const counts: number[] = [];
   let onCount: () => void = () => {};
   const onNotification = (message: pg.Notification) => {
-    if (message.channel !== 'jobs:insert') return;
+    if (message.channel !== INBOX_CHANNEL) return;
     counts.push((JSON.parse(message.payload ?? '{}') as { count: number }).count);
     onCount();
   };
@@ -89,6 +90,8 @@ test('concurrent deliveries share commits and still get exact per-delivery outco
   for (const result of results.slice(5))
     assert.equal(result[0]!.status === 'accepted' && !result[0]!.alreadyQueued, true);
 
+  // What intake committed becomes one graphile-worker job per ticket once a worker process moves it.
+  assert.equal(await moveStaged(tdb.pool), 24);
   const jobs = await tdb.pool.query<{ key: string }>('select key from graphile_worker.jobs order by key');
   assert.deepEqual(
     jobs.rows.map((r) => r.key),
@@ -117,23 +120,23 @@ test('one delivery that cannot be stored does not fail the deliveries it was gro
     settled.map((s) => s.status),
     ['fulfilled', 'rejected', 'fulfilled'],
   );
-  const jobs = await tdb.pool.query<{ key: string }>(
-    "select key from graphile_worker.jobs where key in ('ticket:3:ok-1', 'ticket:3:ok-2') order by key",
+  const jobs = await tdb.pool.query<{ ticket_id: string }>(
+    "select ticket_id from processed_tickets where ticket_id in ('ok-1', 'ok-2') and status = 'queued' order by 1",
   );
   assert.deepEqual(
-    jobs.rows.map((r) => r.key),
-    ['ticket:3:ok-1', 'ticket:3:ok-2'],
+    jobs.rows.map((r) => r.ticket_id),
+    ['ok-1', 'ok-2'],
   );
   await queue.flush();
 });
 
-test('workers are woken by a jobs:insert notification once the jobs are committed', async () => {
+test('the queue mover is woken by a notification once the tickets are committed', async () => {
   const wakeUps = await listenForWakeUps();
   try {
     const queue = createIntakeQueue(tdb.pool);
     await queue.enqueue([payload('wake-1'), payload('wake-2')]);
     const jobs = await tdb.pool.query(
-      "select count(*)::int as n from graphile_worker.jobs where key like 'ticket:3:wake-%'",
+      "select count(*)::int as n from processed_tickets where ticket_id like 'wake-%' and pending_job is not null",
     );
     assert.equal(jobs.rows[0].n, 2);
     await wakeUps.announced(2);
@@ -202,11 +205,35 @@ test('callers that come back after their answer join the next statement instead 
     }),
   );
   const { rows } = await tdb.pool.query<{ statements: number; jobs: number }>(
-    "select count(distinct created_at)::int as statements, count(*)::int as jobs from graphile_worker.jobs where key like 'ticket:3:loop-%'",
+    "select count(distinct created_at)::int as statements, count(*)::int as jobs from processed_tickets where ticket_id like 'loop-%'",
   );
   assert.equal(rows[0]!.jobs, clients * rounds);
   // The first caller goes alone and the other nine follow together; from then on all ten travel together, one
   // statement a round. Sending whoever is waiting the moment a result arrives splits each round in two instead.
   assert.ok(rows[0]!.statements <= rounds + 2, `${rows[0]!.statements} statements for ${rounds} rounds of ${clients}`);
+  await queue.flush();
+});
+
+test('a ticket whose job used up its attempts is queued again by a redelivery, and only then', async () => {
+  const queue = createIntakeQueue(tdb.pool);
+  const store = createTicketStore(tdb.db);
+  await queue.enqueue([payload('spent')]);
+  await moveStaged(tdb.pool);
+  // Its job ran out of attempts (graphile-worker keeps such a job) and the worker ended the ticket `failed`.
+  await tdb.pool.query(
+    "select graphile_worker.reschedule_jobs(array(select id from graphile_worker.jobs where key = 'ticket:3:spent'), attempts => 8)",
+  );
+  await store.claimTicket({ ticketId: 'spent', portalId: '3' }, 'w', 60_000);
+  await store.markTicketProcessed({ ticketId: 'spent', portalId: '3', provider: null, success: false, owner: 'w' });
+
+  const [again] = await queue.enqueue([payload('spent')]);
+  assert.deepEqual(again, { ticketId: 'spent', status: 'accepted', alreadyQueued: false });
+  const [third] = await queue.enqueue([payload('spent')]);
+  assert.deepEqual(third, { ticketId: 'spent', status: 'accepted', alreadyQueued: true });
+  assert.equal(await moveStaged(tdb.pool), 1);
+  const { rows } = await tdb.pool.query(
+    "select attempts, max_attempts from graphile_worker.jobs where key = 'ticket:3:spent'",
+  );
+  assert.deepEqual(rows, [{ attempts: 0, max_attempts: 8 }], 'add_jobs replaced the spent job with a fresh one');
   await queue.flush();
 });

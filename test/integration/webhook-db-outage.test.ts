@@ -11,6 +11,7 @@ import { loadConfig } from '../../src/config.ts';
 import { type EmbeddedDatabase, findFreePort, startEmbeddedPostgres } from '../../src/db/embedded.ts';
 import { type Service, startService } from '../../src/main.ts';
 import { createLogger } from '../../src/observability/logger.ts';
+import { jobKeySql } from '../../src/queue/tasks.ts';
 import { postWebhook, specTicket, TOKEN, withDeadline } from '../helpers/intake.ts';
 
 const logger = createLogger({ level: 'silent' });
@@ -19,7 +20,9 @@ async function jobKeys(url: string): Promise<string[]> {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {
-    const { rows } = await client.query<{ key: string }>('select key from graphile_worker.jobs order by key');
+    const { rows } = await client.query<{ key: string }>(
+      `select ${jobKeySql('p')} as key from processed_tickets p where p.status = 'queued' order by 1`,
+    );
     return rows.map((row) => row.key);
   } finally {
     await client.end();

@@ -318,3 +318,47 @@ test('500 internal_error from a broken dependency leaks no stack or message; the
   assert.ok(failed, 'the unexpected error is logged for the operator');
   assert.equal(failed.request_id, 'boom-1');
 });
+
+test('413 for a Webhooks-API batch over 100 events: a clear error naming the limit, and nothing queued', async () => {
+  const events = (n: number, from: number) =>
+    Array.from({ length: n }, (_, i) => ({
+      eventId: from + i,
+      subscriptionId: 1,
+      portalId: 62515,
+      appId: 7,
+      occurredAt: Date.now(),
+      subscriptionType: 'ticket.creation',
+      attemptNumber: 0,
+      objectId: from + i,
+      changeSource: 'CRM',
+    }));
+  const before = await jobCount();
+  const flood = await postWebhook(intake.url, events(5_000, 900_000));
+  assert.equal(flood.status, 413, flood.text);
+  assert.deepEqual(flood.body.details, { field: '$', reason: 'too_many_events', max_events: 100, events: 5_000 });
+  assert.equal(flood.body.error, 'payload_too_large');
+  assert.match(String(flood.body.message), /at most 100 events; this one has 5000/);
+  assert.equal(await jobCount(), before, 'nothing queued');
+
+  const full = await postWebhook(intake.url, events(100, 800_000));
+  assert.equal(full.status, 200, full.text);
+  assert.equal((full.body.accepted as string[]).length, 100);
+});
+
+test('a ticket whose text holds NUL and a lone surrogate is stored with them replaced, once', async () => {
+  const body = specTicket('nul-1', {
+    properties: { hs_ticket_id: 'nul-1', subject: 'Broken \u0000 export \ud83d', content: 'Body \u0000 with \ude00' },
+  });
+  const first = await postWebhook(intake.url, body);
+  assert.equal(first.status, 200, first.text);
+  const job = await jobByKey(tdb.pool, 'ticket:62515:nul-1');
+  assert.equal(job?.payload.ticket?.subject, 'Broken \ufffd export \ufffd');
+  assert.equal(job?.payload.ticket?.body, 'Body \ufffd with \ufffd');
+  // What intake keeps must survive jsonb (triage_runs.ticket), which refuses both characters.
+  const { rows } = await tdb.pool.query<{ ok: boolean }>(
+    "select (pending_job->'ticket')::jsonb is not null as ok from processed_tickets where ticket_id = 'nul-1'",
+  );
+  assert.deepEqual(rows, [{ ok: true }]);
+  const again = await postWebhook(intake.url, body);
+  assert.equal(again.body.already_queued, true);
+});

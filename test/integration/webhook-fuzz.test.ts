@@ -32,10 +32,11 @@ async function checkDelivery(payload: string | Buffer): Promise<{ status: number
   if (response.statusCode === 200) {
     assert.ok(body.status === 'accepted' || body.status === 'duplicate', response.body);
     if (typeof body.ticket_id === 'string' && body.status === 'accepted') {
-      const jobs = await tdb.pool.query('select 1 from graphile_worker.jobs where key like $1', [
-        `ticket:%:${body.ticket_id}`,
-      ]);
-      assert.ok(jobs.rowCount! >= 1, `accepted ticket ${body.ticket_id} has a job`);
+      const jobs = await tdb.pool.query(
+        "select 1 from processed_tickets where ticket_id = $1 and status in ('queued', 'processing')",
+        [body.ticket_id],
+      );
+      assert.ok(jobs.rowCount! >= 1, `accepted ticket ${body.ticket_id} is queued`);
     }
     return { status: 200, body };
   }

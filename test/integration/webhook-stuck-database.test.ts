@@ -48,16 +48,13 @@ async function deliverAccepted(ticketId: string, what: string): Promise<void> {
 }
 
 test('a commit that does not finish in time is refused with 503, and intake goes on without the stuck connection', async () => {
-  const stuckKey = triageJobKey('62515', '701');
-  // Another transaction inserts the same job key and keeps it uncommitted: our insert must wait for it.
+  // Another transaction inserts the same ticket and keeps it uncommitted: our insert must wait for it.
   const holder = await tdb.pool.connect();
   let holding = true;
   try {
     await holder.query('begin');
     await holder.query(
-      `insert into graphile_worker._private_jobs (task_id, payload, key)
-       values ((select id from graphile_worker._private_tasks where identifier = 'triage-ticket'), '{}', $1)`,
-      [stuckKey],
+      "insert into processed_tickets (ticket_id, portal_id, status, pending_job) values ('701', '62515', 'queued', '{}')",
     );
 
     const answer = deliver('701', 'the stuck delivery');
@@ -99,7 +96,7 @@ test('a commit that does not finish in time is refused with 503, and intake goes
 
   // HubSpot redelivers the refused ticket: accepted now, and the job the redelivery inserts is the ticket's.
   await deliverAccepted('701', 'the redelivery');
-  const job = await jobByKey(tdb.pool, stuckKey);
+  const job = await jobByKey(tdb.pool, triageJobKey('62515', '701'));
   assert.equal(job?.payload.ticket_id, '701');
   assert.equal(job?.task_identifier, 'triage-ticket');
 });
