@@ -73,6 +73,8 @@ interface Gate {
   inFlight: number;
   /** Requests left in the bucket's current window as far as we know; null when Discord sent no counters. */
   remaining: number | null;
+  /** Counts blocks, so an answer to a request sent before the latest block cannot reopen the gate. */
+  blocks: number;
 }
 
 interface Waiter {
@@ -90,8 +92,8 @@ export function createDiscordRateLimiter(options: DiscordRateLimiterOptions = {}
   const wallClock = options.wallClock ?? Date.now;
   // A webhook we have not heard from yet starts probing: another process, or this one before a restart, may
   // have spent its bucket.
-  const newGate = (): Gate => ({ blockedUntil: 0, probing: true, inFlight: 0, remaining: null });
-  const global: Gate = { blockedUntil: 0, probing: false, inFlight: 0, remaining: null };
+  const newGate = (): Gate => ({ blockedUntil: 0, probing: true, inFlight: 0, remaining: null, blocks: 0 });
+  const global: Gate = { blockedUntil: 0, probing: false, inFlight: 0, remaining: null, blocks: 0 };
   const routes = new Map<string, Gate>();
   const queue: Waiter[] = [];
   let wakeAt: number | null = null;
@@ -157,6 +159,7 @@ export function createDiscordRateLimiter(options: DiscordRateLimiterOptions = {}
     gate.inFlight += 1;
     global.inFlight += 1;
     if (!gate.probing && gate.remaining !== null) gate.remaining -= 1;
+    const sentAfter = { route: gate.blocks, global: global.blocks };
     let released = false;
     return {
       release(outcome) {
@@ -164,14 +167,25 @@ export function createDiscordRateLimiter(options: DiscordRateLimiterOptions = {}
         released = true;
         gate.inFlight -= 1;
         global.inFlight -= 1;
-        const block = record(gate, outcome);
+        const block = record(gate, outcome, sentAfter);
         pump();
         return block;
       },
     };
   }
 
-  function record(gate: Gate, outcome: RateLimitOutcome): RateLimitBlock | null {
+  function block(gate: Gate, until: number): void {
+    gate.blockedUntil = Math.max(gate.blockedUntil, until);
+    gate.probing = true;
+    gate.remaining = null;
+    gate.blocks += 1;
+  }
+
+  function record(
+    gate: Gate,
+    outcome: RateLimitOutcome,
+    sentAfter: { route: number; global: number },
+  ): RateLimitBlock | null {
     const t = now();
     lastStatus = outcome.status;
     const limits = outcome.headers ? readRateLimitHeaders(outcome.headers, wallClock()) : null;
@@ -180,20 +194,21 @@ export function createDiscordRateLimiter(options: DiscordRateLimiterOptions = {}
       last429At = wallClock();
       const waitMs = retryAfterMs(outcome, limits);
       const isGlobal = outcome.global === true || limits?.global === true || limits?.scope === 'global';
-      const target = isGlobal ? global : gate;
-      target.blockedUntil = Math.max(target.blockedUntil, t + waitMs);
-      target.probing = true;
-      target.remaining = null;
+      block(isGlobal ? global : gate, t + waitMs);
       return { waitMs, global: isGlobal, scope: limits?.scope ?? null };
     }
     const ok = status !== null && status >= 200 && status < 300;
+    if (limits?.remaining != null && limits.remaining <= 0) {
+      // Spent: nothing more until the bucket resets, then one probe.
+      block(gate, t + (limits.resetAfterMs ?? 1000));
+      return null;
+    }
+    // An answer to a request sent before a block began says nothing about the block's end: only the probe sent
+    // after it may reopen the gate.
+    if (ok && sentAfter.global === global.blocks) global.probing = false;
+    if (sentAfter.route !== gate.blocks) return null;
     if (limits?.remaining != null) {
-      if (limits.remaining <= 0) {
-        // Spent: nothing more until the bucket resets, then one probe.
-        gate.blockedUntil = Math.max(gate.blockedUntil, t + (limits.resetAfterMs ?? 1000));
-        gate.probing = true;
-        gate.remaining = null;
-      } else if (ok || !gate.probing) {
+      if (ok || !gate.probing) {
         // Requests still in flight may or may not be counted in this Remaining: assume they are not.
         gate.remaining = Math.max(0, limits.remaining - gate.inFlight);
         gate.probing = false;
@@ -203,7 +218,6 @@ export function createDiscordRateLimiter(options: DiscordRateLimiterOptions = {}
       gate.remaining = null;
       gate.probing = false;
     }
-    if (ok) global.probing = false;
     return null;
   }
 

@@ -269,3 +269,63 @@ test('a 429 with only the Retry-After header and X-RateLimit-Global blocks every
   await Promise.all([blocked, critical]);
   assert.equal(calls.length, 3);
 });
+
+/** A fetch whose answers the test gives, one call at a time, in the order it chooses. */
+function heldFetch() {
+  const calls: Array<{ url: string; answer: (response: Response) => void }> = [];
+  const waiters: Array<{ n: number; resolve: () => void }> = [];
+  const fetch: typeof globalThis.fetch = (input) =>
+    new Promise<Response>((resolve) => {
+      calls.push({ url: String(input), answer: resolve });
+      for (const waiter of waiters.filter((w) => calls.length >= w.n)) {
+        waiters.splice(waiters.indexOf(waiter), 1);
+        waiter.resolve();
+      }
+    });
+  const callCount = (n: number) =>
+    calls.length >= n ? Promise.resolve() : new Promise<void>((resolve) => waiters.push({ n, resolve }));
+  return { fetch, calls, callCount };
+}
+
+const posted = () => new Response('{"id":"1"}', { status: 200 });
+
+test('an answer to a request sent before a 429 does not reopen the webhook: after the block one probe goes alone', async () => {
+  const held = heldFetch();
+  const timers = manualTimers();
+  const client = createDiscordClient({
+    webhookUrl: discord.webhook.url,
+    fetch: held.fetch,
+    sleep: timers.sleep,
+    now: timers.now,
+  });
+  const first = client.send(payload, { critical: false });
+  await held.callCount(1);
+  held.calls[0]!.answer(posted());
+  await first;
+
+  // Open: two go in parallel; the one answered first meets a 429, the other's 2xx comes after it.
+  const a = client.send(payload, { critical: false });
+  const b = client.send(payload, { critical: false });
+  await held.callCount(3);
+  held.calls[1]!.answer(
+    new Response('{"message":"You are being rate limited.","retry_after":0.5,"global":false}', {
+      status: 429,
+      headers: { 'retry-after': '1', 'x-ratelimit-scope': 'user' },
+    }),
+  );
+  await timers.sleeping();
+  held.calls[2]!.answer(posted());
+  await b;
+
+  const later = [client.send(payload, { critical: false }), client.send(payload, { critical: false })];
+  assert.equal(held.calls.length, 3, 'a request went out during the block');
+  assert.equal(timers.fireNext(), 500);
+  await held.callCount(4);
+  assert.equal(client.status().inFlight, 1, 'more than the probe went in after the block');
+  held.calls[3]!.answer(posted());
+  await held.callCount(6);
+  assert.equal(client.status().inFlight, 2);
+  held.calls[4]!.answer(posted());
+  held.calls[5]!.answer(posted());
+  await Promise.all([a, ...later]);
+});
