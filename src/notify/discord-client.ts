@@ -101,14 +101,18 @@ export function createDiscordClient(options: DiscordClientOptions): DiscordClien
         signal: AbortSignal.timeout(timeoutMs),
       });
       const { status, headers } = response;
+      // Headers alone still tell the limiter about the bucket if the body cannot be read.
+      outcome = { status, headers };
       // Always read the body to the end so the connection is released, even when we ignore it.
       const text = await response.text().catch((error: unknown) => {
         // Once Discord said 2xx the message exists: a retry would post it twice.
         if (status >= 200 && status < 300) return '';
         throw error;
       });
-      const parsed = status === 429 ? parseDiscordError(text) : null;
-      outcome = { status, headers, retryAfterSeconds: parsed?.retryAfter ?? null, global: parsed?.global ?? false };
+      if (status === 429) {
+        const parsed = parseDiscordError(text);
+        outcome = { status, headers, retryAfterSeconds: parsed.retryAfter, global: parsed.global };
+      }
       // The turn ends once the answer is complete: until then the request still counts as in flight.
       return { ok: true, status, text, block: turn.release(outcome) };
     } catch (error) {
