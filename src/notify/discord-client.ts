@@ -1,8 +1,17 @@
 // Posts a payload to a Discord webhook (CONTRACTS.md §5) with ?wait=true so Discord validates it and returns the
-// message id. 429 waits as told; 5xx, timeouts and network errors retry after 1 s then 3 s; other 4xx are
+// message id. Every request takes a turn from the client's rate limiter (discord-rate-limiter.ts), which all
+// concurrent sends share: a 429 or a spent bucket holds back every send to that webhook (or to all, when global)
+// instead of each send retrying on its own. 5xx, timeouts and network errors retry after 1 s then 3 s; other 4xx are
 // configuration errors and never retried. The webhook URL holds a secret token: it never appears in errors or logs.
-import { parseRetryAfter } from '../http/retry-after.ts';
 import type { Logger } from '../observability/logger.ts';
+import {
+  createDiscordRateLimiter,
+  type DiscordRateLimitStatus,
+  type RateLimitBlock,
+  type RateLimitOutcome,
+  type RateLimitTurn,
+  RateLimitWaitTooLong,
+} from './discord-rate-limiter.ts';
 import type { DiscordWebhookPayload, Notifier, NotifyChannel, SendOptions, SendResult } from './types.ts';
 
 export type DiscordErrorClass = 'discord_config' | 'discord_unavailable';
@@ -39,18 +48,30 @@ export interface DiscordClientOptions {
   /** Per request, including reading the body. */
   timeoutMs?: number;
   fetch?: typeof globalThis.fetch;
+  /** Waits (server retries and rate limits). A fake sleep must advance a fake `now`. */
   sleep?: (ms: number) => Promise<void>;
+  /** Monotonic milliseconds for rate-limit blocks; performance.now() by default. */
+  now?: () => number;
   logger?: Pick<Logger, 'info' | 'warn'>;
   /** Waits after a 5xx, timeout or network error; one retry per entry. */
   serverRetryDelaysMs?: number[];
+  /** 429s one send may receive before it gives up (retryable). */
   maxRateLimitRetries?: number;
-  /** A longer rate-limit wait than this is not waited out here: the job is retried later instead. */
+  /**
+   * A longer rate-limit wait than this is not waited out here: the send fails retryably and the job is retried
+   * later. The limiter keeps the block, so other sends fail the same way without calling Discord.
+   */
   maxRetryAfterMs?: number;
 }
 
-export type DiscordClient = Notifier;
+export interface DiscordClient extends Notifier {
+  /** Rate-limit state for /health; holds no webhook URL. */
+  status(): DiscordRateLimitStatus;
+}
 
 const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+type Attempt = { ok: true; status: number; text: string; block: RateLimitBlock | null } | { ok: false; reason: string };
 
 export function createDiscordClient(options: DiscordClientOptions): DiscordClient {
   const doFetch = options.fetch ?? globalThis.fetch;
@@ -59,6 +80,8 @@ export function createDiscordClient(options: DiscordClientOptions): DiscordClien
   const serverDelays = options.serverRetryDelaysMs ?? [1000, 3000];
   const maxRateLimitRetries = options.maxRateLimitRetries ?? 5;
   const maxRetryAfterMs = options.maxRetryAfterMs ?? 60_000;
+  // One per client, and the client is made once per process (pipeline/wiring.ts): all workers share it.
+  const limiter = createDiscordRateLimiter({ sleep, ...(options.now ? { now: options.now } : {}) });
   const targets: Record<NotifyChannel, URL | null> = {
     default: postUrl(options.webhookUrl, 'default'),
     critical: options.criticalWebhookUrl ? postUrl(options.criticalWebhookUrl, 'critical') : null,
@@ -67,6 +90,36 @@ export function createDiscordClient(options: DiscordClientOptions): DiscordClien
     .filter((v) => v != null)
     .flatMap((v) => secretsOf(String(v)));
   const scrub = (text: string) => secrets.reduce((acc, secret) => acc.split(secret).join('[redacted]'), text);
+
+  async function post(url: URL, body: string, turn: RateLimitTurn): Promise<Attempt> {
+    let outcome: RateLimitOutcome = { status: null, headers: null };
+    try {
+      const response = await doFetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body,
+        signal: AbortSignal.timeout(timeoutMs),
+      });
+      const { status, headers } = response;
+      // Headers alone still tell the limiter about the bucket if the body cannot be read.
+      outcome = { status, headers };
+      // Always read the body to the end so the connection is released, even when we ignore it.
+      const text = await response.text().catch((error: unknown) => {
+        // Once Discord said 2xx the message exists: a retry would post it twice.
+        if (status >= 200 && status < 300) return '';
+        throw error;
+      });
+      if (status === 429) {
+        const parsed = parseDiscordError(text);
+        outcome = { status, headers, retryAfterSeconds: parsed.retryAfter, global: parsed.global };
+      }
+      // The turn ends once the answer is complete: until then the request still counts as in flight.
+      return { ok: true, status, text, block: turn.release(outcome) };
+    } catch (error) {
+      turn.release(outcome);
+      return { ok: false, reason: describeNetworkError(error) };
+    }
+  }
 
   async function send(payload: DiscordWebhookPayload, opts: SendOptions): Promise<SendResult> {
     const channel: NotifyChannel = opts.critical && targets.critical ? 'critical' : 'default';
@@ -79,37 +132,42 @@ export function createDiscordClient(options: DiscordClientOptions): DiscordClien
       new DiscordError(cls, scrub(message), { status, discordCode: code, attempts, channel });
 
     for (;;) {
-      attempts += 1;
-      let status: number;
-      let text: string;
-      let retryAfterHeader: string | null;
+      let turn: RateLimitTurn;
       try {
-        const response = await doFetch(url, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body,
-          signal: AbortSignal.timeout(timeoutMs),
-        });
-        status = response.status;
-        retryAfterHeader = response.headers.get('retry-after');
-        // Always read the body to the end so the connection is released, even when we ignore it.
-        text = await response.text().catch((error: unknown) => {
-          // Once Discord said 2xx the message exists: a retry would post it twice.
-          if (status >= 200 && status < 300) return '';
-          throw error;
-        });
+        turn = await limiter.acquire(url.href, maxRetryAfterMs);
       } catch (error) {
-        const reason = describeNetworkError(error);
+        if (!(error instanceof RateLimitWaitTooLong)) throw error;
+        // Another send met a long block: waiting it out would hold a worker, calling Discord would earn a 429.
+        throw fail(
+          'discord_unavailable',
+          `Discord rate limited${error.global ? ' (global)' : ''}: not sent, retry after ${error.waitMs} ms`,
+          429,
+          null,
+        );
+      }
+      attempts += 1;
+      const attempt = await post(url, body, turn);
+
+      if (!attempt.ok) {
         const delay = serverDelays[serverRetries];
         if (delay === undefined) {
-          throw fail('discord_unavailable', `Discord unreachable after ${attempts} attempts: ${reason}`, null, null);
+          throw fail(
+            'discord_unavailable',
+            `Discord unreachable after ${attempts} attempts: ${attempt.reason}`,
+            null,
+            null,
+          );
         }
         serverRetries += 1;
-        options.logger?.warn({ channel, attempt: attempts, reason: scrub(reason), wait_ms: delay }, 'discord retry');
+        options.logger?.warn(
+          { channel, attempt: attempts, reason: scrub(attempt.reason), wait_ms: delay },
+          'discord retry',
+        );
         await sleep(delay);
         continue;
       }
 
+      const { status, text } = attempt;
       if (status >= 200 && status < 300) {
         const messageId = parseMessageId(text);
         options.logger?.info({ channel, attempts, message_id: messageId }, 'discord message posted');
@@ -118,16 +176,13 @@ export function createDiscordClient(options: DiscordClientOptions): DiscordClien
 
       const error = parseDiscordError(text);
       if (status === 429) {
-        const waitMs = retryAfterMs(error.retryAfter, retryAfterHeader);
+        // The limiter holds this block for every send; the next acquire waits it out (or fails when too long).
+        const { waitMs, global, scope } = attempt.block ?? { waitMs: 0, global: false, scope: null };
         if (rateLimitRetries >= maxRateLimitRetries || waitMs > maxRetryAfterMs) {
           throw fail('discord_unavailable', `Discord rate limited (retry after ${waitMs} ms)`, status, error.code);
         }
         rateLimitRetries += 1;
-        options.logger?.warn(
-          { channel, attempt: attempts, status, wait_ms: waitMs, global: error.global },
-          'discord retry',
-        );
-        await sleep(waitMs);
+        options.logger?.warn({ channel, attempt: attempts, status, wait_ms: waitMs, global, scope }, 'discord retry');
         continue;
       }
       if (status >= 500) {
@@ -157,7 +212,7 @@ export function createDiscordClient(options: DiscordClientOptions): DiscordClien
     }
   }
 
-  return { send };
+  return { send, status: () => limiter.status() };
 }
 
 function postUrl(raw: string, channel: NotifyChannel): URL {
@@ -233,12 +288,6 @@ function errorPaths(node: Record<string, unknown>, path: string[]): string[] {
     }
   }
   return found;
-}
-
-function retryAfterMs(bodySeconds: number | null, header: string | null): number {
-  // The body's float is more precise than the header's rounded-up integer.
-  if (bodySeconds !== null && Number.isFinite(bodySeconds) && bodySeconds >= 0) return Math.ceil(bodySeconds * 1000);
-  return parseRetryAfter(header) ?? 1000;
 }
 
 function parseMessageId(text: string): string | null {

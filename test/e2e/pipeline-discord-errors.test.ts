@@ -1,5 +1,6 @@
-// Discord's answers through the real service: 429 waits the time Discord asked for, 5xx retries after 1 s then 3 s,
-// and 404 (deleted webhook) is a configuration error: one request, the ticket `failed`, a warning on /health.
+// Discord's answers through the real service: 429 waits the time Discord asked for, and the service's workers share
+// it (one request during a 429 window however many tickets wait); 5xx retries after 1 s then 3 s; 404 (deleted
+// webhook) is a configuration error: one request, the ticket `failed`, a warning on /health.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { type FakeDiscord, startFakeDiscord } from '../fakes/discord.ts';
@@ -38,6 +39,28 @@ after(async () => {
 
 /** The fake's script is global, so these tests run one ticket at a time (node:test runs a file's tests in order). */
 describe('Discord errors', () => {
+  // First in the file: until the service has heard from Discord its first request goes alone, so the window's
+  // count does not depend on how the tickets' triage overlaps.
+  test('4 tickets on 4 workers into a 429 window → at most one request in the window, each ticket posted once', async () => {
+    const ids = ['DE-W1', 'DE-W2', 'DE-W3', 'DE-W4'];
+    discord.block({ durationMs: 1500 });
+    const posts = await Promise.all(ids.map((id) => postDelivery(service.url, specDelivery(id))));
+    assert.deepEqual(
+      posts.map((p) => p.status),
+      [200, 200, 200, 200],
+    );
+    for (const id of ids) await waitForTicket(tdb.pool, id, 'notified');
+    await waitForEmptyQueue(tdb.pool);
+    const limited = discord.requests.filter((r) => r.limited);
+    assert.ok(limited.length <= 1, `${limited.length} requests reached Discord during the 429 window`);
+    for (const id of ids) {
+      assert.equal(requestsFor(discord, id).filter((r) => r.status === 200).length, 1, `${id} posted once`);
+    }
+    for (const request of discord.requests.filter((r) => r.receivedAt <= (limited[0]?.answeredAt ?? 0))) {
+      assert.equal(request.concurrent, 1, 'a request went in beside the one that met the 429');
+    }
+  });
+
   test('429 retry_after 0.2 then 200 → one message, the wait honoured', async () => {
     const id = 'DE-429';
     discord.script({ kind: 'rate_limit', retryAfter: 0.2 });

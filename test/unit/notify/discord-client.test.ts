@@ -23,10 +23,15 @@ const payload: DiscordWebhookPayload = buildDiscordMessage(makeTicket(), makeSuc
   securityRoleId: null,
 });
 
-/** A sleep that returns at once and remembers what it was asked to wait. */
+/** A sleep that returns at once and remembers what it was asked to wait, with the clock it moves forward. */
 function recordingSleep() {
   const waits: number[] = [];
-  return { waits, sleep: async (ms: number) => void waits.push(ms) };
+  let clock = 0;
+  const sleep = async (ms: number) => {
+    waits.push(ms);
+    clock += ms;
+  };
+  return { waits, sleep, now: () => clock };
 }
 
 function recordingLogger() {
@@ -79,8 +84,8 @@ test('a 204 without a body is a success with no message id', async () => {
 
 test('429 with retry_after 0.2 waits 200 ms as told, then posts exactly one message', async () => {
   discord.script({ kind: 'rate_limit', retryAfter: 0.2 });
-  const { waits, sleep } = recordingSleep();
-  const result = await createDiscordClient({ webhookUrl: discord.webhook.url, sleep }).send(payload, {
+  const { waits, sleep, now } = recordingSleep();
+  const result = await createDiscordClient({ webhookUrl: discord.webhook.url, sleep, now }).send(payload, {
     critical: false,
   });
   assert.deepEqual(waits, [200]);
@@ -102,7 +107,7 @@ test('429 with the real timer: the second request arrives no sooner than retry_a
 });
 
 test('429 without retry_after in the body falls back to the Retry-After header', async () => {
-  const { waits, sleep } = recordingSleep();
+  const { waits, sleep, now } = recordingSleep();
   let calls = 0;
   const fakeFetch: typeof fetch = async () => {
     calls += 1;
@@ -110,17 +115,20 @@ test('429 without retry_after in the body falls back to the Retry-After header',
       ? new Response('{"message":"You are being rate limited."}', { status: 429, headers: { 'retry-after': '2' } })
       : new Response('{"id":"42"}', { status: 200 });
   };
-  const result = await createDiscordClient({ webhookUrl: discord.webhook.url, fetch: fakeFetch, sleep }).send(payload, {
-    critical: false,
-  });
+  const result = await createDiscordClient({ webhookUrl: discord.webhook.url, fetch: fakeFetch, sleep, now }).send(
+    payload,
+    {
+      critical: false,
+    },
+  );
   assert.deepEqual(waits, [2000]);
   assert.equal(result.messageId, '42');
 });
 
 test('rate-limit retries are bounded, and a very long retry_after is not waited out', async () => {
   discord.script(...Array.from({ length: 6 }, () => ({ kind: 'rate_limit' as const, retryAfter: 0.01 })));
-  const { waits, sleep } = recordingSleep();
-  const client = createDiscordClient({ webhookUrl: discord.webhook.url, sleep });
+  const { waits, sleep, now } = recordingSleep();
+  const client = createDiscordClient({ webhookUrl: discord.webhook.url, sleep, now });
   const error = await rejection(client.send(payload, { critical: false }));
   assert.equal(error.errorClass, 'discord_unavailable');
   assert.equal(error.retryable, true);
@@ -136,8 +144,8 @@ test('rate-limit retries are bounded, and a very long retry_after is not waited 
 
 test('500 twice then 200: waits 1000 then 3000 ms and posts one message', async () => {
   discord.script({ kind: 'server_error' }, { kind: 'server_error', status: 502 });
-  const { waits, sleep } = recordingSleep();
-  const result = await createDiscordClient({ webhookUrl: discord.webhook.url, sleep }).send(payload, {
+  const { waits, sleep, now } = recordingSleep();
+  const result = await createDiscordClient({ webhookUrl: discord.webhook.url, sleep, now }).send(payload, {
     critical: false,
   });
   assert.deepEqual(waits, [1000, 3000]);
@@ -150,9 +158,9 @@ test('500 twice then 200: waits 1000 then 3000 ms and posts one message', async 
 
 test('500 three times: gives up as discord_unavailable (retryable)', async () => {
   discord.script({ kind: 'server_error' }, { kind: 'server_error' }, { kind: 'server_error' });
-  const { waits, sleep } = recordingSleep();
+  const { waits, sleep, now } = recordingSleep();
   const error = await rejection(
-    createDiscordClient({ webhookUrl: discord.webhook.url, sleep }).send(payload, { critical: false }),
+    createDiscordClient({ webhookUrl: discord.webhook.url, sleep, now }).send(payload, { critical: false }),
   );
   assert.equal(error.errorClass, 'discord_unavailable');
   assert.equal(error.retryable, true);
@@ -165,9 +173,9 @@ test('500 three times: gives up as discord_unavailable (retryable)', async () =>
 test('404 Unknown Webhook: exactly one request, a configuration error without the token', async () => {
   const { lines, logger } = recordingLogger();
   const deleted = `${discord.baseUrl}/api/webhooks/${discord.webhook.id}/not-the-right-token-${'x'.repeat(30)}`;
-  const { waits, sleep } = recordingSleep();
+  const { waits, sleep, now } = recordingSleep();
   const error = await rejection(
-    createDiscordClient({ webhookUrl: deleted, sleep, logger }).send(payload, { critical: false }),
+    createDiscordClient({ webhookUrl: deleted, sleep, now, logger }).send(payload, { critical: false }),
   );
   assert.equal(discord.requests.length, 1);
   assert.deepEqual(waits, []);
@@ -227,10 +235,13 @@ test('critical tickets go to the critical webhook when configured, others to the
 
 test('a request that hangs times out and is retried after 1 s', async () => {
   discord.script({ kind: 'hang' });
-  const { waits, sleep } = recordingSleep();
-  const result = await createDiscordClient({ webhookUrl: discord.webhook.url, timeoutMs: 100, sleep }).send(payload, {
-    critical: false,
-  });
+  const { waits, sleep, now } = recordingSleep();
+  const result = await createDiscordClient({ webhookUrl: discord.webhook.url, timeoutMs: 100, sleep, now }).send(
+    payload,
+    {
+      critical: false,
+    },
+  );
   assert.deepEqual(waits, [1000]);
   assert.deepEqual(
     discord.requests.map((r) => r.status),
@@ -241,9 +252,9 @@ test('a request that hangs times out and is retried after 1 s', async () => {
 
 test('a webhook that always hangs ends in discord_unavailable after three timed-out attempts', async () => {
   discord.script({ kind: 'hang' }, { kind: 'hang' }, { kind: 'hang' });
-  const { waits, sleep } = recordingSleep();
+  const { waits, sleep, now } = recordingSleep();
   const error = await rejection(
-    createDiscordClient({ webhookUrl: discord.webhook.url, timeoutMs: 100, sleep }).send(payload, {
+    createDiscordClient({ webhookUrl: discord.webhook.url, timeoutMs: 100, sleep, now }).send(payload, {
       critical: false,
     }),
   );
@@ -257,9 +268,9 @@ test('connection refused is retried, then discord_unavailable without the token'
   const closed = await closedPortUrl();
   const token = `secret-token-${'y'.repeat(40)}`;
   const { lines, logger } = recordingLogger();
-  const { waits, sleep } = recordingSleep();
+  const { waits, sleep, now } = recordingSleep();
   const error = await rejection(
-    createDiscordClient({ webhookUrl: `${closed}/api/webhooks/1/${token}`, sleep, logger }).send(payload, {
+    createDiscordClient({ webhookUrl: `${closed}/api/webhooks/1/${token}`, sleep, now, logger }).send(payload, {
       critical: false,
     }),
   );

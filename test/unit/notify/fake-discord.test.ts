@@ -64,3 +64,55 @@ test('the fake answers like Discord: message object, 400 50035 for invalid bodie
     await discord.close().catch(() => {});
   }
 });
+
+test('the fake sends rate-limit headers like Discord: bucket counters on 2xx, 429 with retry_after, Scope and Global', async () => {
+  const discord = await startFakeDiscord();
+  try {
+    const post = () =>
+      fetch(`${discord.webhook.url}?wait=true`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ content: 'hi', allowed_mentions: { parse: [] } }),
+      });
+    discord.setBucket({ limit: 2, windowMs: 60_000 });
+    const first = await post();
+    await first.text();
+    assert.equal(first.headers.get('x-ratelimit-limit'), '2');
+    assert.equal(first.headers.get('x-ratelimit-remaining'), '1');
+    const resetAfter = Number(first.headers.get('x-ratelimit-reset-after'));
+    assert.ok(resetAfter > 0 && resetAfter <= 60);
+    assert.ok(Number(first.headers.get('x-ratelimit-reset')) > Date.now() / 1000);
+    assert.ok(first.headers.get('x-ratelimit-bucket'));
+    await (await post()).text();
+    const spent = await post();
+    assert.equal(spent.status, 429);
+    assert.equal(spent.headers.get('x-ratelimit-remaining'), '0');
+    assert.equal(spent.headers.get('x-ratelimit-scope'), 'user');
+    const body = (await spent.json()) as { retry_after: number; global: boolean };
+    assert.equal(body.global, false);
+    assert.equal(spent.headers.get('retry-after'), String(Math.ceil(body.retry_after)));
+    assert.deepEqual(
+      discord.requests.map((r) => [r.status, r.limited]),
+      [
+        [200, false],
+        [200, false],
+        [429, true],
+      ],
+    );
+
+    discord.setBucket(null);
+    discord.block({ durationMs: 60_000, global: true });
+    const global = await post();
+    assert.equal(global.status, 429);
+    assert.equal(global.headers.get('x-ratelimit-global'), 'true');
+    assert.equal(global.headers.get('x-ratelimit-scope'), 'global');
+    assert.equal(((await global.json()) as { global: boolean }).global, true);
+
+    assert.equal(discord.maxConcurrent, 1);
+    assert.ok(
+      discord.requests.every((r) => r.concurrent === 1 && r.answeredAt !== null && r.answeredAt >= r.receivedAt),
+    );
+  } finally {
+    await discord.close();
+  }
+});
