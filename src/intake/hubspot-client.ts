@@ -121,7 +121,7 @@ export interface HubSpotClient {
     portalId: string | null,
     ctx: IntakeContext & CallOptions,
   ): Promise<NormalizedTicket>;
-  /** Tickets created at or after `sinceMs`, oldest first, one page (≤ 100) at a time; duplicates never repeat. */
+  /** Tickets created at or after `sinceMs`, oldest first, one page (≤ 100) at a time; no ticket comes twice. */
   searchTicketsCreatedSince(sinceMs: number, options?: SearchOptions): AsyncGenerator<TicketSearchPage, void>;
 }
 

@@ -122,7 +122,7 @@ export async function* paginateTicketSearch(
 }
 
 /** CRM v3 sends datetimes as ISO strings; older portals and some properties still use ms epoch strings. */
-export function toIso(raw: string | null): string | null {
+function toIso(raw: string | null): string | null {
   if (raw === null) return null;
   const ms = /^\d+$/.test(raw) ? Number(raw) : Date.parse(raw);
   return Number.isFinite(ms) ? new Date(ms).toISOString() : null;
