@@ -48,6 +48,9 @@ const envSchema = z.object({
   PUBLIC_URL: optionalUrl,
   HUBSPOT_ACCESS_TOKEN: optionalString,
   HUBSPOT_API_BASE_URL: optionalUrl.transform((value) => value ?? 'https://api.hubapi.com'),
+  HUBSPOT_PORTAL_ID: optionalString.refine((value) => value === null || /^\d+$/.test(value), 'must be digits'),
+  CATCH_UP_INTERVAL_MINUTES: intWithDefault(15, 0, 1440),
+  CATCH_UP_LOOKBACK_HOURS: intWithDefault(24, 1, 168),
   LOCAL_LLM_URL: optionalUrl,
   LOCAL_LLM_TOKEN: optionalString,
   LOCAL_LLM_MODEL: optionalString.transform((value) => value ?? LOCAL_DEFAULTS.model),
@@ -91,7 +94,19 @@ export interface Config {
   databaseUrl: string | null;
   dataDir: string;
   webhook: { token: string | null; clientSecret: string | null; publicUrl: string | null };
-  hubspot: { accessToken: string | null; apiBaseUrl: string };
+  hubspot: {
+    accessToken: string | null;
+    apiBaseUrl: string;
+    /** The portal (account) id live deliveries carry; the catch-up sweep keys the tickets it queues with it. */
+    portalId: string | null;
+  };
+  /** The sweep that queues tickets whose webhook never arrived; it needs hubspot.accessToken to run. */
+  catchUp: {
+    /** Minutes between sweeps; 0 disables the sweep. */
+    intervalMinutes: number;
+    /** How far back each sweep lists tickets (never before the service first ran). */
+    lookbackHours: number;
+  };
   local: {
     url: string;
     /** True when LOCAL_LLM_URL was set; in development the default URL is tried anyway. */
@@ -155,7 +170,8 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     databaseUrl: e.DATABASE_URL,
     dataDir: e.DATA_DIR,
     webhook: { token: e.HUBSPOT_WEBHOOK_TOKEN, clientSecret: e.HUBSPOT_CLIENT_SECRET, publicUrl: e.PUBLIC_URL },
-    hubspot: { accessToken: e.HUBSPOT_ACCESS_TOKEN, apiBaseUrl: e.HUBSPOT_API_BASE_URL },
+    hubspot: { accessToken: e.HUBSPOT_ACCESS_TOKEN, apiBaseUrl: e.HUBSPOT_API_BASE_URL, portalId: e.HUBSPOT_PORTAL_ID },
+    catchUp: { intervalMinutes: e.CATCH_UP_INTERVAL_MINUTES, lookbackHours: e.CATCH_UP_LOOKBACK_HOURS },
     local: {
       url: e.LOCAL_LLM_URL ?? LOCAL_DEFAULTS.url,
       explicit: e.LOCAL_LLM_URL !== null,
@@ -195,6 +211,15 @@ function crossFieldProblems(config: Config, env: Record<string, string | undefin
   }
   if ((config.local.cfAccessClientId === null) !== (config.local.cfAccessClientSecret === null)) {
     problems.push('CF_ACCESS_CLIENT_ID / CF_ACCESS_CLIENT_SECRET: set both or neither');
+  }
+  const { intervalMinutes, lookbackHours } = config.catchUp;
+  if (intervalMinutes > 0 && lookbackHours * 60 < intervalMinutes) {
+    // A window shorter than the gap between sweeps would skip the tickets created in between.
+    problems.push('CATCH_UP_LOOKBACK_HOURS: must cover CATCH_UP_INTERVAL_MINUTES (tickets between sweeps are missed)');
+  }
+  if (intervalMinutes > 0 && lookbackHours > config.retentionDays * 24) {
+    // A ticket whose processed_tickets row retention already deleted would look never seen and be triaged again.
+    problems.push('CATCH_UP_LOOKBACK_HOURS: must not reach back further than RETENTION_DAYS keeps processed tickets');
   }
   if (config.env !== 'production') return problems;
 

@@ -1,9 +1,17 @@
-// HubSpot CRM v3 client (CONTRACTS §4) for enriching event-only deliveries: GET ticket (+ contact association) and
-// GET contact. Every failure is a HubSpotError with a class and a retryable flag; 429/5xx/timeouts are retried with
-// bounded exponential back-off. The access token goes only into the Authorization header, never into an error.
+// HubSpot CRM v3 client (CONTRACTS §4) for enriching event-only deliveries (GET ticket + contact association, GET
+// contact) and for the catch-up sweep (ticket search by createdate). Every failure is a HubSpotError with a class and
+// a retryable flag; 429/5xx/timeouts are retried with bounded exponential back-off. The access token goes only into
+// the Authorization header, never into an error.
 import { setTimeout as delay } from 'node:timers/promises';
 import { z } from 'zod';
 import { parseRetryAfter as parseRetryAfterMs } from '../http/retry-after.ts';
+import {
+  paginateTicketSearch,
+  parseSearchPage,
+  SEARCH_RESULT_CAP,
+  type SearchOptions,
+  type TicketSearchPage,
+} from './hubspot-search.ts';
 import { type CrmObject, type IntakeContext, normalizeCrmTicket } from './normalize.ts';
 import type { FieldError } from './shapes.ts';
 import type { NormalizedTicket } from './ticket.ts';
@@ -83,6 +91,10 @@ export interface HubSpotClientOptions {
   maxDelayMs?: number;
   /** Ticket properties to request besides the documented ones (e.g. custom customer_tier, product_area). */
   extraTicketProperties?: string[];
+  /** Pause between search pages: search allows about 5 requests per second per account. Default 200. */
+  searchPageDelayMs?: number;
+  /** Results one search query may page through; tests lower it to exercise the restart. Default 10 000. */
+  searchResultCap?: number;
   fetch?: typeof fetch;
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
   /** Jitter source in [0, 1); injectable so tests can assert exact waits. */
@@ -109,6 +121,8 @@ export interface HubSpotClient {
     portalId: string | null,
     ctx: IntakeContext & CallOptions,
   ): Promise<NormalizedTicket>;
+  /** Tickets created at or after `sinceMs`, oldest first, one page (≤ 100) at a time; no ticket comes twice. */
+  searchTicketsCreatedSince(sinceMs: number, options?: SearchOptions): AsyncGenerator<TicketSearchPage, void>;
 }
 
 const TICKET_PROPERTIES = [
@@ -161,15 +175,25 @@ export function createHubSpotClient(options: HubSpotClientOptions): HubSpotClien
   const random = options.random ?? Math.random;
   const logger = options.logger;
   const ticketProperties = [...TICKET_PROPERTIES, ...(options.extraTicketProperties ?? [])].join(',');
+  const searchPageDelayMs = options.searchPageDelayMs ?? 200;
+  const searchResultCap = options.searchResultCap ?? SEARCH_RESULT_CAP;
 
-  async function get(path: string, call: CallOptions): Promise<z.output<typeof crmObjectSchema>> {
+  const get = (path: string, call: CallOptions) => request(path, null, call, parseCrmObject);
+
+  /** One call with retries; `body` null means GET, else a JSON POST. `parse` returns null for an unexpected shape. */
+  async function request<T>(
+    path: string,
+    body: unknown,
+    call: CallOptions,
+    parse: (json: unknown) => T | null,
+  ): Promise<T> {
     const token = options.accessToken;
     if (!token) {
       throw new HubSpotError('config', 'HUBSPOT_ACCESS_TOKEN is not configured: cannot fetch tickets from HubSpot');
     }
     for (let attempt = 0; ; attempt++) {
       try {
-        return await attemptOnce(path, token, call.signal);
+        return await attemptOnce(path, body, token, call.signal, parse);
       } catch (error) {
         const failure = toHubSpotError(error, call.signal);
         if (!RETRIED_HERE.has(failure.class) || attempt >= maxRetries) throw failure;
@@ -181,20 +205,25 @@ export function createHubSpotClient(options: HubSpotClientOptions): HubSpotClien
           { error_class: failure.class, status: failure.status, attempt: attempt + 1, wait_ms: wait },
           'hubspot request failed, retrying',
         );
-        try {
-          await sleep(wait, call.signal);
-        } catch (sleepError) {
-          throw toHubSpotError(sleepError, call.signal);
-        }
+        await pause(wait, call.signal);
       }
     }
   }
 
-  async function attemptOnce(path: string, token: string, signal: AbortSignal | undefined) {
+  async function attemptOnce<T>(
+    path: string,
+    body: unknown,
+    token: string,
+    signal: AbortSignal | undefined,
+    parse: (json: unknown) => T | null,
+  ): Promise<T> {
     const timeout = AbortSignal.timeout(timeoutMs);
+    const headers: Record<string, string> = { authorization: `Bearer ${token}`, accept: 'application/json' };
+    if (body !== null) headers['content-type'] = 'application/json';
     const response = await fetchFn(`${baseUrl}${path}`, {
-      method: 'GET',
-      headers: { authorization: `Bearer ${token}`, accept: 'application/json' },
+      method: body === null ? 'GET' : 'POST',
+      headers,
+      ...(body === null ? {} : { body: JSON.stringify(body) }),
       signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
     });
     // Reading the whole body on every path releases the connection; the timeout signal also bounds this read.
@@ -209,13 +238,13 @@ export function createHubSpotClient(options: HubSpotClientOptions): HubSpotClien
         status: response.status,
       });
     }
-    const parsed = crmObjectSchema.safeParse(json);
-    if (!parsed.success) {
+    const parsed = parse(json);
+    if (parsed === null) {
       throw new HubSpotError('bad_response', `HubSpot returned an unexpected body for ${describe(path)}`, {
         status: response.status,
       });
     }
-    return parsed.data;
+    return parsed;
   }
 
   async function getTicket(id: string, call: CallOptions = {}): Promise<CrmTicket> {
@@ -264,7 +293,32 @@ export function createHubSpotClient(options: HubSpotClientOptions): HubSpotClien
     return normalized.value;
   }
 
-  return { getTicket, getContact, fetchTicketForEnrichment };
+  function searchTicketsCreatedSince(sinceMs: number, search: SearchOptions = {}) {
+    const call: CallOptions = search.signal ? { signal: search.signal } : {};
+    return paginateTicketSearch(sinceMs, {
+      fetchPage: (body) => request('/crm/v3/objects/tickets/search', body, call, parseSearchPage),
+      pause: async () => {
+        if (searchPageDelayMs > 0) await pause(searchPageDelayMs, call.signal);
+      },
+      pageLimit: search.pageLimit ?? 500,
+      resultCap: searchResultCap,
+    });
+  }
+
+  async function pause(ms: number, signal: AbortSignal | undefined): Promise<void> {
+    try {
+      await sleep(ms, signal);
+    } catch (error) {
+      throw toHubSpotError(error, signal);
+    }
+  }
+
+  return { getTicket, getContact, fetchTicketForEnrichment, searchTicketsCreatedSince };
+}
+
+function parseCrmObject(json: unknown) {
+  const parsed = crmObjectSchema.safeParse(json);
+  return parsed.success ? parsed.data : null;
 }
 
 /** Path without the query string: enough to say which object failed, never anything secret. */

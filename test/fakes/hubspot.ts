@@ -1,9 +1,10 @@
 // A fake HubSpot CRM v3 API on 127.0.0.1:<random port>: serves tickets and contacts from in-memory maps in the
-// real response shapes, plays scripted failures (429 RATE_LIMIT, 5xx, 401, hang) one per request, and records
-// every request. close() destroys open sockets, so a hanging request never keeps the test process alive.
+// real response shapes, searches tickets by createdate (test/fakes/hubspot-search.ts), plays scripted failures
+// (429 RATE_LIMIT, 5xx, 401, hang) one per request, and records every request. close() destroys open sockets, so a hanging request never keeps the test process alive.
 import { once } from 'node:events';
-import { createServer, type IncomingHttpHeaders, type ServerResponse } from 'node:http';
+import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import { CREATED, pickProperties, searchTickets } from './hubspot-search.ts';
 
 export type ScriptedFailure =
   | { kind: 'rate_limit'; retryAfter?: string }
@@ -15,6 +16,8 @@ export interface RecordedRequest {
   method: string;
   url: string;
   headers: IncomingHttpHeaders;
+  /** The request body as received ('' for GET). */
+  body: string;
 }
 
 export interface FakeTicket {
@@ -43,9 +46,9 @@ export interface FakeHubSpot {
 export interface FakeHubSpotOptions {
   /** When set, any other bearer token gets HubSpot's 401 body. */
   accessToken?: string;
+  /** Results one search may page through before HubSpot's 400; default 10 000 like HubSpot. */
+  maxSearchResults?: number;
 }
-
-const CREATED = '2026-11-01T10:00:00.000Z';
 
 export async function startFakeHubSpot(options: FakeHubSpotOptions = {}): Promise<FakeHubSpot> {
   const tickets = new Map<string, FakeTicket>();
@@ -55,23 +58,25 @@ export async function startFakeHubSpot(options: FakeHubSpotOptions = {}): Promis
   const sockets = new Set<Socket>();
   const waiters: Array<{ count: number; resolve: () => void }> = [];
 
-  const server = createServer((req, res) => {
-    requests.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers });
+  const handle = (req: IncomingMessage, res: ServerResponse, text: string) => {
+    requests.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, body: text });
     for (const waiter of [...waiters]) {
       if (requests.length >= waiter.count) {
         waiters.splice(waiters.indexOf(waiter), 1);
         waiter.resolve();
       }
     }
-    // Drain the (empty) request body so the connection stays reusable.
-    req.resume();
     const failure = failures.shift();
     if (failure) return playFailure(res, failure);
     if (options.accessToken !== undefined && req.headers.authorization !== `Bearer ${options.accessToken}`) {
       return sendUnauthorized(res);
     }
-    if (req.method !== 'GET') return send(res, 405, { status: 'error', message: 'Method not allowed' });
     const url = new URL(req.url ?? '/', 'http://fake');
+    if (req.method === 'POST' && url.pathname === '/crm/v3/objects/tickets/search') {
+      const answer = searchTickets(text, [...tickets.values()], options.maxSearchResults ?? 10_000);
+      return send(res, answer.status, answer.body);
+    }
+    if (req.method !== 'GET') return send(res, 405, { status: 'error', message: 'Method not allowed' });
     const match = /^\/crm\/v3\/objects\/(tickets|contacts)\/([^/]+)$/.exec(url.pathname);
     if (!match) return send(res, 404, { status: 'error', message: 'Not found', category: 'OBJECT_NOT_FOUND' });
     const [, type, rawId] = match;
@@ -105,6 +110,13 @@ export async function startFakeHubSpot(options: FakeHubSpotOptions = {}): Promis
       updatedAt: CREATED,
       archived: false,
     });
+  };
+
+  const server = createServer((req, res) => {
+    // The whole body is read before answering, which also keeps the connection reusable.
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => handle(req, res, Buffer.concat(chunks).toString('utf8')));
   });
   server.on('connection', (socket) => {
     sockets.add(socket);
@@ -128,13 +140,6 @@ export async function startFakeHubSpot(options: FakeHubSpotOptions = {}): Promis
       await closed;
     },
   };
-}
-
-/** HubSpot returns each requested property (null when unset) plus the ones it always includes. */
-function pickProperties(id: string, stored: Record<string, string | null>, requested: string[]) {
-  const out: Record<string, string | null> = { hs_object_id: id, createdate: CREATED, hs_lastmodifieddate: CREATED };
-  for (const name of requested) out[name] = stored[name] ?? null;
-  return out;
 }
 
 function playFailure(res: ServerResponse, failure: ScriptedFailure): void {

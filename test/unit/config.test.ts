@@ -131,6 +131,58 @@ describe('loadConfig', () => {
   test('NOTIFY=discord without a webhook URL is refused even in development', () => {
     assert.match(configError({ NOTIFY: 'discord' }).message, /DISCORD_WEBHOOK_URL: required when NOTIFY=discord/);
   });
+
+  test('catch-up sweep: every 15 minutes over 24 hours by default; 0 disables; bounds are named', () => {
+    const defaults = loadConfig({});
+    assert.deepEqual(defaults.catchUp, { intervalMinutes: 15, lookbackHours: 24 });
+    assert.equal(defaults.hubspot.portalId, null);
+    const set = loadConfig({
+      CATCH_UP_INTERVAL_MINUTES: '0',
+      CATCH_UP_LOOKBACK_HOURS: '168',
+      HUBSPOT_PORTAL_ID: ' 62515 ',
+    });
+    assert.deepEqual(set.catchUp, { intervalMinutes: 0, lookbackHours: 168 });
+    assert.equal(set.hubspot.portalId, '62515');
+    assert.equal(loadConfig({ CATCH_UP_INTERVAL_MINUTES: '1440' }).catchUp.intervalMinutes, 1440);
+    const error = configError({
+      CATCH_UP_INTERVAL_MINUTES: '1441',
+      CATCH_UP_LOOKBACK_HOURS: '0',
+      HUBSPOT_PORTAL_ID: 'acme',
+    });
+    assert.deepEqual(error.problems, [
+      'HUBSPOT_PORTAL_ID: must be digits',
+      'CATCH_UP_INTERVAL_MINUTES: must be between 0 and 1440',
+      'CATCH_UP_LOOKBACK_HOURS: must be between 1 and 168',
+    ]);
+    for (const value of ['-5', '1.5', 'often']) {
+      assert.match(configError({ CATCH_UP_INTERVAL_MINUTES: value }).message, /CATCH_UP_INTERVAL_MINUTES: must be/);
+    }
+    assert.match(configError({ CATCH_UP_LOOKBACK_HOURS: '169' }).message, /CATCH_UP_LOOKBACK_HOURS: must be between/);
+  });
+
+  test('a catch-up window shorter than the interval is refused, unless the sweep is off', () => {
+    assert.deepEqual(configError({ CATCH_UP_INTERVAL_MINUTES: '120', CATCH_UP_LOOKBACK_HOURS: '1' }).problems, [
+      'CATCH_UP_LOOKBACK_HOURS: must cover CATCH_UP_INTERVAL_MINUTES (tickets between sweeps are missed)',
+    ]);
+    assert.equal(
+      loadConfig({ CATCH_UP_INTERVAL_MINUTES: '60', CATCH_UP_LOOKBACK_HOURS: '1' }).catchUp.lookbackHours,
+      1,
+    );
+    assert.equal(
+      loadConfig({ CATCH_UP_INTERVAL_MINUTES: '0', CATCH_UP_LOOKBACK_HOURS: '1' }).catchUp.intervalMinutes,
+      0,
+    );
+  });
+
+  test('a catch-up window longer than retention is refused: purged tickets would look never seen', () => {
+    assert.deepEqual(configError({ RETENTION_DAYS: '1', CATCH_UP_LOOKBACK_HOURS: '25' }).problems, [
+      'CATCH_UP_LOOKBACK_HOURS: must not reach back further than RETENTION_DAYS keeps processed tickets',
+    ]);
+    assert.equal(loadConfig({ RETENTION_DAYS: '1', CATCH_UP_LOOKBACK_HOURS: '24' }).catchUp.lookbackHours, 24);
+    assert.equal(loadConfig({ RETENTION_DAYS: '7', CATCH_UP_LOOKBACK_HOURS: '168' }).catchUp.lookbackHours, 168);
+    const off = { RETENTION_DAYS: '1', CATCH_UP_LOOKBACK_HOURS: '48', CATCH_UP_INTERVAL_MINUTES: '0' };
+    assert.equal(loadConfig(off).catchUp.intervalMinutes, 0);
+  });
 });
 
 describe('describeConfig', () => {
