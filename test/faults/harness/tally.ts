@@ -2,8 +2,8 @@
 // acknowledged with what the fake Discord received, and prints the scenario's one result line. Definitions:
 //   lost                    acknowledged tickets with no Discord message once drained (or at the deadline)
 //   duplicates              tickets with more than one message, minus those the post-then-crash window explains
-//   post_then_crash_window  tickets whose earlier message was answered 2xx just before a SIGKILL of a process that
-//                           never logged pipeline.notified for them, and was posted again after it
+//   post_then_crash_window  extra messages explained by the window: a message answered 2xx just before a SIGKILL of a
+//                           process that never logged pipeline.notified for that ticket, posted again after it
 //   recover_ms              fault end → first 2xx to any delivery (intake accepts again); -1 never
 //   notify_recover_ms       fault end → first message for a ticket first delivered after the fault end; -1 never
 import assert from 'node:assert/strict';
@@ -92,7 +92,7 @@ export function count(
       .every((t, i) =>
         killed.some((k) => t <= k.killedAt! && k.killedAt! < times[i + 1]! && !k.notified().includes(id)),
       );
-    if (explained) window += 1;
+    if (explained) window += times.length - 1;
     else duplicateIds.set(id, times.length);
   }
   for (const [id, times] of messages) {
