@@ -45,7 +45,7 @@ async function pgOutage(fault: string, firstId: number, outageMs: number): Promi
   }
 }
 
-scenarioTest('PostgreSQL stopped for 1 s while jobs run: no loss, no duplicate, no restart', { short: true }, () =>
+scenarioTest('PostgreSQL stopped for 1 s while jobs run: no loss, no duplicate, no restart', { short: false }, () =>
   pgOutage('pg-outage-1s', 1_100_000, 1000),
 );
 

@@ -85,6 +85,7 @@ async function openScenario(server: FaultPostgres, name: string): Promise<Scenar
   ollama.setDefault(ollamaChat(validOutput()));
   const gate = await startDiscordGate(discord);
   const services: ServiceHandle[] = [];
+  const started = { serve: 0, worker: 0 };
   let closed = false;
 
   const env = (extra: Record<string, string> = {}) => ({
@@ -119,8 +120,8 @@ async function openScenario(server: FaultPostgres, name: string): Promise<Scenar
     services,
     env,
     async start(role, extra) {
-      const n = services.filter((s) => s.role === role).length + 1;
-      const handle = await startRole(role, `${role}-${n}`, env(extra));
+      started[role] += 1; // before the await: processes started together get distinct names
+      const handle = await startRole(role, `${role}-${started[role]}`, env(extra));
       services.push(handle);
       return handle;
     },
