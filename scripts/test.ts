@@ -12,10 +12,14 @@ import { type EmbeddedDatabase, startEmbeddedPostgres } from '../src/db/embedded
 import { migrateDatabase } from '../src/db/migrate.ts';
 import { createLogger } from '../src/observability/logger.ts';
 
+/** The fault suite starts its own PostgreSQL and service processes and runs for minutes: `npm run test:faults`. */
+const FAULT_SUITE = join('test', 'faults');
+
 function collect(path: string): string[] {
   if (statSync(path).isFile()) return path.endsWith('.test.ts') ? [path] : [];
   return readdirSync(path)
     .sort()
+    .filter((name) => join(path, name) !== FAULT_SUITE)
     .flatMap((name) => collect(join(path, name)));
 }
 
