@@ -370,7 +370,8 @@ async function main(): Promise<void> {
     servers.length = 0;
 
     const { rows } = await database.pool.query<{ n: string }>(
-      "select count(*) as n from graphile_worker.jobs where task_identifier = 'triage-ticket'",
+      // Intake-only (as a WORKER_CONCURRENCY=0 server): each ticket waits staged for a worker process's mover.
+      "select count(*) as n from processed_tickets where status = 'queued' and pending_job is not null",
     );
     const jobs = Number(rows[0]!.n);
     // autocannon stops counting at its deadline with requests still in flight; the server's own count is exact.

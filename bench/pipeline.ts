@@ -79,6 +79,8 @@ async function restart(concurrency: number, reply: ScriptedReply): Promise<void>
     LOCAL_LLM_URL: (ollama as FakeOllama).url,
     DISCORD_WEBHOOK_URL: discord.webhook.url,
     WORKER_CONCURRENCY: String(concurrency),
+    // Every bench ticket comes from one portal: the per-portal pacing (a policy, not a cost) would set the pace.
+    PORTAL_TICKETS_PER_MINUTE: '0',
   });
 }
 

@@ -17,6 +17,7 @@ import { createGraphileLogger } from './observability/graphile-logger.ts';
 import { createHealthReporter } from './observability/health.ts';
 import type { Logger } from './observability/logger.ts';
 import { createMetrics } from './observability/metrics.ts';
+import { createCatchUpSweep } from './pipeline/catch-up.ts';
 import {
   createChainFromConfig,
   createHubSpotFromConfig,
@@ -26,6 +27,7 @@ import {
 import { startLeaseSweeper } from './queue/lease-sweeper.ts';
 import { startQueueMover } from './queue/mover.ts';
 import { type QueueRunner, startQueueRunner } from './queue/runner.ts';
+import { installationFloor, latestPortalId, stageUnseenTickets } from './queue/stage.ts';
 import { createTaskList } from './queue/task-list.ts';
 import { readOrCreateSecret } from './secret-file.ts';
 import { VERSION } from './version.ts';
@@ -67,6 +69,7 @@ export async function openDatabase(
   const database = createDatabase(url, { max: config.workerConcurrency + 10 });
   releasers.add('database-pool', () => database.close());
   await migrateDatabase(database.pool, createGraphileLogger(logger));
+  await installationFloor(database.pool); // the catch-up sweep never looks back before the first start
   return { ...database, url };
 }
 
@@ -97,21 +100,33 @@ export async function startService(config: Config, logger: Logger, options: Serv
 
     let queue: QueueRunner | null = null;
     if (config.workerConcurrency > 0 || options.role === 'worker') {
+      const hubspot = createHubSpotFromConfig(config, logger);
+      const catchUpOn = config.catchUp.intervalMinutes > 0 && config.hubspot.accessToken !== null;
+      const sweep = createCatchUpSweep({
+        hubspot,
+        lookbackHours: config.catchUp.lookbackHours,
+        portalId: async () => config.hubspot.portalId ?? (await latestPortalId(database.pool)),
+        queueUnseen: (payloads) => stageUnseenTickets(database.pool, payloads),
+        floor: () => installationFloor(database.pool),
+        logger,
+      });
       queue = await startQueueRunner({
         pool: database.pool,
         logger,
         concurrency: Math.max(1, config.workerConcurrency),
+        catchUpMinutes: catchUpOn ? config.catchUp.intervalMinutes : 0,
         taskList: createTaskList({
           store,
           logger,
           retentionDays: config.retentionDays,
+          catchUp: catchUpOn ? (signal) => sweep.run(new Date(), { signal }) : undefined,
           pipeline: {
             store,
             runs,
             chain,
             notifier:
               options.notifier ?? createNotifierFromConfig(config, logger, (text) => process.stdout.write(`${text}\n`)),
-            hubspot: createHubSpotFromConfig(config, logger),
+            hubspot,
             logger,
             metrics,
             securityRoleId: config.notify.securityRoleId,

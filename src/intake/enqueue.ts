@@ -47,67 +47,38 @@ const DEFAULTS: IntakeQueueOptions = {
   notifyIntervalMs: 10,
 };
 
-// Rows are locked in id order and inserted in key order, so concurrent batches naming the same tickets cannot
-// deadlock. Intake writes only our own table: a ticket's row in `processed_tickets` (status `queued`) carries the job
-// payload in `pending_job` until a worker process moves it into graphile-worker with its public add_jobs
-// (src/queue/mover.ts). Calling add_jobs here instead would send its NOTIFY inside every intake transaction, and
-// PostgreSQL serialises the commits of notifying transactions (bench/RESULTS.md). A ticket already notified is a
-// duplicate; one queued or being worked on gets no second job; one whose job ended `failed` is queued again. When two
-// batches race for a new ticket, the unique key leaves one row and `returning` tells each batch which it added. The
-// batch travels as two text arrays and one JSON array (one JSON text is far cheaper to send than many).
-// Prepared once per connection (a named statement): planning it took longer than running it for 25 tickets.
+// Intake writes only our own table: a ticket's row in `processed_tickets` (status `queued`) carries the job payload
+// in `pending_job` until a worker process moves it into graphile-worker with its public add_jobs (src/queue/mover.ts).
+// Calling add_jobs here instead would send its NOTIFY inside every intake transaction, and PostgreSQL serialises the
+// commits of notifying transactions (bench/RESULTS.md). One upsert on the (portal, ticket) key decides each ticket:
+// a new row is queued; a notified row is a duplicate (counted); a failed row (its job ended without a post) is queued
+// again; a queued or processing row is left alone (not returned: "already queued"). Only the unique index is read, so
+// the statement's plan cannot turn into a table scan as the table grows. Tickets are deduplicated within the batch
+// (an upsert may touch a row once) and written in key order, so concurrent batches cannot deadlock. The batch travels
+// as two text arrays and one JSON array (one JSON text is far cheaper to send than many).
 const ENQUEUE_SQL = `
-with batch as (
-  select * from rows from (unnest($1::text[]), unnest($2::text[]), json_array_elements($3::json))
-    with ordinality as b(ticket_id, portal_id, payload, n)
-), existing as (
-  select p.id, p.ticket_id, p.portal_id, p.status, p.processed_at
-    from processed_tickets p
-   where p.ticket_id = any($1::text[])
-     and exists (select 1 from batch b where b.ticket_id = p.ticket_id and b.portal_id is not distinct from p.portal_id)
-   order by p.id
-     for update of p
-), counted as (
-  update processed_tickets p set duplicates = p.duplicates + c.n, updated_at = now()
-    from (select e.id, count(*)::int as n
-            from existing e
-            join batch b on b.ticket_id = e.ticket_id and b.portal_id is not distinct from e.portal_id
-           where e.status = 'notified'
-           group by e.id) c
-   where p.id = c.id
-  returning p.id
-), rearmed as (
-  update processed_tickets p
-     set status = 'queued', pending_job = f.payload, claimed_by = null, claimed_until = null, updated_at = now()
-    from (select distinct on (e.id) e.id, b.payload
-            from existing e
-            join batch b on b.ticket_id = e.ticket_id and b.portal_id is not distinct from e.portal_id
-           where e.status = 'failed'
-           order by e.id, b.n) f
-   where p.id = f.id
-  returning p.ticket_id, p.portal_id
-), added as (
-  insert into processed_tickets (ticket_id, portal_id, status, pending_job)
-  select f.ticket_id, f.portal_id, 'queued', f.payload
-    from (select distinct on (b.ticket_id, b.portal_id) b.ticket_id, b.portal_id, b.payload
-            from batch b
-           where not exists (select 1 from existing e
-                              where e.ticket_id = b.ticket_id and e.portal_id is not distinct from b.portal_id)
-           order by b.ticket_id, b.portal_id, b.n) f
-   order by f.portal_id, f.ticket_id
-  on conflict (portal_id, ticket_id) do nothing
-  returning ticket_id, portal_id
-)
-select (select coalesce(json_agg(json_build_array(e.ticket_id, e.portal_id, e.processed_at)), '[]')
-          from existing e where e.status = 'notified') as done,
-       (select coalesce(json_agg(json_build_array(q.ticket_id, q.portal_id)), '[]')
-          from (select * from added union all select * from rearmed) q) as added,
-       (select count(*) from counted) as _forces_evaluation`;
+insert into processed_tickets as p (ticket_id, portal_id, status, pending_job)
+select b.ticket_id, b.portal_id, 'queued', (array_agg(b.payload order by b.n))[1]
+  from rows from (unnest($1::text[]), unnest($2::text[]), json_array_elements($3::json))
+       with ordinality as b(ticket_id, portal_id, payload, n)
+ group by b.portal_id, b.ticket_id
+ order by b.portal_id, b.ticket_id
+on conflict (portal_id, ticket_id) do update
+   set duplicates = p.duplicates + case when p.status = 'notified' then 1 else 0 end,
+       pending_job = case when p.status = 'failed' then excluded.pending_job else p.pending_job end,
+       claimed_by = case when p.status = 'failed' then null else p.claimed_by end,
+       claimed_until = case when p.status = 'failed' then null else p.claimed_until end,
+       status = case when p.status = 'failed' then 'queued' else p.status end,
+       updated_at = now()
+ where p.status in ('notified', 'failed')
+returning p.ticket_id, p.portal_id, p.status, p.processed_at`;
 
+/** A ticket this statement wrote: `queued` (new, or failed before and queued again) or `notified` (a duplicate). */
 interface EnqueueRow {
-  done: [string, string | null, string][];
-  /** The tickets this statement queued (new, or failed before and queued again). */
-  added: [string, string | null][];
+  ticket_id: string;
+  portal_id: string | null;
+  status: 'queued' | 'notified';
+  processed_at: Date;
 }
 
 /**
@@ -184,25 +155,47 @@ export function createIntakeQueue(pool: pg.Pool, overrides: Partial<IntakeQueueO
       values: [payloads.map((p) => p.ticket_id), payloads.map((p) => p.portal_id), JSON.stringify(payloads)],
     };
     const { rows } = await client.query<EnqueueRow>(query);
-    const row = rows[0]!;
-    if (row.added.length > 0) wakeMover(row.added.length);
-    const doneAt = new Map(
-      row.done.map(([ticketId, portalId, processedAt]) => [
-        triageJobKey(portalId, ticketId),
-        new Date(processedAt).toISOString(),
-      ]),
+    const written = new Map(rows.map((row) => [triageJobKey(row.portal_id, row.ticket_id), row]));
+    const queued = rows.filter((row) => row.status === 'queued').length;
+    if (queued > 0) wakeMover(queued);
+    // The first delivery naming a key gets the statement's answer for it; later ones in the batch were already queued
+    // (or are duplicates too, counted below: the upsert counts one per statement).
+    const seen = new Set<string>();
+    let repeats: string[] | null = null;
+    const outcomes = payloads.map((payload, index): EnqueueOutcome => {
+      const key = keys[index]!;
+      const row = written.get(key);
+      const first = !seen.has(key);
+      seen.add(key);
+      if (row?.status === 'notified') {
+        if (!first) (repeats ??= []).push(key);
+        return {
+          ticketId: payload.ticket_id,
+          status: 'duplicate',
+          originalProcessedAt: new Date(row.processed_at).toISOString(),
+        };
+      }
+      return { ticketId: payload.ticket_id, status: 'accepted', alreadyQueued: !(row && first) };
+    });
+    if (repeats) await countRepeats(client, repeats, written);
+    return outcomes;
+  }
+
+  /** Rare: one statement carried a notified ticket more than once; the upsert counted it once. Stats only. */
+  async function countRepeats(
+    client: pg.PoolClient | pg.Pool,
+    keys: string[],
+    written: Map<string, EnqueueRow>,
+  ): Promise<void> {
+    const counts = new Map<string, number>();
+    for (const key of keys) counts.set(key, (counts.get(key) ?? 0) + 1);
+    const rows = [...counts.keys()].map((key) => written.get(key)!);
+    await client.query(
+      `update processed_tickets p set duplicates = p.duplicates + r.n
+         from unnest($1::text[], $2::text[], $3::int[]) as r(ticket_id, portal_id, n)
+        where p.ticket_id = r.ticket_id and p.portal_id is not distinct from r.portal_id`,
+      [rows.map((r) => r.ticket_id), rows.map((r) => r.portal_id), [...counts.values()]],
     );
-    // A key this statement added belongs to the first delivery naming it; later ones in the batch were already queued.
-    const addedKeys = new Set(row.added.map(([ticketId, portalId]) => triageJobKey(portalId, ticketId)));
-    const queuedHere = new Set<number>();
-    keys.forEach((key, index) => {
-      if (addedKeys.delete(key)) queuedHere.add(index);
-    });
-    return payloads.map((payload, index): EnqueueOutcome => {
-      const processedAt = doneAt.get(keys[index]!);
-      if (processedAt) return { ticketId: payload.ticket_id, status: 'duplicate', originalProcessedAt: processedAt };
-      return { ticketId: payload.ticket_id, status: 'accepted', alreadyQueued: !queuedHere.has(index) };
-    });
   }
 
   const waiting: Waiting[] = [];

@@ -8,7 +8,7 @@ import { type Runner, run, type TaskList, type WorkerEvents } from 'graphile-wor
 import type pg from 'pg';
 import { createGraphileLogger } from '../observability/graphile-logger.ts';
 import type { Logger } from '../observability/logger.ts';
-import { CRONTAB } from './tasks.ts';
+import { crontab } from './tasks.ts';
 
 export type QueueRunnerState = 'starting' | 'running' | 'restarting' | 'stopped';
 
@@ -28,6 +28,8 @@ export interface QueueRunnerOptions {
   /** How often to look for jobs scheduled in the future (retries); new jobs arrive by LISTEN/NOTIFY at once. */
   pollIntervalMs?: number;
   cron?: boolean;
+  /** Schedule the catch-up sweep every this many minutes (0 or unset: not scheduled). */
+  catchUpMinutes?: number;
   /** Waits between restarts while the database is away (the last one repeats). */
   restartDelaysMs?: number[];
 }
@@ -66,7 +68,7 @@ export async function startQueueRunner(options: QueueRunnerOptions): Promise<Que
       pgPool: options.pool,
       concurrency: options.concurrency,
       taskList: options.taskList,
-      crontab: options.cron === false ? '' : CRONTAB,
+      crontab: options.cron === false ? '' : crontab(options.catchUpMinutes),
       noHandleSignals: true,
       pollInterval: options.pollIntervalMs ?? 1_000,
       logger: createGraphileLogger(options.logger),

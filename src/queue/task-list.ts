@@ -3,18 +3,24 @@ import type { TaskList } from 'graphile-worker';
 import type { TicketStore } from '../db/ticket-store.ts';
 import type { Logger } from '../observability/logger.ts';
 import { createTriageTask, type PipelineDeps } from '../pipeline/triage-task.ts';
-import { RETENTION_CLEANUP, TRIAGE_TICKET } from './tasks.ts';
+import { CATCH_UP_SWEEP, RETENTION_CLEANUP, TRIAGE_TICKET } from './tasks.ts';
 
 export interface TaskDeps {
   store: TicketStore;
   logger: Logger;
   retentionDays: number;
   pipeline: PipelineDeps;
+  /** Lists tickets created lately and queues the ones never seen; absent when the sweep is off. */
+  catchUp?: (signal: AbortSignal) => Promise<unknown>;
 }
 
 export function createTaskList(deps: TaskDeps): TaskList {
   return {
     [TRIAGE_TICKET]: createTriageTask(deps.pipeline) as TaskList[string],
+    [CATCH_UP_SWEEP]: async (_payload, helpers) => {
+      if (!deps.catchUp) return; // scheduled by an older configuration: nothing to do
+      await deps.catchUp(helpers.abortSignal);
+    },
     [RETENTION_CLEANUP]: async () => {
       const deleted = await deps.store.cleanupOldRecords(deps.retentionDays);
       deps.logger.info({ deleted, retention_days: deps.retentionDays }, 'retention.cleanup');

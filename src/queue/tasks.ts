@@ -7,6 +7,7 @@ export type { TicketCreationEvent };
 
 export const TRIAGE_TICKET = 'triage-ticket';
 export const RETENTION_CLEANUP = 'retention-cleanup';
+export const CATCH_UP_SWEEP = 'catch-up-sweep';
 
 export interface TriageTicketPayload {
   v: 1;
@@ -29,13 +30,27 @@ declare global {
     interface Tasks {
       'triage-ticket': TriageTicketPayload;
       'retention-cleanup': RetentionCleanupPayload;
+      'catch-up-sweep': RetentionCleanupPayload;
     }
   }
 }
 
-/** Daily at 03:17 UTC (off the hour, away from everyone else's cron jobs); graphile-worker runs it once per schedule
- * across all replicas. */
-export const CRONTAB = `17 3 * * * ${RETENTION_CLEANUP}`;
+/**
+ * Retention daily at 03:17 UTC (off the hour, away from everyone else's cron jobs); the catch-up sweep every
+ * `catchUpMinutes` (0: off). graphile-worker runs each once per schedule across all replicas.
+ */
+export function crontab(catchUpMinutes = 0): string {
+  const lines = [`17 3 * * * ${RETENTION_CLEANUP}`];
+  if (catchUpMinutes > 0) lines.push(`${catchUpSchedule(catchUpMinutes)} ${CATCH_UP_SWEEP}`);
+  return lines.join('\n');
+}
+
+/** A cron schedule for "every n minutes": minute steps below an hour, hour steps above (rounded to whole hours). */
+function catchUpSchedule(minutes: number): string {
+  if (minutes < 60) return `*/${minutes} * * * *`;
+  const hours = Math.max(1, Math.round(minutes / 60));
+  return hours >= 24 ? '41 4 * * *' : `41 */${hours} * * *`;
+}
 
 /** The job key that makes a re-delivery of a queued ticket not create a second job. */
 export function triageJobKey(portalId: string | null, ticketId: string): string {
