@@ -39,19 +39,39 @@ async function failEndedTickets(pool: pg.Pool, leaseMs: number): Promise<number>
   return rowCount ?? 0;
 }
 
-export function startLeaseSweeper(options: { pool: pg.Pool; leaseMs: number; logger: Logger; intervalMs?: number }) {
+export function startLeaseSweeper(options: {
+  pool: pg.Pool;
+  leaseMs: number;
+  logger: Logger;
+  intervalMs?: number;
+  now?: () => number;
+}) {
   const log = options.logger.child({ component: 'lease-sweeper' });
+  const now = options.now ?? Date.now;
   let running = false;
+  // A claim that expired while the database was away says nothing about its worker: a live one could not renew it
+  // either (and may be retrying the commit after a Discord post). So judge nothing until a whole lease has passed with
+  // the database answering: after start-up, and after any sweep that could not reach it. Every process sees the same
+  // outage, and live workers renew within a third of the lease once it ends.
+  let judgeFrom = now() + options.leaseMs;
+  let outage = false;
   const sweep = async () => {
     if (running) return;
     running = true;
     try {
+      await options.pool.query('select 1');
+      if (outage) {
+        outage = false;
+        judgeFrom = now() + options.leaseMs;
+      }
+      if (now() < judgeFrom) return;
       const workers = await unlockDeadWorkers(options.pool, options.leaseMs);
       if (workers.length > 0) log.warn({ workers }, 'unlocked jobs of workers that stopped renewing their claims');
       const ended = await failEndedTickets(options.pool, options.leaseMs);
       if (ended > 0) log.warn({ tickets: ended }, 'marked failed: tickets whose job ended without an outcome');
     } catch (error) {
-      log.warn({ err: { message: (error as Error).message } }, 'lease sweep failed');
+      if (!outage) log.warn({ err: { message: (error as Error).message } }, 'lease sweep failed');
+      outage = true;
     } finally {
       running = false;
     }
