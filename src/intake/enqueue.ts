@@ -161,14 +161,14 @@ export function createIntakeQueue(pool: pg.Pool, overrides: Partial<IntakeQueueO
     // The first delivery naming a key gets the statement's answer for it; later ones in the batch were already queued
     // (or are duplicates too, counted below: the upsert counts one per statement).
     const seen = new Set<string>();
-    let repeats: string[] | null = null;
+    const repeats: string[] = [];
     const outcomes = payloads.map((payload, index): EnqueueOutcome => {
       const key = keys[index]!;
       const row = written.get(key);
       const first = !seen.has(key);
       seen.add(key);
       if (row?.status === 'notified') {
-        if (!first) (repeats ??= []).push(key);
+        if (!first) repeats.push(key);
         return {
           ticketId: payload.ticket_id,
           status: 'duplicate',
@@ -177,7 +177,7 @@ export function createIntakeQueue(pool: pg.Pool, overrides: Partial<IntakeQueueO
       }
       return { ticketId: payload.ticket_id, status: 'accepted', alreadyQueued: !(row && first) };
     });
-    if (repeats) await countRepeats(client, repeats, written);
+    if (repeats.length > 0) await countRepeats(client, repeats, written);
     return outcomes;
   }
 

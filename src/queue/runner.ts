@@ -4,7 +4,7 @@
 // starts a new runner with back-off until the database answers, and unlocks the jobs the dead pool still held, so
 // work resumes within seconds of the database coming back, without a restart. `stop()` lets running jobs finish.
 import { EventEmitter } from 'node:events';
-import { type Runner, run, type TaskList, type WorkerEvents } from 'graphile-worker';
+import { type Runner, run, type Task, type TaskList, type WorkerEvents } from 'graphile-worker';
 import type pg from 'pg';
 import { createGraphileLogger } from '../observability/graphile-logger.ts';
 import type { Logger } from '../observability/logger.ts';
@@ -48,6 +48,20 @@ export async function startQueueRunner(options: QueueRunnerOptions): Promise<Que
   let restarting: Promise<void> | null = null;
   /** Runners that ended but may still be finishing jobs they had started; awaited on stop. */
   const ending = new Set<Promise<void>>();
+  // Every task call still running. A pool that graphile-worker shut down (even forcefully) does not stop the task
+  // functions it started: one may still be retrying its commit after a Discord post. Their jobs are unlocked only once
+  // those calls have returned, so no job is handed to a new worker while its first run is still going.
+  const running = new Set<Promise<unknown>>();
+  const taskList: TaskList = {};
+  for (const [name, task] of Object.entries(options.taskList) as [string, Task][]) {
+    taskList[name] = (payload, helpers) => {
+      const call = Promise.resolve().then(() => task(payload, helpers));
+      running.add(call);
+      const forget = () => running.delete(call);
+      call.then(forget, forget);
+      return call;
+    };
+  }
 
   const sleep = (ms: number) =>
     new Promise<void>((resolve) => {
@@ -67,7 +81,7 @@ export async function startQueueRunner(options: QueueRunnerOptions): Promise<Que
     const runner = await run({
       pgPool: options.pool,
       concurrency: options.concurrency,
-      taskList: options.taskList,
+      taskList,
       crontab: options.cron === false ? '' : crontab(options.catchUpMinutes),
       noHandleSignals: true,
       pollInterval: options.pollIntervalMs ?? 1_000,
@@ -103,15 +117,19 @@ export async function startQueueRunner(options: QueueRunnerOptions): Promise<Que
     );
     ending.add(
       settled.then(async () => {
+        if (stopRequested) return;
+        // Everything running now: the dead pool's calls, and perhaps a few of the new runner's (waiting for those
+        // only delays the unlock).
+        await Promise.allSettled([...running]);
         // Its pool is gone; jobs whose outcome it could not record stay locked by its workers. Unlock them (their
         // ticket claims still keep each ticket to one post) rather than leave them to the lease sweeper.
-        for (let attempt = 0; !stopRequested || attempt === 0; attempt++) {
+        for (let attempt = 0; !stopRequested; attempt++) {
           try {
             await unlockWorkers(options.pool, [...workerIds]);
             return;
           } catch {
-            if (stopRequested) return;
-            await sleep(delays[Math.min(attempt, delays.length - 1)]!);
+            const wait = delays[Math.min(attempt, delays.length - 1)]!;
+            await new Promise((resolve) => setTimeout(resolve, wait).unref());
           }
         }
       }),
