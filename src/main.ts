@@ -22,6 +22,7 @@ import {
   createChainFromConfig,
   createHubSpotFromConfig,
   createNotifierFromConfig,
+  notifierHealth,
   providerHealth,
 } from './pipeline/wiring.ts';
 import { startLeaseSweeper } from './queue/lease-sweeper.ts';
@@ -99,7 +100,10 @@ export async function startService(config: Config, logger: Logger, options: Serv
     const chain = await createChainFromConfig(config, logger);
 
     let queue: QueueRunner | null = null;
+    let notifier: Notifier | null = null;
     if (config.workerConcurrency > 0 || options.role === 'worker') {
+      notifier =
+        options.notifier ?? createNotifierFromConfig(config, logger, (text) => process.stdout.write(`${text}\n`));
       const hubspot = createHubSpotFromConfig(config, logger);
       const catchUpOn = config.catchUp.intervalMinutes > 0 && config.hubspot.accessToken !== null;
       const sweep = createCatchUpSweep({
@@ -124,8 +128,7 @@ export async function startService(config: Config, logger: Logger, options: Serv
             store,
             runs,
             chain,
-            notifier:
-              options.notifier ?? createNotifierFromConfig(config, logger, (text) => process.stdout.write(`${text}\n`)),
+            notifier,
             hubspot,
             logger,
             metrics,
@@ -170,6 +173,7 @@ export async function startService(config: Config, logger: Logger, options: Serv
           pool: database.pool,
           providers: () => providerHealth(chain),
           queueRunner: queue ? () => ({ state: queue.state(), lastError: queue.lastError() }) : undefined,
+          discord: notifier ? () => notifierHealth(notifier) : undefined,
           warnings: () => runs.failureWarnings(),
         }),
         databaseReachable: async () => (await store.checkIdempotencyHealth()).healthy,

@@ -53,12 +53,15 @@ export const processedTickets = pgTable(
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
   },
   (table) => [
-    unique('processed_tickets_portal_ticket_key').on(table.portalId, table.ticketId).nullsNotDistinct(),
-    // Lookups by ticket id alone (intake batches, tickets without a portal); the unique key leads with the portal.
-    index('idx_processed_tickets_ticket').on(table.ticketId),
+    // Ticket first: the same index serves lookups by ticket id alone (replay, the catch-up sweep). Intake's upsert
+    // names both columns, so the column order does not matter to ON CONFLICT.
+    unique('processed_tickets_ticket_portal_key').on(table.ticketId, table.portalId).nullsNotDistinct(),
     index('idx_processed_at').on(table.processedAt),
-    index('idx_provider').on(table.provider),
-    index('idx_status').on(table.status),
+    // Partial: a ticket gets its provider when it is finished, so intake's inserts (null) skip this index.
+    index('idx_provider').on(table.provider).where(sql`${table.provider} is not null`),
+    // Partial: the statuses people and sweepers look for; intake's `queued` rows and the bulk of `notified` ones
+    // stay out of it, so writing them costs one index fewer.
+    index('idx_status').on(table.status).where(sql`${table.status} in ('processing', 'failed')`),
     // The mover's work list: tiny, because rows leave it within milliseconds of their commit.
     index('idx_processed_tickets_pending').on(table.updatedAt).where(sql`${table.pendingJob} is not null`),
     check('processed_tickets_status_check', sql`${table.status} in ('queued', 'processing', 'notified', 'failed')`),

@@ -66,4 +66,13 @@ export interface SendResult {
 
 export interface Notifier {
   send(payload: DiscordWebhookPayload, options: SendOptions): Promise<SendResult>;
+  /** Discord's rate-limit state as this process sees it (absent for the console sink). */
+  status?(): {
+    blockedUntil: number | null;
+    globalBlocked: boolean;
+    lastStatus: number | null;
+    last429At: number | null;
+    queued: number;
+    inFlight: number;
+  };
 }

@@ -6,7 +6,7 @@ import type { TicketStore } from '../db/ticket-store.ts';
 import { getQueueCounts, type QueueCounts } from '../queue/stats.ts';
 
 export interface DependencyStatus {
-  status: 'up' | 'down' | 'unknown' | 'disabled';
+  status: 'up' | 'down' | 'unknown' | 'disabled' | 'rate_limited';
   [detail: string]: unknown;
 }
 
@@ -20,6 +20,7 @@ export interface HealthReport {
     queue: QueueHealth;
     local_llm: DependencyStatus;
     cloud_llm: DependencyStatus;
+    discord?: DependencyStatus;
   };
   warnings: string[];
 }
@@ -40,6 +41,8 @@ export interface HealthSources {
   providers?: () => { local: DependencyStatus; cloud: DependencyStatus };
   /** This process's queue runner; absent when the process only takes deliveries (WORKER_CONCURRENCY=0). */
   queueRunner?: () => { state: string; lastError: string | null };
+  /** Where messages go: Discord's rate-limit state, or the console sink; absent in an intake-only process. */
+  discord?: () => DependencyStatus;
   /** Operator-facing warnings raised elsewhere (e.g. failed tickets, Discord misconfiguration). */
   warnings?: () => Promise<string[]> | string[];
 }
@@ -66,6 +69,10 @@ export function createHealthReporter(sources: HealthSources) {
     } else {
       warnings.push('database unreachable: new deliveries are refused with 503 until it is back');
     }
+    const discord = sources.discord?.();
+    if (discord?.status === 'rate_limited') {
+      warnings.push(`discord rate limited until ${discord.blocked_until}: posts wait (one probe at a time)`);
+    }
     const providers = sources.providers?.() ?? {
       local: { status: 'unknown' as const },
       cloud: { status: 'unknown' as const },
@@ -82,6 +89,7 @@ export function createHealthReporter(sources: HealthSources) {
         queue,
         local_llm: providers.local,
         cloud_llm: providers.cloud,
+        ...(discord ? { discord } : {}),
       },
       warnings,
     };

@@ -66,6 +66,23 @@ export function createHubSpotFromConfig(config: Config, logger: Logger) {
   });
 }
 
+/** /health's view of where messages go: the console sink, or Discord with its shared rate limiter's state. */
+export function notifierHealth(notifier: Notifier, now: () => number = Date.now): DependencyStatus {
+  const state = notifier.status?.();
+  if (!state) return { status: 'disabled', sink: 'console' };
+  const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+  const blocked = state.blockedUntil !== null && state.blockedUntil > now();
+  return {
+    status: blocked ? 'rate_limited' : 'up',
+    blocked_until: blocked ? iso(state.blockedUntil) : null,
+    global_block: blocked && state.globalBlocked,
+    last_status: state.lastStatus,
+    last_429_at: iso(state.last429At),
+    waiting: state.queued,
+    in_flight: state.inFlight,
+  };
+}
+
 /** Circuit state per provider kind for /health: local (Ollama) and cloud (Groq / OpenAI-compatible). */
 export function providerHealth(chain: TriageChain): { local: DependencyStatus; cloud: DependencyStatus } {
   const describe = (name: 'local' | 'groq'): DependencyStatus => {
