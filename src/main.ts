@@ -42,16 +42,22 @@ export class Releasers {
   add(name: string, release: () => Promise<void>): void {
     this.stack.push({ name, release });
   }
-  /** Releases in reverse order of opening; one failing release does not stop the others. */
+  /**
+   * Releases in reverse order of opening; one failing release does not stop the others, and the first failure is
+   * rethrown once all have run, so a shutdown that left something open ends non-zero.
+   */
   async releaseAll(): Promise<void> {
+    let first: { error: unknown } | null = null;
     while (this.stack.length > 0) {
       const { name, release } = this.stack.pop()!;
       try {
         await release();
       } catch (error) {
         this.logger.error({ err: error, resource: name }, 'release failed');
+        first ??= { error };
       }
     }
+    if (first) throw first.error;
   }
 }
 
@@ -211,7 +217,8 @@ export async function startService(config: Config, logger: Logger, options: Serv
       },
     };
   } catch (error) {
-    await releasers.releaseAll();
+    // The start-up error is the one to report; a release that fails as well was logged above.
+    await releasers.releaseAll().catch(() => {});
     throw error;
   }
 }

@@ -203,6 +203,8 @@ export function createDiscordClient(options: DiscordClientOptions): DiscordClien
       const detail = [error.code != null ? `code ${error.code}` : null, error.message, error.errorPaths]
         .filter(Boolean)
         .join(': ');
+      // Which webhook (channel) is misconfigured, for the operator; the URL itself is a secret and stays out.
+      options.logger?.warn({ channel, status, discord_code: error.code ?? null }, 'discord refused the webhook');
       throw fail(
         'discord_config',
         `Discord rejected the webhook request (${status})${detail ? ` ${detail}` : ''}`,

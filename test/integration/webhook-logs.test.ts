@@ -153,6 +153,10 @@ test('one webhook.received and one outcome line per request, with request_id, ti
 
 test('no line carries the ticket text, the customer email or a token (query string or header)', () => {
   const everything = logs.lines.join('\n');
+  // Not vacuous: the deliveries above wrote their lines, and the ones that carried the secrets are among them.
+  assert.ok(logs.lines.length >= 2 * requests.length, `only ${logs.lines.length} log lines`);
+  assert.match(everything, /"msg":"webhook\.rejected"/);
+  assert.match(everything, /"msg":"webhook\.accepted"/);
   for (const secret of [EMAIL, BODY_TEXT, '4711-SECRET-0815', SUBJECT_TEXT, 'Bluebird', TOKEN, WRONG_TOKEN]) {
     assert.ok(!everything.includes(secret), `the log must not contain ${secret}`);
   }

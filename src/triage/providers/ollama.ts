@@ -37,6 +37,7 @@ export function createOllamaProvider(options: OllamaOptions): TriageProvider {
   return {
     name: 'local',
     model: options.model,
+    endpoint,
     async complete(request, jsonSchema, signal): Promise<ProviderResponse> {
       const body = {
         model: options.model,

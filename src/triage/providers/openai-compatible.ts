@@ -77,6 +77,7 @@ export function createOpenAICompatibleProvider(options: OpenAICompatibleOptions)
   return {
     name: 'groq',
     model,
+    endpoint: `${base}/chat/completions`,
     responseFormatMode: () => mode,
     async complete(request, jsonSchema, signal): Promise<ProviderResponse> {
       let res = await call(request.system, request.user, jsonSchema, signal);

@@ -21,6 +21,8 @@ export interface ProviderResponse {
 export interface TriageProvider {
   readonly name: ProviderName;
   readonly model: string;
+  /** Where it sends requests (no credentials in it; absent for the rules engine), for operators and diagnostics. */
+  readonly endpoint?: string;
   complete(request: ProviderRequest, jsonSchema: object, signal?: AbortSignal): Promise<ProviderResponse>;
 }
 

@@ -186,6 +186,10 @@ test('404 Unknown Webhook: exactly one request, a configuration error without th
   assert.match(error.message, /Unknown Webhook/);
   assertNoSecret(error.message, `not-the-right-token-${'x'.repeat(30)}`);
   assertNoSecret(String(error.stack), `not-the-right-token-${'x'.repeat(30)}`);
+  // The operator is told which webhook was refused, without its URL.
+  assert.equal(lines.length, 1, lines.join('\n'));
+  assert.match(lines[0]!, /"msg":"discord refused the webhook"/);
+  assert.match(lines[0]!, /"status":404/);
   for (const line of lines) assertNoSecret(line, `not-the-right-token-${'x'.repeat(30)}`);
 });
 

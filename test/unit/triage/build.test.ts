@@ -40,7 +40,10 @@ test('defaults: Groq gpt-oss-120b, local Ollama on 127.0.0.1:11434', () => {
     { now },
   );
   assert.equal(built[0]!.provider?.model, 'openai/gpt-oss-120b');
+  assert.equal(built[0]!.provider?.endpoint, 'https://api.groq.com/openai/v1/chat/completions');
   assert.equal(built[1]!.provider?.name, 'local');
+  assert.equal(built[1]!.provider?.endpoint, 'http://127.0.0.1:11434/api/chat');
+  assert.equal(built[1]!.provider?.model, 'llama3.1:8b');
 });
 
 test('breaker options apply to every provider', () => {
