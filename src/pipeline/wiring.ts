@@ -85,11 +85,11 @@ export function notifierHealth(notifier: Notifier, now: () => number = Date.now)
 
 /** Circuit state per provider kind for /health: local (Ollama) and cloud (Groq / OpenAI-compatible). */
 export function providerHealth(chain: TriageChain): { local: DependencyStatus; cloud: DependencyStatus } {
-  const describe = (name: 'local' | 'groq'): DependencyStatus => {
-    const circuit = chain.circuits().find((c) => c.name === name);
+  const describe = (kind: 'local_llm' | 'cloud_llm'): DependencyStatus => {
+    const circuit = chain.circuits().find((c) => c.kind === kind);
     if (!circuit?.enabled) return { status: 'disabled' };
     const status = circuit.state === 'closed' ? 'up' : circuit.state === 'open' ? 'down' : 'unknown';
     return { status, circuit: circuit.state };
   };
-  return { local: describe('local'), cloud: describe('groq') };
+  return { local: describe('local_llm'), cloud: describe('cloud_llm') };
 }

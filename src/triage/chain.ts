@@ -31,9 +31,13 @@ export interface ChainProvider {
   /** null = configured off (e.g. groq without an API key): recorded as a 'disabled' skip. */
   provider: TriageProvider | null;
   breaker: CircuitBreaker;
-  /** Redact secrets before sending; defaults to true for 'groq' when redactForCloud is set, false otherwise. */
+  /** What kind of engine it is: a cloud LLM gets redacted tickets by default, /health reports local and cloud apart. */
+  kind?: ProviderKind;
+  /** Redact secrets before sending; defaults to true for a cloud LLM when redactForCloud is set, false otherwise. */
   redact?: boolean;
 }
+
+export type ProviderKind = 'local_llm' | 'cloud_llm' | 'rules';
 
 export interface TriageChainOptions {
   providers: ChainProvider[];
@@ -48,7 +52,12 @@ export interface TriageChainOptions {
 export interface TriageChain {
   run(ticket: NormalizedTicket, signal?: AbortSignal): Promise<TriageResult>;
   /** Circuit state per provider for /health. */
-  circuits(): { name: ProviderName; enabled: boolean; state: ReturnType<CircuitBreaker['state']> }[];
+  circuits(): {
+    name: ProviderName;
+    kind: ProviderKind | null;
+    enabled: boolean;
+    state: ReturnType<CircuitBreaker['state']>;
+  }[];
   readonly promptVersion: string;
 }
 
@@ -113,7 +122,7 @@ export function createTriageChain(options: TriageChainOptions): TriageChain {
       }
       const provider = entry.provider;
       const { prompt, ticket: sentTicket } = promptFor(
-        entry.redact ?? (options.redactForCloud && entry.name === 'groq'),
+        entry.redact ?? (options.redactForCloud && entry.kind === 'cloud_llm'),
       );
       let repairAttempted = false;
       const meter = createMeter(provider.model);
@@ -177,11 +186,14 @@ export function createTriageChain(options: TriageChainOptions): TriageChain {
           latencyMs: now() - started,
         };
       } catch (error) {
-        const pe =
-          error instanceof ProviderError
-            ? error
-            : new ProviderError('http_5xx', `unexpected provider error: ${(error as Error)?.name ?? 'unknown'}`);
-        if (pe.callerAborted) entry.breaker.release();
+        // Anything but a ProviderError is a bug of ours, not the provider's failing: it falls back like a failure,
+        // but is never held against the provider's breaker, and is logged with its stack.
+        const internal = !(error instanceof ProviderError);
+        const pe = internal
+          ? new ProviderError('internal', `internal error: ${(error as Error)?.name ?? 'unknown'}`)
+          : error;
+        if (internal) logInternal(logger, ticket, entry.name, error);
+        if (pe.callerAborted || internal) entry.breaker.release();
         else entry.breaker.recordFailure(pe.retryAfterMs === undefined ? undefined : { retryAfterMs: pe.retryAfterMs });
         meter.record(pe.latencyMs ?? 0);
         const { model, latencyMs, calls } = meter;
@@ -209,7 +221,12 @@ export function createTriageChain(options: TriageChainOptions): TriageChain {
         return failureWithoutAttempts('internal', 'internal error in the triage chain', promptVersion);
       }),
     circuits: () =>
-      options.providers.map((p) => ({ name: p.name, enabled: p.provider !== null, state: p.breaker.state() })),
+      options.providers.map((p) => ({
+        name: p.name,
+        kind: p.kind ?? null,
+        enabled: p.provider !== null,
+        state: p.breaker.state(),
+      })),
     promptVersion,
   };
 }
@@ -274,6 +291,19 @@ function attempt(
 
 function redactTicket(ticket: NormalizedTicket): NormalizedTicket {
   return { ...ticket, subject: redactSecrets(ticket.subject).text, body: redactSecrets(ticket.body).text };
+}
+
+/** A bug: its stack frames, but not its message, which may quote model output (and so ticket text). */
+function logInternal(logger: Logger, ticket: NormalizedTicket, provider: ProviderName, error: unknown): void {
+  const stack = error instanceof Error ? (error.stack ?? '').split('\n').slice(1).join('\n') : '';
+  logger.error(
+    {
+      ticket_id: ticket.ticket_id,
+      provider,
+      err: { type: (error as Error)?.name ?? typeof error, stack },
+    },
+    'triage provider internal error',
+  );
 }
 
 function logFailure(

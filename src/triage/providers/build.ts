@@ -39,6 +39,7 @@ export function buildTriageProviders(options: ProvidersOptions, deps: { now: () 
         const local = options.local ?? {};
         return {
           name,
+          kind: 'local_llm',
           breaker,
           provider: createOllamaProvider({
             url: local.url || LOCAL_DEFAULTS.url,
@@ -50,9 +51,10 @@ export function buildTriageProviders(options: ProvidersOptions, deps: { now: () 
       }
       case 'groq': {
         const groq = options.groq ?? {};
-        if (!groq.apiKey) return { name, breaker, provider: null };
+        if (!groq.apiKey) return { name, kind: 'cloud_llm', breaker, provider: null };
         return {
           name,
+          kind: 'cloud_llm',
           breaker,
           provider: createOpenAICompatibleProvider({
             apiKey: groq.apiKey,
@@ -63,7 +65,7 @@ export function buildTriageProviders(options: ProvidersOptions, deps: { now: () 
         };
       }
       case 'rules':
-        return { name, breaker, provider: createRulesProvider() };
+        return { name, kind: 'rules', breaker, provider: createRulesProvider() };
       default:
         throw new Error(`unknown triage provider "${String(name)}" (expected local, groq or rules)`);
     }

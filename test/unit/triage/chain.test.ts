@@ -44,7 +44,7 @@ function chainOf(entries: Omit<ChainProvider, 'breaker'>[], extra: { sopText?: s
   return { chain, providers };
 }
 
-test('an unexpected exception from a provider is classified, counted by its breaker, and falls back', async () => {
+test('an unexpected exception (a bug) falls back, is classified internal, logged with its stack, and spares the breaker', async () => {
   const broken: TriageProvider = {
     name: 'local',
     model: 'm',
@@ -52,15 +52,28 @@ test('an unexpected exception from a provider is classified, counted by its brea
       throw new TypeError('cannot read properties of undefined');
     },
   };
-  const { chain } = chainOf([
-    { name: 'local', provider: broken },
-    { name: 'rules', provider: createRulesProvider() },
-  ]);
-  const r = await chain.run(makeTicket());
-  assert.equal(r.ok && r.provider, 'rules');
-  assert.equal(r.attempts[0]?.failureClass, 'http_5xx');
-  assert.equal(r.attempts[0]?.message, 'unexpected provider error: TypeError');
-  assert.equal(chain.circuits()[0]?.state, 'open');
+  const logs = captureLogger();
+  const clock = fakeClock();
+  const chain = createTriageChain({
+    providers: [
+      { name: 'local', provider: broken, breaker: createCircuitBreaker({ now: clock.now, failureThreshold: 1 }) },
+      { name: 'rules', provider: createRulesProvider(), breaker: createCircuitBreaker({ now: clock.now }) },
+    ],
+    logger: logs.logger,
+    now: () => performance.now(),
+    redactForCloud: true,
+  });
+  for (let i = 0; i < 3; i++) {
+    const r = await chain.run(makeTicket());
+    assert.equal(r.ok && r.provider, 'rules');
+    assert.equal(r.attempts[0]?.failureClass, 'internal');
+    assert.equal(r.attempts[0]?.message, 'internal error: TypeError');
+  }
+  assert.equal(chain.circuits()[0]?.state, 'closed', 'a bug of ours is not the provider failing');
+  const internal = logs.lines().filter((line) => line.includes('triage provider internal error'));
+  assert.equal(internal.length, 3);
+  assert.match(internal[0]!, /"stack":"\s*at /);
+  assert.doesNotMatch(internal[0]!, /cannot read properties/, 'the message may quote model output: left out');
 });
 
 test('the SOP text reaches the system prompt and changes the recorded prompt version', async () => {
@@ -91,13 +104,23 @@ test('redaction follows the per-provider flag; the rules provider gets the origi
 
 test('circuits() lists every provider with its state and whether it is enabled', () => {
   const { chain } = chainOf([
-    { name: 'groq', provider: null },
-    { name: 'rules', provider: createRulesProvider() },
+    { name: 'groq', kind: 'cloud_llm', provider: null },
+    { name: 'rules', kind: 'rules', provider: createRulesProvider() },
   ]);
   assert.deepEqual(chain.circuits(), [
-    { name: 'groq', enabled: false, state: 'closed' },
-    { name: 'rules', enabled: true, state: 'closed' },
+    { name: 'groq', kind: 'cloud_llm', enabled: false, state: 'closed' },
+    { name: 'rules', kind: 'rules', enabled: true, state: 'closed' },
   ]);
+});
+
+test('a cloud LLM gets the redacted ticket by default, whatever its name; a local one the whole ticket', async () => {
+  const cloud = scripted('local', () => JSON.stringify(validOutput()));
+  const onPrem = scripted('local', () => JSON.stringify(validOutput()));
+  const ticket = makeTicket({ body: 'Our key is sk-live-4f9a8b7c6d5e4f3a2b1c0d9e8f7a6b5c, please check.' });
+  await chainOf([{ name: 'local', kind: 'cloud_llm', provider: cloud.provider }]).chain.run(ticket);
+  await chainOf([{ name: 'local', kind: 'local_llm', provider: onPrem.provider }]).chain.run(ticket);
+  assert.doesNotMatch(cloud.seen[0]!.user, /sk-live-4f9a8b7c6d5e4f3a2b1c0d9e8f7a6b5c/);
+  assert.match(onPrem.seen[0]!.user, /sk-live-4f9a8b7c6d5e4f3a2b1c0d9e8f7a6b5c/);
 });
 
 test('every open circuit (nothing disabled) ends in a circuit_open failure without calling anyone', async () => {
