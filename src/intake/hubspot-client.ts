@@ -2,8 +2,10 @@
 // contact) and for the catch-up sweep (ticket search by createdate). Every failure is a HubSpotError with a class and
 // a retryable flag; 429/5xx/timeouts are retried with bounded exponential back-off. The access token goes only into
 // the Authorization header, never into an error.
+
 import { setTimeout as delay } from 'node:timers/promises';
 import { z } from 'zod';
+import { OutboundError } from '../http/outbound-error.ts';
 import { parseRetryAfter as parseRetryAfterMs } from '../http/retry-after.ts';
 import {
   paginateTicketSearch,
@@ -29,12 +31,9 @@ export type HubSpotErrorClass =
   | 'invalid_ticket' // the ticket exists but cannot become a NormalizedTicket (e.g. no content)
   | 'aborted'; // the caller's signal fired (shutdown)
 
-export class HubSpotError extends Error {
+/** `retryable`: worth trying again later (the job should be retried), as opposed to fatal. */
+export class HubSpotError extends OutboundError<HubSpotErrorClass> {
   override readonly name = 'HubSpotError';
-  readonly class: HubSpotErrorClass;
-  /** Worth trying again later (the job should be retried), as opposed to fatal. */
-  readonly retryable: boolean;
-  readonly status: number | null;
   /** What the server asked for, when it did (Retry-After). */
   readonly retryAfterMs: number | null;
   /** HubSpot's `category` or `errorType` (e.g. INVALID_AUTHENTICATION, RATE_LIMIT) for diagnosis. */
@@ -56,10 +55,11 @@ export class HubSpotError extends Error {
       cause?: unknown;
     } = {},
   ) {
-    super(message, details.cause === undefined ? undefined : { cause: details.cause });
-    this.class = errorClass;
-    this.retryable = details.retryable ?? RETRYABLE.has(errorClass);
-    this.status = details.status ?? null;
+    super(errorClass, message, {
+      retryable: details.retryable ?? RETRYABLE.has(errorClass),
+      status: details.status ?? null,
+      cause: details.cause,
+    });
     this.retryAfterMs = details.retryAfterMs ?? null;
     this.category = details.category ?? null;
     this.correlationId = details.correlationId ?? null;
@@ -196,13 +196,13 @@ export function createHubSpotClient(options: HubSpotClientOptions): HubSpotClien
         return await attemptOnce(path, body, token, call.signal, parse);
       } catch (error) {
         const failure = toHubSpotError(error, call.signal);
-        if (!RETRIED_HERE.has(failure.class) || attempt >= maxRetries) throw failure;
+        if (!RETRIED_HERE.has(failure.errorClass) || attempt >= maxRetries) throw failure;
         if (failure.retryAfterMs !== null && failure.retryAfterMs > maxDelayMs) throw failure;
         const exponential = Math.min(maxDelayMs, baseDelayMs * 2 ** attempt);
         // Equal jitter: at least half the step, so concurrent workers spread out without retrying immediately.
         const wait = failure.retryAfterMs ?? Math.round(exponential / 2 + (random() * exponential) / 2);
         logger?.warn(
-          { error_class: failure.class, status: failure.status, attempt: attempt + 1, wait_ms: wait },
+          { error_class: failure.errorClass, status: failure.status, attempt: attempt + 1, wait_ms: wait },
           'hubspot request failed, retrying',
         );
         await pause(wait, call.signal);
@@ -273,7 +273,7 @@ export function createHubSpotClient(options: HubSpotClientOptions): HubSpotClien
         contact = await getContact(contactId, call);
       } catch (error) {
         // A contact deleted after the association was read should not cost the customer their triage.
-        if (!(error instanceof HubSpotError && error.class === 'not_found')) throw error;
+        if (!(error instanceof HubSpotError && error.errorClass === 'not_found')) throw error;
         logger?.debug(
           { ticket_id: ticketId, contact_id: contactId },
           'associated contact not found; continuing without it',

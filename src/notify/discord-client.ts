@@ -3,6 +3,7 @@
 // concurrent sends share: a 429 or a spent bucket holds back every send to that webhook (or to all, when global)
 // instead of each send retrying on its own. 5xx, timeouts and network errors retry after 1 s then 3 s; other 4xx are
 // configuration errors and never retried. The webhook URL holds a secret token: it never appears in errors or logs.
+import { OutboundError } from '../http/outbound-error.ts';
 import type { Logger } from '../observability/logger.ts';
 import {
   createDiscordRateLimiter,
@@ -16,12 +17,9 @@ import type { DiscordWebhookPayload, Notifier, NotifyChannel, SendOptions, SendR
 
 export type DiscordErrorClass = 'discord_config' | 'discord_unavailable';
 
-export class DiscordError extends Error {
+/** `retryable`: the pipeline may retry the job later; configuration errors need a human. */
+export class DiscordError extends OutboundError<DiscordErrorClass> {
   override readonly name = 'DiscordError';
-  readonly errorClass: DiscordErrorClass;
-  /** The pipeline may retry the job later; configuration errors need a human. */
-  readonly retryable: boolean;
-  readonly status: number | null;
   /** Discord's JSON error code, e.g. 10015 Unknown Webhook, 50035 Invalid Form Body. */
   readonly discordCode: number | null;
   readonly attempts: number;
@@ -32,10 +30,7 @@ export class DiscordError extends Error {
     message: string,
     details: { status: number | null; discordCode: number | null; attempts: number; channel: NotifyChannel },
   ) {
-    super(message);
-    this.errorClass = errorClass;
-    this.retryable = errorClass === 'discord_unavailable';
-    this.status = details.status;
+    super(errorClass, message, { retryable: errorClass === 'discord_unavailable', status: details.status });
     this.discordCode = details.discordCode;
     this.attempts = details.attempts;
     this.channel = details.channel;

@@ -115,8 +115,8 @@ export function createTriageTask(deps: PipelineDeps): Task<'triage-ticket'> {
         await deps.runs.recordRun(
           run({ status: 'error', errorClass: 'enrichment', errorMessage: enriched.error.message }),
         );
-        await deps.store.releaseClaim(key, owner, `enrichment: ${enriched.error.class}`);
-        throw new RetryLater(`HubSpot enrichment failed (${enriched.error.class})`);
+        await deps.store.releaseClaim(key, owner, `enrichment: ${enriched.error.errorClass}`);
+        throw new RetryLater(`HubSpot enrichment failed (${enriched.error.errorClass})`);
       } else {
         // Nothing to triage: a person still has to hear about the ticket, so the failure is what gets posted.
         ticket = placeholderTicket(payload);
@@ -333,7 +333,7 @@ function placeholderTicket(payload: TriageTicketPayload): NormalizedTicket {
 function enrichmentFailure(error: HubSpotError, promptVersion: string): TriageFailure {
   return failureWithoutAttempts(
     'enrichment',
-    `HubSpot CRM: ${error.class}: ${error.message}`.slice(0, 500),
+    `HubSpot CRM: ${error.errorClass}: ${error.message}`.slice(0, 500),
     promptVersion,
   );
 }

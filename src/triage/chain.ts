@@ -198,11 +198,11 @@ export function createTriageChain(options: TriageChainOptions): TriageChain {
         meter.record(pe.latencyMs ?? 0);
         const { model, latencyMs, calls } = meter;
         attempts.push(
-          attempt(entry.name, model, 'failed', pe.failureClass, pe.message, latencyMs, repairAttempted, calls),
+          attempt(entry.name, model, 'failed', pe.errorClass, pe.message, latencyMs, repairAttempted, calls),
         );
-        fallbackReasons.push({ provider: entry.name, reason: pe.failureClass });
-        lastError = { cls: pe.failureClass, message: `${entry.name}: ${pe.message}` };
-        logFailure(logger, ticket, entry.name, model, latencyMs, pe.failureClass, pe.message);
+        fallbackReasons.push({ provider: entry.name, reason: pe.errorClass });
+        lastError = { cls: pe.errorClass, message: `${entry.name}: ${pe.message}` };
+        logFailure(logger, ticket, entry.name, model, latencyMs, pe.errorClass, pe.message);
         if (pe.callerAborted) return failure('timeout', 'triage aborted by caller');
       }
     }

@@ -1,6 +1,7 @@
 // The one small interface every triage provider implements, its classified error, and the HTTP helper the two LLM
 // clients share: a timeout combined with the caller's signal, redirects not followed, the body always consumed, and
 // every transport failure mapped to a FailureClass the chain and the breaker understand.
+import { OutboundError } from '../../http/outbound-error.ts';
 import type { NormalizedTicket } from '../../intake/ticket.ts';
 import type { FailureClass, ProviderName, TokenUsage } from '../types.ts';
 
@@ -37,25 +38,28 @@ export interface ProviderErrorOptions {
   cause?: unknown;
 }
 
-export class ProviderError extends Error {
-  readonly failureClass: FailureClass;
-  readonly status: number | undefined;
+/** `retryable`: the provider may answer later (the chain falls back now either way). */
+export class ProviderError extends OutboundError<FailureClass> {
   readonly retryAfterMs: number | undefined;
   readonly failedGeneration: string | undefined;
   readonly callerAborted: boolean;
   readonly latencyMs: number | undefined;
 
   constructor(failureClass: FailureClass, message: string, options: ProviderErrorOptions = {}) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    super(failureClass, message, {
+      retryable: RETRYABLE_FAILURES.has(failureClass),
+      status: options.status ?? null,
+      cause: options.cause,
+    });
     this.name = 'ProviderError';
-    this.failureClass = failureClass;
-    this.status = options.status;
     this.retryAfterMs = options.retryAfterMs;
     this.failedGeneration = options.failedGeneration;
     this.callerAborted = options.callerAborted ?? false;
     this.latencyMs = options.latencyMs;
   }
 }
+
+const RETRYABLE_FAILURES = new Set<FailureClass>(['timeout', 'connection', 'http_5xx', 'rate_limited', 'circuit_open']);
 
 export interface HttpResult {
   status: number;

@@ -146,7 +146,7 @@ describe('HubSpot CRM client against the fake', () => {
   test('a Retry-After longer than maxDelayMs is handed to the caller instead of slept on', async () => {
     fake.failNext({ kind: 'rate_limit', retryAfter: '60' });
     const error = await rejection(client({ maxDelayMs: 10_000 }).getTicket('2003'));
-    assert.equal(error.class, 'rate_limited');
+    assert.equal(error.errorClass, 'rate_limited');
     assert.equal(error.retryable, true);
     assert.equal(error.retryAfterMs, 60_000);
     assert.equal(error.category, 'RATE_LIMIT');
@@ -157,7 +157,7 @@ describe('HubSpot CRM client against the fake', () => {
   test('429 on every attempt ends as a retryable rate_limited error after maxRetries', async () => {
     fake.failNext({ kind: 'rate_limit' }, { kind: 'rate_limit' }, { kind: 'rate_limit' });
     const error = await rejection(client({ maxRetries: 2, baseDelayMs: 100 }).getTicket('2004'));
-    assert.equal(error.class, 'rate_limited');
+    assert.equal(error.errorClass, 'rate_limited');
     assert.equal(error.status, 429);
     assert.equal(fake.requests.length, 3);
     assert.deepEqual(waits, [75, 150]);
@@ -166,7 +166,7 @@ describe('HubSpot CRM client against the fake', () => {
   test('500s exhaust the bounded retries; back-off is capped by maxDelayMs', async () => {
     fake.failNext(...Array.from({ length: 4 }, () => ({ kind: 'server_error' as const })));
     const error = await rejection(client({ maxRetries: 3, baseDelayMs: 4000, maxDelayMs: 6000 }).getTicket('3001'));
-    assert.equal(error.class, 'server');
+    assert.equal(error.errorClass, 'server');
     assert.equal(error.retryable, true);
     assert.equal(error.status, 500);
     assert.equal(fake.requests.length, 4);
@@ -182,7 +182,7 @@ describe('HubSpot CRM client against the fake', () => {
 
   test('404 is a fatal not_found, not retried', async () => {
     const error = await rejection(client().fetchTicketForEnrichment('999999', null, ctx));
-    assert.equal(error.class, 'not_found');
+    assert.equal(error.errorClass, 'not_found');
     assert.equal(error.retryable, false);
     assert.equal(error.status, 404);
     assert.equal(error.category, 'OBJECT_NOT_FOUND');
@@ -191,7 +191,7 @@ describe('HubSpot CRM client against the fake', () => {
 
   test('401 from a wrong token is a fatal auth error naming the category, not retried', async () => {
     const error = await rejection(client({ accessToken: 'pat-wrong' }).getTicket('1001'));
-    assert.equal(error.class, 'auth');
+    assert.equal(error.errorClass, 'auth');
     assert.equal(error.retryable, false);
     assert.equal(error.category, 'INVALID_AUTHENTICATION');
     assert.equal(error.correlationId, 'c0ffee00-0000-4000-8000-000000000401');
@@ -202,7 +202,7 @@ describe('HubSpot CRM client against the fake', () => {
 
   test('a scripted 401 is also classified as auth', async () => {
     fake.failNext({ kind: 'unauthorized' });
-    assert.equal((await rejection(client().getContact('51'))).class, 'auth');
+    assert.equal((await rejection(client().getContact('51'))).errorClass, 'auth');
   });
 
   test('missing access token: a config error naming HUBSPOT_ACCESS_TOKEN, and no request at all', async () => {
@@ -220,7 +220,7 @@ describe('HubSpot CRM client against the fake', () => {
       () => noToken.fetchTicketForEnrichment('1', null, ctx),
     ]) {
       const error = await rejection(call());
-      assert.equal(error.class, 'config');
+      assert.equal(error.errorClass, 'config');
       assert.equal(error.retryable, false);
       assert.match(error.message, /HUBSPOT_ACCESS_TOKEN/);
     }
@@ -231,7 +231,7 @@ describe('HubSpot CRM client against the fake', () => {
   test('a hanging server times out per attempt; each attempt is retried, then a timeout error', async () => {
     fake.failNext({ kind: 'hang' }, { kind: 'hang' });
     const error = await rejection(client({ timeoutMs: 100, maxRetries: 1, baseDelayMs: 10 }).getTicket('4001'));
-    assert.equal(error.class, 'timeout');
+    assert.equal(error.errorClass, 'timeout');
     assert.equal(error.retryable, true);
     assert.equal(fake.requests.length, 2);
     assert.deepEqual(waits, [8]);
@@ -240,7 +240,7 @@ describe('HubSpot CRM client against the fake', () => {
   test('a ticket without content is an invalid_ticket error carrying the field', async () => {
     fake.addTicket({ id: '5001', properties: { subject: 'Only a subject' } });
     const error = await rejection(client().fetchTicketForEnrichment('5001', null, ctx));
-    assert.equal(error.class, 'invalid_ticket');
+    assert.equal(error.errorClass, 'invalid_ticket');
     assert.equal(error.retryable, false);
     assert.deepEqual(error.fieldError, {
       field: 'properties.content',
@@ -253,7 +253,7 @@ describe('HubSpot CRM client against the fake', () => {
     const controller = new AbortController();
     controller.abort();
     const error = await rejection(client().getTicket('1001', { signal: controller.signal }));
-    assert.equal(error.class, 'aborted');
+    assert.equal(error.errorClass, 'aborted');
     assert.deepEqual(waits, []);
   });
 });
@@ -269,7 +269,7 @@ describe('HubSpot CRM client without the fake', () => {
       random: () => 0,
     });
     const error = await rejection(api.getTicket('1'));
-    assert.equal(error.class, 'network');
+    assert.equal(error.errorClass, 'network');
     assert.equal(error.retryable, true);
     assert.deepEqual(recorded, [500]);
   });
@@ -286,8 +286,8 @@ describe('HubSpot CRM client without the fake', () => {
         return response;
       },
     });
-    assert.equal((await rejection(api.getTicket('1'))).class, 'bad_response');
-    assert.equal((await rejection(api.getTicket('1'))).class, 'bad_response');
+    assert.equal((await rejection(api.getTicket('1'))).errorClass, 'bad_response');
+    assert.equal((await rejection(api.getTicket('1'))).errorClass, 'bad_response');
     assert.ok(responses.every((response) => response.bodyUsed));
   });
 
@@ -303,7 +303,7 @@ describe('HubSpot CRM client without the fake', () => {
       },
     });
     const error = await rejection(api.getTicket('1'));
-    assert.equal(error.class, 'client');
+    assert.equal(error.errorClass, 'client');
     assert.equal(error.category, 'VALIDATION_ERROR');
     assert.ok(responses[0]?.bodyUsed);
   });

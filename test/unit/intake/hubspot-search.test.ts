@@ -157,14 +157,14 @@ describe('ticket search against the fake', () => {
   test('5xx is retried a bounded number of times, then a retryable server error', async () => {
     fake.failNext(...Array.from({ length: 3 }, () => ({ kind: 'server_error' as const, status: 502 })));
     const error = await rejection(collect(client({ maxRetries: 2 }).searchTicketsCreatedSince(BASE)));
-    assert.equal(error.class, 'server');
+    assert.equal(error.errorClass, 'server');
     assert.equal(error.retryable, true);
     assert.equal(fake.requests.length, 3);
   });
 
   test('401 is a fatal auth error (configuration), not retried', async () => {
     const error = await rejection(collect(client({ accessToken: 'pat-wrong' }).searchTicketsCreatedSince(BASE)));
-    assert.equal(error.class, 'auth');
+    assert.equal(error.errorClass, 'auth');
     assert.equal(error.retryable, false);
     assert.equal(error.category, 'INVALID_AUTHENTICATION');
     assert.match(error.message, /HUBSPOT_ACCESS_TOKEN/);
@@ -175,13 +175,13 @@ describe('ticket search against the fake', () => {
 
   test('no access token: a config error and no request', async () => {
     const error = await rejection(collect(client({ accessToken: null }).searchTicketsCreatedSince(BASE)));
-    assert.equal(error.class, 'config');
+    assert.equal(error.errorClass, 'config');
     assert.equal(fake.requests.length, 0);
   });
 
   test("HubSpot's 400 (paging past its cap) is a fatal client error carrying VALIDATION_ERROR", async () => {
     const error = await rejection(collect(client({ searchResultCap: 10_000 }).searchTicketsCreatedSince(BASE)));
-    assert.equal(error.class, 'client');
+    assert.equal(error.errorClass, 'client');
     assert.equal(error.retryable, false);
     assert.equal(error.category, 'VALIDATION_ERROR');
     assert.equal(fake.requests.length, 4);
@@ -194,7 +194,7 @@ describe('ticket search against the fake', () => {
     assert.equal(first.done, false);
     controller.abort();
     const error = await rejection(pages.next());
-    assert.equal(error.class, 'aborted');
+    assert.equal(error.errorClass, 'aborted');
   });
 });
 

@@ -120,7 +120,7 @@ describe('Ollama provider', () => {
     test(`classifies ${name} as ${expected}`, async () => {
       fake.enqueue(reply());
       const error = await failureOf(provider().complete(request, triageJsonSchema));
-      assert.equal(error.failureClass, expected);
+      assert.equal(error.errorClass, expected);
     });
   }
 
@@ -129,20 +129,20 @@ describe('Ollama provider', () => {
     const started = performance.now();
     const error = await failureOf(provider({ timeoutMs: 150 }).complete(request, triageJsonSchema));
     const elapsed = performance.now() - started;
-    assert.equal(error.failureClass, 'timeout');
+    assert.equal(error.errorClass, 'timeout');
     assert.equal(error.callerAborted, false);
     assert.ok(elapsed >= 140 && elapsed < 1000, `elapsed ${elapsed}`);
   });
 
   test('a destroyed socket is a connection failure', async () => {
     fake.enqueue('destroy');
-    assert.equal((await failureOf(provider().complete(request, triageJsonSchema))).failureClass, 'connection');
+    assert.equal((await failureOf(provider().complete(request, triageJsonSchema))).errorClass, 'connection');
   });
 
   test('a refused connection is a connection failure', async () => {
     const url = await closedPortUrl();
     const error = await failureOf(createOllamaProvider({ url, model: 'm' }).complete(request, triageJsonSchema));
-    assert.equal(error.failureClass, 'connection');
+    assert.equal(error.errorClass, 'connection');
     assert.match(error.message, /ECONNREFUSED/);
   });
 
@@ -228,14 +228,14 @@ describe('OpenAI-compatible (Groq) provider', () => {
   test('a second rejection after the downgrade is an error, not a loop', async () => {
     fake.enqueue(groqJsonSchemaUnsupported('m'), groqJsonSchemaUnsupported('m'));
     const error = await failureOf(provider().complete(request, triageJsonSchema));
-    assert.equal(error.failureClass, 'http_4xx');
+    assert.equal(error.errorClass, 'http_4xx');
     assert.equal(fake.requests.length, 2);
   });
 
   test('429 is rate_limited with retry-after from the header (seconds)', async () => {
     fake.enqueue(groqRateLimited(7));
     const error = await failureOf(provider().complete(request, triageJsonSchema));
-    assert.equal(error.failureClass, 'rate_limited');
+    assert.equal(error.errorClass, 'rate_limited');
     assert.equal(error.retryAfterMs, 7000);
   });
 
@@ -247,7 +247,7 @@ describe('OpenAI-compatible (Groq) provider', () => {
   test('json_validate_failed is invalid_output carrying failed_generation', async () => {
     fake.enqueue(groqJsonValidateFailed('{"priority": "urgent"'));
     const error = await failureOf(provider().complete(request, triageJsonSchema));
-    assert.equal(error.failureClass, 'invalid_output');
+    assert.equal(error.errorClass, 'invalid_output');
     assert.equal(error.failedGeneration, '{"priority": "urgent"');
   });
 
@@ -261,17 +261,17 @@ describe('OpenAI-compatible (Groq) provider', () => {
   for (const [name, reply, expected] of cases) {
     test(`classifies ${name} as ${expected}`, async () => {
       fake.enqueue(reply());
-      assert.equal((await failureOf(provider().complete(request, triageJsonSchema))).failureClass, expected);
+      assert.equal((await failureOf(provider().complete(request, triageJsonSchema))).errorClass, expected);
     });
   }
 
   test('times out and refuses like the local client', async () => {
     fake.enqueue('hang');
     const hanging = createOpenAICompatibleProvider({ apiKey: 'gsk_test', baseUrl: baseUrlOf(fake), timeoutMs: 200 });
-    assert.equal((await failureOf(hanging.complete(request, triageJsonSchema))).failureClass, 'timeout');
+    assert.equal((await failureOf(hanging.complete(request, triageJsonSchema))).errorClass, 'timeout');
     const url = await closedPortUrl();
     const refused = createOpenAICompatibleProvider({ apiKey: 'k', baseUrl: url });
-    assert.equal((await failureOf(refused.complete(request, triageJsonSchema))).failureClass, 'connection');
+    assert.equal((await failureOf(refused.complete(request, triageJsonSchema))).errorClass, 'connection');
   });
 });
 

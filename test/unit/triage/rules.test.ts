@@ -196,6 +196,6 @@ test('the rules provider answers through the provider interface with JSON text',
   assert.equal(res.model, 'rules-v1');
   assert.deepEqual(JSON.parse(res.text), triageByRules(makeTicket()));
   await assert.rejects(provider.complete({ system: '', user: '' }, triageJsonSchema), {
-    failureClass: 'invalid_output',
+    errorClass: 'invalid_output',
   });
 });
