@@ -2,6 +2,8 @@
 // and the console sink satisfy, so the pipeline can post a triage without knowing where it goes.
 // Only the subset of Discord's execute-webhook body that we use is typed here.
 
+import type { DiscordRateLimitStatus } from './discord-rate-limiter.ts';
+
 export interface DiscordEmbedField {
   name: string;
   value: string;
@@ -67,12 +69,5 @@ export interface SendResult {
 export interface Notifier {
   send(payload: DiscordWebhookPayload, options: SendOptions): Promise<SendResult>;
   /** Discord's rate-limit state as this process sees it (absent for the console sink). */
-  status?(): {
-    blockedUntil: number | null;
-    globalBlocked: boolean;
-    lastStatus: number | null;
-    last429At: number | null;
-    queued: number;
-    inFlight: number;
-  };
+  status?(): DiscordRateLimitStatus;
 }

@@ -3,7 +3,8 @@ import { after, before, test } from 'node:test';
 import pg from 'pg';
 import { createTicketStore } from '../../src/db/ticket-store.ts';
 import { createIntakeQueue } from '../../src/intake/enqueue.ts';
-import { INBOX_CHANNEL, type TriageTicketPayload } from '../../src/queue/tasks.ts';
+import { INBOX_CHANNEL } from '../../src/queue/tasks.ts';
+import { eventPayload } from '../fixtures/payloads.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
 import { moveStaged } from '../helpers/intake.ts';
 
@@ -13,15 +14,7 @@ before(async () => {
 });
 after(() => tdb.drop());
 
-const payload = (ticketId: string, portalId: string | null = '3'): TriageTicketPayload => ({
-  v: 1,
-  request_id: `req-${ticketId}`,
-  received_at: '2026-11-25T12:00:00.000Z',
-  ticket_id: ticketId,
-  portal_id: portalId,
-  ticket: null,
-  event: { ticket_id: ticketId, portal_id: portalId, occurred_at: null, event_id: null },
-});
+const payload = eventPayload;
 
 /**
  * Listens for the queue mover's wake-ups on a connection of its own and records their job counts; `announced(n)` waits

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { createIntakeQueue } from '../../src/intake/enqueue.ts';
 import { moveQueuedTickets } from '../../src/queue/mover.ts';
-import type { TriageTicketPayload } from '../../src/queue/tasks.ts';
+import { eventPayload } from '../fixtures/payloads.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
 
 let tdb: TestDatabase;
@@ -13,15 +13,7 @@ before(async () => {
 });
 after(() => tdb.drop());
 
-const payload = (ticketId: string, portalId: string | null): TriageTicketPayload => ({
-  v: 1,
-  request_id: `req-${ticketId}`,
-  received_at: '2026-12-02T12:00:00.000Z',
-  ticket_id: ticketId,
-  portal_id: portalId,
-  ticket: null,
-  event: { ticket_id: ticketId, portal_id: portalId, occurred_at: null, event_id: null },
-});
+const payload = eventPayload;
 
 test('concurrent movers add each committed ticket once, with its payload, and clear what they moved', async () => {
   const queue = createIntakeQueue(tdb.pool);
