@@ -147,7 +147,7 @@ async function runOneShot(
       const deps = { pool: database.pool, runs: createRunStore(database.db) };
       const plan = await planReplay(deps, request);
       process.stderr.write(`${describeReplay(request.ticketId, plan)}\n`);
-      const outcome = plan.status === 'queue' ? await replayTicket(deps, request) : plan;
+      const outcome = plan.status === 'queue' ? await replayTicket(deps, request, { plan }) : plan;
       const { portalId, ...rest } = outcome as typeof outcome & { portalId?: string | null };
       process.stdout.write(
         `${JSON.stringify({ ticket_id: request.ticketId, portal_id: portalId ?? null, ...rest })}\n`,

@@ -124,7 +124,8 @@ async function importWithoutSignalHooks() {
   return module.default;
 }
 
-async function postmasterPid(dataDir: string): Promise<number | null> {
+/** The server process recorded in a data directory, or null when none is. */
+export async function postmasterPid(dataDir: string): Promise<number | null> {
   const pidFile = join(dataDir, 'postmaster.pid');
   if (!existsSync(pidFile)) return null;
   const pid = Number.parseInt((await readFile(pidFile, 'utf8')).split('\n')[0] ?? '', 10);
@@ -143,7 +144,7 @@ async function takeOverOrRefuse(dataDir: string, log: Logger): Promise<void> {
   if (isAlive(pid)) throw new EmbeddedDatabaseLockedError(dataDir, pid);
 }
 
-function isAlive(pid: number): boolean {
+export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

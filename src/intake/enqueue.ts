@@ -7,6 +7,7 @@
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import type pg from 'pg';
 import { createDatabase, type Database } from '../db/client.ts';
+import { isDataError } from '../db/errors.ts';
 import { INBOX_CHANNEL, type TriageTicketPayload, triageJobKey } from '../queue/tasks.ts';
 
 export type EnqueueOutcome =
@@ -333,12 +334,6 @@ function settle(entry: Waiting, outcomes: EnqueueOutcome[] | null, error?: unkno
   if (entry.timer) clearTimeout(entry.timer);
   if (outcomes) entry.resolve(outcomes);
   else entry.reject(error);
-}
-
-/** Errors caused by the data of a delivery (SQLSTATE classes 22 and 23), not by the database or the connection. */
-function isDataError(error: unknown): boolean {
-  const code = (error as { code?: unknown } | null)?.code;
-  return typeof code === 'string' && (code.startsWith('22') || code.startsWith('23'));
 }
 
 /** What the webhook route needs of a queue (tests and the bench also give it ones that store nothing). */

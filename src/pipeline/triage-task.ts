@@ -4,6 +4,7 @@
 // with back-off. Configuration errors (Discord 4xx, missing HubSpot token) end the ticket `failed` without a retry storm.
 import { hostname } from 'node:os';
 import type { Task } from 'graphile-worker';
+import { isDataError } from '../db/errors.ts';
 import { DISCORD_CONFIG_ERROR, type RunStore } from '../db/run-store.ts';
 import type { NewTriageRun, RunTimings } from '../db/schema.ts';
 import type { TicketKey, TicketStore } from '../db/ticket-store.ts';
@@ -242,14 +243,6 @@ async function commitAfterPost(
       await sleep(COMMIT_RETRY_DELAYS_MS[Math.min(attempt, COMMIT_RETRY_DELAYS_MS.length - 1)]!);
     }
   }
-}
-
-/** Errors caused by the data (SQLSTATE classes 22 and 23), not by the database or the connection. */
-function isDataError(error: unknown): boolean {
-  const code =
-    (error as { code?: unknown; cause?: { code?: unknown } } | null)?.code ??
-    (error as { cause?: { code?: unknown } })?.cause?.code;
-  return typeof code === 'string' && (code.startsWith('22') || code.startsWith('23'));
 }
 
 interface NotifyFailure {

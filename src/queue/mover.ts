@@ -100,8 +100,6 @@ async function pace(
 }
 
 export interface QueueMover {
-  /** Moves everything waiting now (tests and shutdown). */
-  drain(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -129,11 +127,11 @@ export function startQueueMover(options: QueueMoverOptions): QueueMover {
       if (moved < (options.batchSize ?? 100) && !again) return;
     }
   };
-  const wake = (): Promise<void> => {
-    if (stopped) return Promise.resolve();
+  const wake = (): void => {
+    if (stopped) return;
     if (running) {
       again = true;
-      return running;
+      return;
     }
     running = moveAll()
       .then(
@@ -149,10 +147,9 @@ export function startQueueMover(options: QueueMoverOptions): QueueMover {
       .finally(() => {
         running = null;
       });
-    return running;
   };
 
-  const timer = setInterval(() => void wake(), pollMs);
+  const timer = setInterval(() => wake(), pollMs);
   timer.unref();
 
   let listener: pg.PoolClient | null = null;
@@ -164,7 +161,7 @@ export function startQueueMover(options: QueueMoverOptions): QueueMover {
     try {
       client = await options.pool.connect();
       const held = client;
-      held.on('notification', () => void wake());
+      held.on('notification', () => wake());
       held.on('error', (error) => dropListener(held, error));
       await held.query(`listen ${INBOX_CHANNEL}`);
       if (stopped) {
@@ -172,7 +169,7 @@ export function startQueueMover(options: QueueMoverOptions): QueueMover {
         return;
       }
       listener = held;
-      void wake(); // whatever was committed while nobody listened
+      wake(); // whatever was committed while nobody listened
     } catch (error) {
       if (client) dropListener(client, error as Error);
       else scheduleListen();
@@ -196,11 +193,6 @@ export function startQueueMover(options: QueueMoverOptions): QueueMover {
   void listen();
 
   return {
-    async drain() {
-      await wake();
-      while (running) await running;
-      await moveAll();
-    },
     async stop() {
       stopped = true;
       clearInterval(timer);

@@ -74,9 +74,10 @@ export async function planReplay(deps: { pool: pg.Pool; runs: RunStore }, reques
 export async function replayTicket(
   deps: { pool: pg.Pool; runs: RunStore },
   request: ReplayRequest,
-  options: { now?: () => Date } = {},
+  options: { now?: () => Date; plan?: ReplayPlan } = {},
 ): Promise<ReplayOutcome> {
-  const plan = await planReplay(deps, request);
+  // A caller that already showed the plan passes it; the write below still only takes the row if it is unchanged.
+  const plan = options.plan ?? (await planReplay(deps, request));
   if (plan.status !== 'queue') return plan;
   const key: TicketKey = { ticketId: request.ticketId, portalId: plan.portalId };
   const ticket = plan.from === 'last_run' ? await deps.runs.latestTicket(key) : null;

@@ -40,7 +40,7 @@ export async function installationFloor(pool: pg.Pool): Promise<Date> {
 /** The portal id live deliveries carry (the most recent one seen), for the job keys of swept tickets. */
 export async function latestPortalId(pool: pg.Pool): Promise<string | null> {
   const { rows } = await pool.query<{ portal_id: string | null }>(
-    'select portal_id from processed_tickets order by created_at desc limit 1',
+    'select portal_id from processed_tickets order by processed_at desc limit 1', // idx_processed_at, no scan
   );
   return rows[0]?.portal_id ?? null;
 }

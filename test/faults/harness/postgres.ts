@@ -1,11 +1,11 @@
 // The fault suite's own PostgreSQL: an embedded server (src/db/embedded.ts) in a temporary directory that the harness
 // can really stop (the postmaster gets SIGINT, a fast shutdown that ends every connection, and we wait for it to exit)
 // and start again on the same port and data, while the service under test keeps running. One database per scenario.
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import { type EmbeddedDatabase, startEmbeddedPostgres } from '../../../src/db/embedded.ts';
+import { type EmbeddedDatabase, isAlive, postmasterPid, startEmbeddedPostgres } from '../../../src/db/embedded.ts';
 import { createLogger } from '../../../src/observability/logger.ts';
 
 export interface FaultPostgres {
@@ -51,7 +51,7 @@ export async function startFaultPostgres(): Promise<FaultPostgres> {
     },
     async stop() {
       if (!server) return;
-      const pid = postmasterPid(server.dataDir);
+      const pid = await postmasterPid(server.dataDir);
       await server.stop();
       server = null;
       if (pid !== null && isAlive(pid)) throw new Error(`postgres ${pid} is still running after stop()`);
@@ -67,20 +67,4 @@ export async function startFaultPostgres(): Promise<FaultPostgres> {
       rmSync(root, { recursive: true, force: true });
     },
   };
-}
-
-function postmasterPid(dataDir: string): number | null {
-  const file = join(dataDir, 'postmaster.pid');
-  if (!existsSync(file)) return null;
-  const pid = Number.parseInt(readFileSync(file, 'utf8').split('\n')[0] ?? '', 10);
-  return Number.isInteger(pid) ? pid : null;
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
