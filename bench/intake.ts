@@ -17,15 +17,16 @@ import { createRequire } from 'node:module';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import Fastify from 'fastify';
-import { buildApp, createLifecycle } from '../src/app.ts';
+import { buildApp } from '../src/app.ts';
 import { loadConfig } from '../src/config.ts';
 import { createDatabase } from '../src/db/client.ts';
 import { createTicketStore } from '../src/db/ticket-store.ts';
+import { createLifecycle } from '../src/http/lifecycle.ts';
 import { createIntakeDatabase, createIntakeQueue, type IntakeQueue } from '../src/intake/enqueue.ts';
-import { webhookRoutes } from '../src/intake/webhook-route.ts';
 import { createHealthReporter } from '../src/observability/health.ts';
 import { createLogger } from '../src/observability/logger.ts';
 import { createMetrics } from '../src/observability/metrics.ts';
+import { getQueueCounts } from '../src/queue/stats.ts';
 import { openBenchDatabase, type ProcessCpu, readProcessCpu, subtree } from './lib.ts';
 
 const TOKEN = 'bench-webhook-token-0123456789';
@@ -72,22 +73,22 @@ async function serve(kind: Kind): Promise<void> {
       logger,
       metrics,
       lifecycle,
-      health: createHealthReporter({ version: 'bench', startedAt: Date.now(), store, pool: database.pool }),
+      health: createHealthReporter({
+        version: 'bench',
+        startedAt: Date.now(),
+        database: () => store.checkIdempotencyHealth(),
+        queueCounts: () => getQueueCounts(database.pool, store),
+      }),
       databaseReachable: async () => (await store.checkIdempotencyHealth()).healthy,
-      plugins: [
-        webhookRoutes({
-          auth: { token: TOKEN, clientSecret: null, publicUrl: null },
-          queue:
-            kind === 'memory'
-              ? answeringQueue
-              : createIntakeQueue(intakeDatabase.pool, {
-                  ...(process.env.BENCH_IN_FLIGHT ? { maxInFlight: Number(process.env.BENCH_IN_FLIGHT) } : {}),
-                }),
-          logger,
-          metrics,
-          lifecycle,
-        }),
-      ],
+      intake: {
+        auth: { token: TOKEN, clientSecret: null, publicUrl: null },
+        queue:
+          kind === 'memory'
+            ? answeringQueue
+            : createIntakeQueue(intakeDatabase.pool, {
+                ...(process.env.BENCH_IN_FLIGHT ? { maxInFlight: Number(process.env.BENCH_IN_FLIGHT) } : {}),
+              }),
+      },
     });
     app.addHook('onResponse', async (_request, reply) => count(reply.statusCode));
     app.addHook('onRequest', (_request, _reply, done) => {

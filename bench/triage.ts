@@ -3,7 +3,7 @@
 // down (a fake that hangs; timeout 1000 ms instead of the real 10 s default to keep the run short) with the breaker
 // able to open vs. never opening. Prints a markdown table.
 import { Writable } from 'node:stream';
-import type { NormalizedTicket } from '../src/intake/ticket.ts';
+import type { NormalizedTicket } from '../src/domain/ticket.ts';
 import { createLogger } from '../src/observability/logger.ts';
 import { createCircuitBreaker } from '../src/triage/breaker.ts';
 import { type ChainProvider, createTriageChain } from '../src/triage/chain.ts';

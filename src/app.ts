@@ -1,33 +1,16 @@
-// buildApp(deps) returns a Fastify instance that is not listening: main.ts listens, tests use inject() or listen on
-// port 0. Every dependency arrives as a parameter; one error handler renders HttpError and hides other errors.
-import Fastify, {
-  type FastifyBaseLogger,
-  type FastifyError,
-  type FastifyInstance,
-  type FastifyPluginAsync,
-  LogController,
-} from 'fastify';
+// buildApp(deps) returns a Fastify instance with every route registered (operator endpoints, the webhook, the
+// dashboard) that is not listening yet: service.ts listens, tests use inject() or listen on port 0. Every dependency
+// arrives as a parameter; one error handler renders HttpError and hides other errors.
+import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance, LogController } from 'fastify';
 import type { Config } from './config.ts';
 import { HttpError, payloadTooLarge } from './http/errors.ts';
-import { sanitizeRequestId } from './intake/normalize.ts';
+import type { Lifecycle } from './http/lifecycle.ts';
+import { sanitizeRequestId } from './http/request-id.ts';
+import { type WebhookRouteDeps, webhookRoutes } from './intake/webhook-route.ts';
 import type { HealthReport } from './observability/health.ts';
 import { type Logger, lazyChildLogger } from './observability/logger.ts';
 import type { Metrics } from './observability/metrics.ts';
-
-export interface Lifecycle {
-  isDraining(): boolean;
-  startDraining(): void;
-}
-
-export function createLifecycle(): Lifecycle {
-  let draining = false;
-  return {
-    isDraining: () => draining,
-    startDraining: () => {
-      draining = true;
-    },
-  };
-}
+import { type DashboardDeps, dashboardRoutes } from './web/dashboard.ts';
 
 export interface AppDeps {
   config: Config;
@@ -39,8 +22,10 @@ export interface AppDeps {
   databaseReachable: () => Promise<boolean>;
   /** Whether this process's queue runner works; absent when the process runs no workers. */
   queueRunning?: () => boolean;
-  /** Further route plugins (webhook intake, dashboard), registered after the operator routes. */
-  plugins?: FastifyPluginAsync[];
+  /** The webhook route's queue and credentials (the rest of its dependencies come from here). */
+  intake: Pick<WebhookRouteDeps, 'auth' | 'queue' | 'now' | 'unauthenticatedLimit'>;
+  /** The stores the dashboard reads; absent, the app has no dashboard. */
+  dashboard?: Omit<DashboardDeps, 'adminToken'>;
 }
 
 export const BODY_LIMIT_BYTES = 1024 * 1024;
@@ -120,7 +105,16 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     return deps.metrics.registry.metrics();
   });
 
-  for (const plugin of deps.plugins ?? []) await app.register(plugin);
+  if (deps.dashboard) await app.register(dashboardRoutes({ ...deps.dashboard, adminToken: deps.config.adminToken }));
+  await app.register(
+    webhookRoutes({
+      ...deps.intake,
+      maxEvents: deps.config.webhookMaxEvents,
+      logger: deps.logger,
+      metrics: deps.metrics,
+      lifecycle: deps.lifecycle,
+    }),
+  );
   return app;
 }
 

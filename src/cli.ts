@@ -1,15 +1,20 @@
-// `triage serve|worker|migrate|cleanup|stats`, parsed with node:util parseArgs. Reads the environment (and `.env`)
-// once, validates it into a Config and hands it down; sets the exit code instead of exiting (main.ts exits).
+// `triage serve|worker|migrate|cleanup|stats|replay`, parsed with node:util parseArgs. Validates the environment it
+// is given into a Config and hands it down. Nothing runs at import: main.ts calls runCli and owns the process.
 import { parseArgs } from 'node:util';
-import dotenv from 'dotenv';
 import { type Config, ConfigError, loadConfig } from './config.ts';
-import { EmbeddedDatabaseLockedError } from './db/embedded.ts';
+import { deleteOldRecords } from './db/retention.ts';
 import { createRunStore } from './db/run-store.ts';
 import { createTicketStore, type ProcessingStats } from './db/ticket-store.ts';
-import { openDatabase, Releasers, runUntilSignal, startService } from './main.ts';
 import { createLogger, type Logger } from './observability/logger.ts';
-import { planReplay, type ReplayPlan, replayTicket } from './queue/replay.ts';
+import { planReplay, type ReplayPlan, replayTicket } from './pipeline/replay.ts';
+import { openDatabase, Releasers, type Service, startService } from './service.ts';
 import { VERSION } from './version.ts';
+
+/** A long-running command's service, and the logger its shutdown reports to. */
+export interface Started {
+  service: Service;
+  logger: Logger;
+}
 
 const USAGE = `Usage: triage <command> [options]
 
@@ -40,7 +45,11 @@ const COMMAND_HELP: Record<string, string> = {
     'notified is only replayed with --force, which posts a second message. What it will do is printed first.',
 };
 
-export async function runCli(argv: string[], env: Record<string, string | undefined>): Promise<number> {
+/**
+ * Runs one command. A one-shot command resolves to its exit code; `serve` and `worker` resolve to the started
+ * service, which the caller runs until a signal.
+ */
+export async function runCli(argv: string[], env: Record<string, string | undefined>): Promise<number | Started> {
   const command = argv[0] && !argv[0].startsWith('-') ? argv[0] : 'serve';
   const rest = argv[0] === command ? argv.slice(1) : argv;
   if (command === 'help' || (argv[0] !== command && (rest.includes('--help') || rest.includes('-h')))) {
@@ -103,9 +112,7 @@ export async function runCli(argv: string[], env: Record<string, string | undefi
   const logger = createLogger({ level: config.logLevel, destination: longRunning ? process.stdout : process.stderr });
 
   if (longRunning) {
-    const service = await startService(config, logger, { role: command === 'worker' ? 'worker' : 'serve' });
-    runUntilSignal(service, logger);
-    return 0;
+    return { service: await startService(config, logger, { role: command === 'worker' ? 'worker' : 'serve' }), logger };
   }
   return runOneShot(command, values, positionals, config, logger);
 }
@@ -127,11 +134,12 @@ async function runOneShot(
   try {
     const database = await openDatabase(config, logger, releasers);
     const store = createTicketStore(database.db);
+    const runs = createRunStore(database.db);
     if (command === 'migrate') {
       process.stdout.write('migrations applied\n');
     } else if (command === 'cleanup') {
       process.stdout.write(
-        `${JSON.stringify({ retention_days: days, deleted: await store.cleanupOldRecords(days) })}\n`,
+        `${JSON.stringify({ retention_days: days, deleted: await deleteOldRecords({ tickets: store, runs }, days) })}\n`,
       );
     } else if (command === 'stats') {
       const stats = await store.getProcessingStats(new Date(Date.now() - hours * 3_600_000));
@@ -144,7 +152,7 @@ async function runOneShot(
         force: values.force === true,
         fetch: values.fetch === true,
       };
-      const deps = { pool: database.pool, runs: createRunStore(database.db) };
+      const deps = { tickets: store, runs };
       const plan = await planReplay(deps, request);
       process.stderr.write(`${describeReplay(request.ticketId, plan)}\n`);
       const outcome = plan.status === 'queue' ? await replayTicket(deps, request, { plan }) : plan;
@@ -198,17 +206,3 @@ function formatStats(stats: ProcessingStats, hours: number) {
     '',
   ].join('\n');
 }
-
-const env: Record<string, string | undefined> = { ...process.env };
-dotenv.config({ processEnv: env as Record<string, string>, quiet: true });
-runCli(process.argv.slice(2), env).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (error) => {
-    // Errors written for operators (a locked data directory) read best without a stack trace.
-    const known = error instanceof EmbeddedDatabaseLockedError;
-    process.stderr.write(`${known ? (error as Error).message : ((error as Error).stack ?? String(error))}\n`);
-    process.exitCode = 1;
-  },
-);

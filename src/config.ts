@@ -8,7 +8,7 @@ import {
   LOCAL_DEFAULTS,
   OLLAMA_DEFAULTS,
   PROVIDER_NAMES,
-} from './triage/providers/defaults.ts';
+} from './domain/providers.ts';
 
 export type ConfiguredProvider = (typeof PROVIDER_NAMES)[number];
 

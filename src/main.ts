@@ -1,254 +1,10 @@
-// Composition root: config → database (embedded when DATABASE_URL is unset) → migrations → queue → app → listen.
-// The only place that wires modules together, installs signal handlers and exits the process. Everything opened
-// is registered as a releaser and closed in reverse order, also after a half-failed start-up.
-import { mkdir } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
-import { buildApp, createLifecycle } from './app.ts';
-import { type Config, describeConfig } from './config.ts';
-import { createDatabase, type Database } from './db/client.ts';
-import { startEmbeddedPostgres } from './db/embedded.ts';
-import { migrateDatabase } from './db/migrate.ts';
-import { createRunStore } from './db/run-store.ts';
-import { createTicketStore } from './db/ticket-store.ts';
-import { createIntakeDatabase, createIntakeQueue } from './intake/enqueue.ts';
-import { webhookRoutes } from './intake/webhook-route.ts';
-import type { Notifier } from './notify/types.ts';
-import { createGraphileLogger } from './observability/graphile-logger.ts';
-import { createHealthReporter } from './observability/health.ts';
+// The entry point (`npm start`, bin/triage.js): reads the environment and `.env`, runs the command, and owns the
+// process: its exit code, its signal handlers, its exit.
+import dotenv from 'dotenv';
+import { runCli } from './cli.ts';
+import { EmbeddedDatabaseLockedError } from './db/embedded.ts';
 import type { Logger } from './observability/logger.ts';
-import { createMetrics } from './observability/metrics.ts';
-import { createCatchUpSweep } from './pipeline/catch-up.ts';
-import {
-  createChainFromConfig,
-  createHubSpotFromConfig,
-  createNotifierFromConfig,
-  notifierHealth,
-  providerHealth,
-} from './pipeline/wiring.ts';
-import { startLeaseSweeper } from './queue/lease-sweeper.ts';
-import { startQueueMover } from './queue/mover.ts';
-import { type QueueRunner, startQueueRunner } from './queue/runner.ts';
-import { installationFloor, latestPortalId, stageUnseenTickets } from './queue/stage.ts';
-import { createTaskList } from './queue/task-list.ts';
-import { readOrCreateSecret } from './secret-file.ts';
-import { VERSION } from './version.ts';
-import { dashboardRoutes } from './web/dashboard.ts';
-
-type Releaser = { name: string; release: () => Promise<void> };
-
-export class Releasers {
-  private readonly stack: Releaser[] = [];
-  constructor(private readonly logger: Logger) {}
-  add(name: string, release: () => Promise<void>): void {
-    this.stack.push({ name, release });
-  }
-  /**
-   * Releases in reverse order of opening; one failing release does not stop the others, and the first failure is
-   * rethrown once all have run, so a shutdown that left something open ends non-zero.
-   */
-  async releaseAll(): Promise<void> {
-    let first: { error: unknown } | null = null;
-    while (this.stack.length > 0) {
-      const { name, release } = this.stack.pop()!;
-      try {
-        await release();
-      } catch (error) {
-        this.logger.error({ err: error, resource: name }, 'release failed');
-        first ??= { error };
-      }
-    }
-    if (first) throw first.error;
-  }
-}
-
-/** Opens the database (starting the embedded server when needed) and applies migrations. */
-export async function openDatabase(
-  config: Config,
-  logger: Logger,
-  releasers: Releasers,
-): Promise<Database & { url: string }> {
-  let url = config.databaseUrl;
-  if (!url) {
-    const embedded = await startEmbeddedPostgres({ dataDir: config.dataDir, logger });
-    releasers.add('embedded-postgres', () => embedded.stop());
-    url = embedded.url;
-  }
-  const database = createDatabase(url, { max: config.workerConcurrency + 10 });
-  releasers.add('database-pool', () => database.close());
-  await migrateDatabase(database.pool, createGraphileLogger(logger));
-  await installationFloor(database.pool); // the catch-up sweep never looks back before the first start
-  return { ...database, url };
-}
-
-export interface Service {
-  /** The listening address (serve role), e.g. http://127.0.0.1:3000. */
-  url: string | null;
-  stop(): Promise<void>;
-}
-
-export interface ServiceOptions {
-  role: 'serve' | 'worker';
-  /** How long in-flight jobs may run on shutdown before the process gives up on them (their lease then expires). */
-  drainTimeoutMs?: number;
-  /** Replaces the configured notifier (the `eval`/benchmark tools use an in-memory one). */
-  notifier?: Notifier;
-}
-
-export async function startService(config: Config, logger: Logger, options: ServiceOptions): Promise<Service> {
-  const releasers = new Releasers(logger);
-  const lifecycle = createLifecycle();
-  logger.info({ role: options.role, config: describeConfig(config) }, 'configuration');
-  try {
-    const database = await openDatabase(config, logger, releasers);
-    const store = createTicketStore(database.db);
-    const runs = createRunStore(database.db);
-    const metrics = createMetrics();
-    const chain = await createChainFromConfig(config, logger);
-
-    let queue: QueueRunner | null = null;
-    let notifier: Notifier | null = null;
-    if (config.workerConcurrency > 0 || options.role === 'worker') {
-      notifier =
-        options.notifier ?? createNotifierFromConfig(config, logger, (text) => process.stdout.write(`${text}\n`));
-      const hubspot = createHubSpotFromConfig(config, logger);
-      const catchUpOn = config.catchUp.intervalMinutes > 0 && config.hubspot.accessToken !== null;
-      const sweep = createCatchUpSweep({
-        hubspot,
-        lookbackHours: config.catchUp.lookbackHours,
-        portalId: async () => config.hubspot.portalId ?? (await latestPortalId(database.pool)),
-        queueUnseen: (payloads) => stageUnseenTickets(database.pool, payloads),
-        floor: () => installationFloor(database.pool),
-        logger,
-      });
-      queue = await startQueueRunner({
-        pool: database.pool,
-        logger,
-        concurrency: Math.max(1, config.workerConcurrency),
-        catchUpMinutes: catchUpOn ? config.catchUp.intervalMinutes : 0,
-        taskList: createTaskList({
-          store,
-          logger,
-          retentionDays: config.retentionDays,
-          catchUp: catchUpOn ? (signal) => sweep.run(new Date(), { signal }) : undefined,
-          pipeline: {
-            store,
-            runs,
-            chain,
-            notifier,
-            hubspot,
-            logger,
-            metrics,
-            securityRoleId: config.notify.securityRoleId,
-            leaseMs: config.leaseMs,
-          },
-        }),
-      });
-      const drainTimeoutMs = options.drainTimeoutMs ?? 25_000;
-      const runner = queue;
-      releasers.add('queue', () => withTimeout(runner.stop(), drainTimeoutMs, 'queue drain'));
-      const mover = startQueueMover({
-        pool: database.pool,
-        logger,
-        perPortalPerMinute: config.portalTicketsPerMinute,
-      });
-      releasers.add('queue-mover', () => mover.stop());
-      const sweeper = startLeaseSweeper({ pool: database.pool, leaseMs: config.leaseMs, logger });
-      releasers.add('lease-sweeper', async () => sweeper.stop());
-    }
-
-    let url: string | null = null;
-    if (options.role === 'serve') {
-      const webhookToken = await developmentWebhookToken(config, logger);
-      // Closed after the HTTP server (releasers run in reverse), which waits for the deliveries in flight; the last
-      // wake-up NOTIFY goes out first.
-      const intakeDatabase = createIntakeDatabase(database.url);
-      const intakeQueue = createIntakeQueue(intakeDatabase.pool);
-      releasers.add('intake-pool', async () => {
-        await intakeQueue.flush();
-        await intakeDatabase.close();
-      });
-      const app = await buildApp({
-        config,
-        logger,
-        metrics,
-        lifecycle,
-        health: createHealthReporter({
-          version: VERSION,
-          startedAt: Date.now(),
-          store,
-          pool: database.pool,
-          providers: () => providerHealth(chain),
-          queueRunner: queue ? () => ({ state: queue.state(), lastError: queue.lastError() }) : undefined,
-          discord: notifier ? () => notifierHealth(notifier) : undefined,
-          warnings: () => runs.failureWarnings(),
-        }),
-        databaseReachable: async () => (await store.checkIdempotencyHealth()).healthy,
-        queueRunning: queue ? () => queue.state() === 'running' : undefined,
-        plugins: [
-          dashboardRoutes({ db: database.db, store, adminToken: config.adminToken }),
-          webhookRoutes({
-            auth: { ...config.webhook, token: webhookToken },
-            queue: intakeQueue,
-            maxEvents: config.webhookMaxEvents,
-            logger,
-            metrics,
-            lifecycle,
-          }),
-        ],
-      });
-      releasers.add('http', () => app.close());
-      url = await app.listen({ host: config.host, port: config.port });
-      logger.info({ url, role: options.role, version: VERSION }, 'service started');
-    } else {
-      logger.info({ role: options.role, version: VERSION }, 'worker started');
-    }
-
-    let stopping: Promise<void> | null = null;
-    return {
-      url,
-      stop() {
-        stopping ??= (async () => {
-          lifecycle.startDraining();
-          logger.info('shutting down');
-          await releasers.releaseAll();
-          logger.info('stopped');
-        })();
-        return stopping;
-      },
-    };
-  } catch (error) {
-    // The start-up error is the one to report; a release that fails as well was logged above.
-    await releasers.releaseAll().catch(() => {});
-    throw error;
-  }
-}
-
-/**
- * In development without any webhook authentication configured, a token is generated once, kept in
- * `$DATA_DIR/webhook-token` (mode 0600) and reused; only the file's path is printed, never the token itself.
- */
-async function developmentWebhookToken(config: Config, logger: Logger): Promise<string | null> {
-  if (config.webhook.token || config.webhook.clientSecret || config.env === 'production') return config.webhook.token;
-  const file = resolve(join(config.dataDir, 'webhook-token'));
-  await mkdir(config.dataDir, { recursive: true });
-  const token = await readOrCreateSecret(file, 24);
-  if (token.created) {
-    logger.warn({ file }, 'HUBSPOT_WEBHOOK_TOKEN is unset: generated a development token (send it as X-Webhook-Token)');
-  }
-  return token.value;
-}
-
-async function withTimeout(promise: Promise<void>, ms: number, what: string): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<void>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} did not finish within ${ms} ms`)), ms);
-  });
-  try {
-    await Promise.race([promise, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
+import type { Service } from './service.ts';
 
 /** Runs a started service until SIGTERM/SIGINT, then stops it and exits 0 (1 if stopping failed). */
 export function runUntilSignal(service: Service, logger: Logger): void {
@@ -268,3 +24,18 @@ export function runUntilSignal(service: Service, logger: Logger): void {
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
 }
+
+const env: Record<string, string | undefined> = { ...process.env };
+dotenv.config({ processEnv: env as Record<string, string>, quiet: true });
+runCli(process.argv.slice(2), env).then(
+  (result) => {
+    if (typeof result === 'number') process.exitCode = result;
+    else runUntilSignal(result.service, result.logger);
+  },
+  (error) => {
+    // Errors written for operators (a locked data directory) read best without a stack trace.
+    const known = error instanceof EmbeddedDatabaseLockedError;
+    process.stderr.write(`${known ? (error as Error).message : ((error as Error).stack ?? String(error))}\n`);
+    process.exitCode = 1;
+  },
+);

@@ -8,7 +8,7 @@ import { join, resolve } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import pg from 'pg';
 import type { Logger } from '../observability/logger.ts';
-import { readOrCreateSecret } from '../secret-file.ts';
+import { readOrCreateSecret } from './secret-file.ts';
 
 export interface EmbeddedDatabase {
   url: string;

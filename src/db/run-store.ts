@@ -1,14 +1,12 @@
-// Run records (`triage_runs`): one row per worker attempt, written together with the ticket's final state in one
-// transaction so a ticket is never `notified` without the run that says how. Also the queries behind the operator
-// warnings (/health) and `triage replay`.
-import { and, desc, eq, gte, like, sql } from 'drizzle-orm';
+// Run records (`triage_runs`), the only module that writes them: one row per worker attempt, written together with
+// the ticket's final state (through the ticket store, in one transaction) so a ticket is never `notified` without
+// the run that says how. Also the queries behind `triage replay` and the dashboard.
+import { and, desc, lt, sql } from 'drizzle-orm';
 import { storableValue } from '../domain/text.ts';
-import type { NormalizedTicket } from '../intake/ticket.ts';
+import type { NormalizedTicket, TicketKey } from '../domain/ticket.ts';
 import type { Db } from './client.ts';
-import { type NewTriageRun, processedTickets, triageRuns } from './schema.ts';
-import { createTicketStore, type MarkProcessed, matchesTicket, type TicketKey } from './ticket-store.ts';
-
-export const DISCORD_CONFIG_ERROR = 'discord_config';
+import { type NewTriageRun, triageRuns } from './schema.ts';
+import { createTicketStore, type MarkProcessed, matchesTicket } from './ticket-store.ts';
 
 export function createRunStore(db: Db) {
   return {
@@ -37,30 +35,34 @@ export function createRunStore(db: Db) {
       return (row?.ticket as NormalizedTicket | undefined) ?? null;
     },
 
-    /** Operator warnings from the last `hours`: failed tickets, and Discord refusing our webhook (configuration). */
-    async failureWarnings(hours = 24): Promise<string[]> {
-      const since = sql`now() - make_interval(hours => ${hours})`;
-      const [counts] = await db
+    /** The most recent run records, newest first (identifiers and outcomes, no ticket text). */
+    async recentRuns(limit: number) {
+      return db
         .select({
-          failed: sql<number>`count(*)::int`,
-          config: sql<number>`(count(*) filter (where ${like(processedTickets.lastError, `${DISCORD_CONFIG_ERROR}%`)}))::int`,
+          ticketId: triageRuns.ticketId,
+          portalId: triageRuns.portalId,
+          attempt: triageRuns.attempt,
+          status: triageRuns.status,
+          provider: triageRuns.provider,
+          model: triageRuns.model,
+          repaired: triageRuns.repaired,
+          errorClass: triageRuns.errorClass,
+          priority: sql<string | null>`${triageRuns.output}->>'priority'`,
+          totalMs: sql<number | null>`(${triageRuns.timings}->>'totalMs')::float`,
+          createdAt: triageRuns.createdAt,
         })
-        .from(processedTickets)
-        .where(and(eq(processedTickets.status, 'failed'), gte(processedTickets.updatedAt, since)));
-      const warnings: string[] = [];
-      const configCount = counts?.config ?? 0;
-      const failedCount = counts?.failed ?? 0;
-      if (configCount > 0) {
-        warnings.push(
-          `discord_config: Discord rejected the webhook for ${configCount} ticket(s); check DISCORD_WEBHOOK_URL, then run triage replay`,
-        );
-      }
-      if (failedCount > configCount) {
-        warnings.push(
-          `${failedCount - configCount} ticket(s) failed in the last ${hours} h; see triage stats and replay`,
-        );
-      }
-      return warnings;
+        .from(triageRuns)
+        .orderBy(desc(triageRuns.createdAt))
+        .limit(limit);
+    },
+
+    /** Deletes run records older than the retention window; returns how many. */
+    async deleteBefore(retentionDays: number): Promise<number> {
+      const rows = await db
+        .delete(triageRuns)
+        .where(lt(triageRuns.createdAt, sql`now() - make_interval(days => ${retentionDays})`))
+        .returning({ id: triageRuns.id });
+      return rows.length;
     },
   };
 }

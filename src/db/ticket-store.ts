@@ -1,16 +1,20 @@
-// The idempotency store: the seed's repository functions over `processed_tickets`, made race-free with an atomic
-// claim. Failure policy (unlike the seed's fail-open): every function lets database errors propagate. The intake
-// then answers 503 so HubSpot redelivers, and the worker's job fails and is retried by the queue; a ticket is never
-// silently treated as new or as done when the store cannot say which it is.
-import { and, count, eq, gte, inArray, isNull, lt, sql } from 'drizzle-orm';
+// The idempotency store, the only module that writes `processed_tickets`: the seed's repository functions, made
+// race-free with an atomic claim, and the statements intake, the queue mover, replay, the catch-up sweep and the
+// lease sweeper run on it. Failure policy (unlike the seed's fail-open): every function lets database errors
+// propagate. The intake then answers 503 so HubSpot redelivers, and the worker's job fails and is retried by the
+// queue; a ticket is never silently treated as new or as done when the store cannot say which it is.
+import { and, count, desc, eq, gte, inArray, isNull, like, lt, sql } from 'drizzle-orm';
+import type pg from 'pg';
+import type { TriageTicketPayload } from '../domain/job.ts';
+import type { TicketKey } from '../domain/ticket.ts';
 import type { Db } from './client.ts';
-import { processedTickets, type TicketStatus, triageRuns } from './schema.ts';
+import { processedTickets, type TicketStatus, type triageRuns } from './schema.ts';
 
-export interface TicketKey {
-  ticketId: string;
-  /** HubSpot portal id; null when the delivery did not say (null is a value of its own in the key). */
-  portalId: string | null;
-}
+/** A pool or a checked-out connection (the intake lane's, or a transaction's). */
+export type Queryable = Pick<pg.Pool, 'query'> | pg.PoolClient;
+
+/** Marks run records that Discord's refusal of our webhook ended (a configuration error, not the ticket's). */
+export const DISCORD_CONFIG_ERROR = 'discord_config';
 
 export type ProcessedCheck =
   | { isProcessed: false; status: TicketStatus | null }
@@ -61,6 +65,19 @@ export const matchesTicket = (table: typeof processedTickets | typeof triageRuns
     key.portalId === null ? isNull(table.portalId) : eq(table.portalId, key.portalId),
   );
 const keyMatches = (key: TicketKey) => matchesTicket(processedTickets, key);
+const staleClaim = (quietMs: number) =>
+  and(
+    eq(processedTickets.status, 'processing'),
+    sql`(${processedTickets.claimedUntil} is null or ${processedTickets.claimedUntil} < now())`,
+    sql`${processedTickets.updatedAt} < now() - make_interval(secs => ${quietMs / 1000})`,
+  );
+
+/** A row of replay's view of one ticket id: its state under one portal (`unrecorded`: only run records remain). */
+export type KnownTicket = {
+  portal_id: string | null;
+  status: TicketStatus | 'unrecorded';
+  live_claim: boolean;
+};
 
 export function createTicketStore(db: Db) {
   return {
@@ -174,24 +191,16 @@ export function createTicketStore(db: Db) {
     },
 
     /**
-     * Deletes idempotency rows and run records older than the retention window; returns how many of each. Only
-     * finished tickets go: a queued or processing row still guards its job.
+     * Deletes idempotency rows older than the retention window; returns how many. Only finished tickets go: a queued
+     * or processing row still guards its job.
      */
-    async cleanupOldRecords(retentionDays: number): Promise<{ tickets: number; runs: number }> {
+    async deleteFinishedBefore(retentionDays: number): Promise<number> {
       const cutoff = sql`now() - make_interval(days => ${retentionDays})`;
-      return db.transaction(async (tx) => {
-        const tickets = await tx
-          .delete(processedTickets)
-          .where(
-            and(lt(processedTickets.processedAt, cutoff), inArray(processedTickets.status, ['notified', 'failed'])),
-          )
-          .returning({ id: processedTickets.id });
-        const runs = await tx
-          .delete(triageRuns)
-          .where(lt(triageRuns.createdAt, cutoff))
-          .returning({ id: triageRuns.id });
-        return { tickets: tickets.length, runs: runs.length };
-      });
+      const rows = await db
+        .delete(processedTickets)
+        .where(and(lt(processedTickets.processedAt, cutoff), inArray(processedTickets.status, ['notified', 'failed'])))
+        .returning({ id: processedTickets.id });
+      return rows.length;
     },
 
     async getProcessingStats(since: Date): Promise<ProcessingStats> {
@@ -226,6 +235,134 @@ export function createTicketStore(db: Db) {
       };
     },
 
+    /** Tickets committed whose job no worker process has added yet. */
+    async countStaged(): Promise<number> {
+      const [row] = await db
+        .select({ n: count() })
+        .from(processedTickets)
+        .where(sql`${processedTickets.pendingJob} is not null`);
+      return row?.n ?? 0;
+    },
+
+    /** The portal id live deliveries carry (the most recent one seen), for the job keys of swept tickets. */
+    async latestPortalId(): Promise<string | null> {
+      const [row] = await db
+        .select({ portalId: processedTickets.portalId })
+        .from(processedTickets)
+        .orderBy(desc(processedTickets.processedAt)) // idx_processed_at, no scan
+        .limit(1);
+      return row?.portalId ?? null;
+    },
+
+    /** The most recent failed tickets, newest first. */
+    async recentFailures(limit: number) {
+      return db
+        .select({
+          ticketId: processedTickets.ticketId,
+          portalId: processedTickets.portalId,
+          attempts: processedTickets.attempts,
+          lastError: processedTickets.lastError,
+          updatedAt: processedTickets.updatedAt,
+        })
+        .from(processedTickets)
+        .where(eq(processedTickets.status, 'failed'))
+        .orderBy(desc(processedTickets.updatedAt))
+        .limit(limit);
+    },
+
+    /** Operator warnings from the last `hours`: failed tickets, and Discord refusing our webhook (configuration). */
+    async failureWarnings(hours = 24): Promise<string[]> {
+      const since = sql`now() - make_interval(hours => ${hours})`;
+      const [counts] = await db
+        .select({
+          failed: sql<number>`count(*)::int`,
+          config: sql<number>`(count(*) filter (where ${like(processedTickets.lastError, `${DISCORD_CONFIG_ERROR}%`)}))::int`,
+        })
+        .from(processedTickets)
+        .where(and(eq(processedTickets.status, 'failed'), gte(processedTickets.updatedAt, since)));
+      const warnings: string[] = [];
+      const configCount = counts?.config ?? 0;
+      const failedCount = counts?.failed ?? 0;
+      if (configCount > 0) {
+        warnings.push(
+          `discord_config: Discord rejected the webhook for ${configCount} ticket(s); check DISCORD_WEBHOOK_URL, then run triage replay`,
+        );
+      }
+      if (failedCount > configCount) {
+        warnings.push(
+          `${failedCount - configCount} ticket(s) failed in the last ${hours} h; see triage stats and replay`,
+        );
+      }
+      return warnings;
+    },
+
+    /** Tickets whose claim is live right now (their worker renews it), for the lease sweeper. */
+    async liveClaims(): Promise<TicketKey[]> {
+      return db
+        .select({ ticketId: processedTickets.ticketId, portalId: processedTickets.portalId })
+        .from(processedTickets)
+        .where(sql`${processedTickets.claimedUntil} > now()`);
+    },
+
+    /** `processing` tickets without a live claim, untouched for `quietMs`: candidates for failStaleClaims. */
+    async staleClaims(quietMs: number): Promise<TicketKey[]> {
+      return db
+        .select({ ticketId: processedTickets.ticketId, portalId: processedTickets.portalId })
+        .from(processedTickets)
+        .where(staleClaim(quietMs));
+    },
+
+    /**
+     * Ends stale claims whose job is gone for good (the caller checked the queue): `failed`, so /health counts them
+     * and a redelivery or replay queues them again. Rows that moved on since the check are left alone.
+     */
+    async failStaleClaims(keys: TicketKey[], quietMs: number): Promise<string[]> {
+      if (keys.length === 0) return [];
+      const { rows } = await db.execute<{ ticket_id: string }>(sql`
+        update processed_tickets p
+           set status = 'failed', claimed_by = null, claimed_until = null, updated_at = now(),
+               last_error = left('its job ended without an outcome; last error: ' || coalesce(p.last_error, 'none'), 500)
+          from unnest(${sql.param(keys.map((k) => k.ticketId))}::text[], ${sql.param(keys.map((k) => k.portalId))}::text[])
+               as k(ticket_id, portal_id)
+         where p.ticket_id = k.ticket_id and p.portal_id is not distinct from k.portal_id
+           and p.status = 'processing'
+           and (p.claimed_until is null or p.claimed_until < now())
+           and p.updated_at < now() - make_interval(secs => ${quietMs / 1000})
+        returning p.ticket_id`);
+      return rows.map((row) => row.ticket_id);
+    },
+
+    /** What is known of a ticket id under any portal, for `triage replay`'s plan. */
+    async knownStates(ticketId: string): Promise<KnownTicket[]> {
+      const { rows } = await db.execute<KnownTicket>(sql`
+        select portal_id, status, coalesce(claimed_until > now(), false) as live_claim
+          from processed_tickets where ticket_id = ${ticketId}
+        union
+        select distinct r.portal_id, 'unrecorded', false from triage_runs r
+         where r.ticket_id = ${ticketId}
+           and not exists (select 1 from processed_tickets p where p.ticket_id = r.ticket_id
+                             and p.portal_id is not distinct from r.portal_id)`);
+      return rows;
+    },
+
+    /**
+     * Queues a ticket again with `payload` for `triage replay`, only while the row is still what the plan saw
+     * (failed, a processing row without a live claim, or notified when `force`): a delivery or worker that moved
+     * it since wins. Returns whether it was queued.
+     */
+    async requeue(key: TicketKey, payload: TriageTicketPayload, force: boolean): Promise<boolean> {
+      const { rowCount } = await db.execute(sql`
+        insert into processed_tickets (ticket_id, portal_id, status, pending_job)
+        values (${key.ticketId}, ${key.portalId}, 'queued', ${JSON.stringify(payload)}::json)
+        on conflict (portal_id, ticket_id) do update
+           set status = 'queued', pending_job = excluded.pending_job, claimed_by = null, claimed_until = null,
+               discord_message_id = null, updated_at = now()
+         where processed_tickets.status in ('failed', 'processing', 'notified')
+           and (processed_tickets.status <> 'notified' or ${force})
+           and (processed_tickets.claimed_until is null or processed_tickets.claimed_until <= now())`);
+      return rowCount === 1;
+    },
+
     async checkIdempotencyHealth(): Promise<HealthCheck> {
       const started = performance.now();
       try {
@@ -239,3 +376,116 @@ export function createTicketStore(db: Db) {
 }
 
 export type TicketStore = ReturnType<typeof createTicketStore>;
+
+// ---- Statements on the caller's connection: the intake lane's, and the queue mover's transaction ----
+
+// One upsert on the (portal, ticket) key decides each ticket of an intake batch: a new row is queued (its job
+// payload in `pending_job`, moved into the queue by a worker process); a notified row is a duplicate (counted); a
+// failed row (its job ended without a post) is queued again; a queued or processing row is left alone (not
+// returned: "already queued"). Only the unique index is read, so the plan cannot become a table scan as the table
+// grows. Tickets are deduplicated within the batch (an upsert may touch a row once) and written in key order, so
+// concurrent batches cannot deadlock. The batch travels as two text arrays and one JSON array.
+const QUEUE_TICKETS_SQL = `
+insert into processed_tickets as p (ticket_id, portal_id, status, pending_job)
+select b.ticket_id, b.portal_id, 'queued', (array_agg(b.payload order by b.n))[1]
+  from rows from (unnest($1::text[]), unnest($2::text[]), json_array_elements($3::json))
+       with ordinality as b(ticket_id, portal_id, payload, n)
+ group by b.portal_id, b.ticket_id
+ order by b.portal_id, b.ticket_id
+on conflict (portal_id, ticket_id) do update
+   set duplicates = p.duplicates + case when p.status = 'notified' then 1 else 0 end,
+       pending_job = case when p.status = 'failed' then excluded.pending_job else p.pending_job end,
+       claimed_by = case when p.status = 'failed' then null else p.claimed_by end,
+       claimed_until = case when p.status = 'failed' then null else p.claimed_until end,
+       status = case when p.status = 'failed' then 'queued' else p.status end,
+       updated_at = now()
+ where p.status in ('notified', 'failed')
+returning p.ticket_id, p.portal_id, p.status, p.processed_at`;
+
+/** A ticket queueTickets wrote: `queued` (new, or failed before and queued again) or `notified` (a duplicate). */
+export interface QueuedRow {
+  ticket_id: string;
+  portal_id: string | null;
+  status: 'queued' | 'notified';
+  processed_at: Date;
+}
+
+/**
+ * Intake's statement (its own transaction) for one batch. A prepared statement; `timeoutMs` is pg's client-side
+ * query timeout, after which the connection (still busy) must be dropped by the caller.
+ */
+export async function queueTickets(
+  client: Queryable,
+  payloads: TriageTicketPayload[],
+  timeoutMs: number,
+): Promise<QueuedRow[]> {
+  // pg reads a per-query `query_timeout` (its types only list it for the client).
+  const query: pg.QueryConfig & { query_timeout: number } = {
+    name: 'triage-enqueue',
+    text: QUEUE_TICKETS_SQL,
+    query_timeout: timeoutMs,
+    values: [payloads.map((p) => p.ticket_id), payloads.map((p) => p.portal_id), JSON.stringify(payloads)],
+  };
+  return (await client.query<QueuedRow>(query)).rows;
+}
+
+/** Rare: one intake statement carried a notified ticket `n` times more; the upsert counted it once. Stats only. */
+export async function addDuplicates(
+  client: Queryable,
+  repeats: { ticketId: string; portalId: string | null; n: number }[],
+): Promise<void> {
+  await client.query(
+    `update processed_tickets p set duplicates = p.duplicates + r.n
+       from unnest($1::text[], $2::text[], $3::int[]) as r(ticket_id, portal_id, n)
+      where p.ticket_id = r.ticket_id and p.portal_id is not distinct from r.portal_id`,
+    [repeats.map((r) => r.ticketId), repeats.map((r) => r.portalId), repeats.map((r) => r.n)],
+  );
+}
+
+/**
+ * Stages tickets this service has never seen (no row under any portal: a ticket id is unique within the one
+ * HubSpot account a token reads), for the catch-up sweep. Returns the ids staged.
+ */
+export async function stageUnseenTickets(client: Queryable, payloads: TriageTicketPayload[]): Promise<string[]> {
+  if (payloads.length === 0) return [];
+  const { rows } = await client.query<{ ticket_id: string }>(
+    `insert into processed_tickets (ticket_id, portal_id, status, pending_job)
+     select b.ticket_id, b.portal_id, 'queued', b.payload
+       from rows from (unnest($1::text[]), unnest($2::text[]), json_array_elements($3::json))
+            as b(ticket_id, portal_id, payload)
+      where not exists (select 1 from processed_tickets p where p.ticket_id = b.ticket_id)
+      order by b.portal_id, b.ticket_id
+     on conflict (portal_id, ticket_id) do nothing
+     returning ticket_id`,
+    [payloads.map((p) => p.ticket_id), payloads.map((p) => p.portal_id), JSON.stringify(payloads)],
+  );
+  return rows.map((row) => row.ticket_id);
+}
+
+export interface StagedTicket {
+  id: string;
+  ticket_id: string;
+  portal_id: string | null;
+  pending_job: TriageTicketPayload;
+  /** The database's clock, for pacing. */
+  now: Date;
+}
+
+/** Locks up to `limit` staged tickets, oldest first, skipping those another mover holds (call in a transaction). */
+export async function lockStagedTickets(client: pg.PoolClient, limit: number): Promise<StagedTicket[]> {
+  const { rows } = await client.query<StagedTicket>(
+    `select id, ticket_id, portal_id, pending_job, now() as now
+       from processed_tickets
+      where pending_job is not null
+      order by updated_at
+      limit $1
+        for update skip locked`,
+    [limit],
+  );
+  return rows;
+}
+
+/** Clears the payloads of tickets whose jobs were added (in the same transaction as lockStagedTickets). */
+export async function clearStagedTickets(client: pg.PoolClient, ids: string[]): Promise<void> {
+  await client.query('update processed_tickets set pending_job = null where id = any($1::uuid[])', [ids]);
+}

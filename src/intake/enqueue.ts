@@ -1,14 +1,16 @@
-// Durable intake (ARCHITECTURE D4): a delivery is acknowledged only after its tickets are committed. One SQL statement
-// decides, for every ticket of a batch, between "already notified" (duplicate), "already queued or running" (no
-// second job) and "queue it" (a `queued` row holding the job payload, which a worker process turns into a
-// graphile-worker job keyed by portal + ticket). Concurrent deliveries share that
-// statement and its commit (group commit): a commit costs far more than a row, which is what lets intake keep up
-// with bursts. Every caller still hears back only after the commit that holds its tickets.
+// Durable intake (ARCHITECTURE D4): a delivery is acknowledged only after its tickets are committed. One statement
+// (the ticket store's queueTickets) decides, for every ticket of a batch, between "already notified" (duplicate),
+// "already queued or running" (no second job) and "queue it" (a `queued` row holding the job payload, which a
+// worker process turns into a graphile-worker job). Concurrent deliveries share that statement and its commit
+// (group commit): a commit costs far more than a row. Every caller hears back only after the commit that holds its
+// tickets.
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import type pg from 'pg';
 import { createDatabase, type Database } from '../db/client.ts';
 import { isDataError } from '../db/errors.ts';
-import { INBOX_CHANNEL, type TriageTicketPayload, triageJobKey } from '../queue/tasks.ts';
+import { addDuplicates, type QueuedRow, queueTickets } from '../db/ticket-store.ts';
+import { type TriageTicketPayload, triageJobKey } from '../domain/job.ts';
+import { INBOX_CHANNEL } from '../queue/tasks.ts';
 
 export type EnqueueOutcome =
   | { ticketId: string; status: 'accepted'; alreadyQueued: boolean }
@@ -36,9 +38,7 @@ export class IntakeTimeoutError extends Error {
   }
 }
 
-// Measured with `npm run bench -- intake` on 2 cores: one statement at a time beat two, four and eight, and beat two
-// pipelined on one connection; smaller batches cost the database more per ticket than the overlap gained
-// (bench/RESULTS.md). Deliveries arriving meanwhile share the next statement.
+// One statement at a time, up to 100 tickets each: the fastest measured (bench/RESULTS.md, issue 3).
 // 4 s: HubSpot's Webhooks API gives up after 5 s, so a stuck database still gets HubSpot a 503 it can act on.
 export const INTAKE_TIMEOUT_MS = 4_000;
 const DEFAULTS: IntakeQueueOptions = {
@@ -48,39 +48,8 @@ const DEFAULTS: IntakeQueueOptions = {
   notifyIntervalMs: 10,
 };
 
-// Intake writes only our own table: a ticket's row in `processed_tickets` (status `queued`) carries the job payload
-// in `pending_job` until a worker process moves it into graphile-worker with its public add_jobs (src/queue/mover.ts).
-// Calling add_jobs here instead would send its NOTIFY inside every intake transaction, and PostgreSQL serialises the
-// commits of notifying transactions (bench/RESULTS.md). One upsert on the (portal, ticket) key decides each ticket:
-// a new row is queued; a notified row is a duplicate (counted); a failed row (its job ended without a post) is queued
-// again; a queued or processing row is left alone (not returned: "already queued"). Only the unique index is read, so
-// the statement's plan cannot turn into a table scan as the table grows. Tickets are deduplicated within the batch
-// (an upsert may touch a row once) and written in key order, so concurrent batches cannot deadlock. The batch travels
-// as two text arrays and one JSON array (one JSON text is far cheaper to send than many).
-const ENQUEUE_SQL = `
-insert into processed_tickets as p (ticket_id, portal_id, status, pending_job)
-select b.ticket_id, b.portal_id, 'queued', (array_agg(b.payload order by b.n))[1]
-  from rows from (unnest($1::text[]), unnest($2::text[]), json_array_elements($3::json))
-       with ordinality as b(ticket_id, portal_id, payload, n)
- group by b.portal_id, b.ticket_id
- order by b.portal_id, b.ticket_id
-on conflict (portal_id, ticket_id) do update
-   set duplicates = p.duplicates + case when p.status = 'notified' then 1 else 0 end,
-       pending_job = case when p.status = 'failed' then excluded.pending_job else p.pending_job end,
-       claimed_by = case when p.status = 'failed' then null else p.claimed_by end,
-       claimed_until = case when p.status = 'failed' then null else p.claimed_until end,
-       status = case when p.status = 'failed' then 'queued' else p.status end,
-       updated_at = now()
- where p.status in ('notified', 'failed')
-returning p.ticket_id, p.portal_id, p.status, p.processed_at`;
-
-/** A ticket this statement wrote: `queued` (new, or failed before and queued again) or `notified` (a duplicate). */
-interface EnqueueRow {
-  ticket_id: string;
-  portal_id: string | null;
-  status: 'queued' | 'notified';
-  processed_at: Date;
-}
+// Intake writes only our own table; the queue mover (src/queue/mover.ts) adds the jobs. Adding them here would send
+// graphile-worker's NOTIFY inside every intake transaction, and PostgreSQL serialises notifying commits.
 
 /**
  * The intake's own pool, apart from the workers' and the stores': deliveries never wait for a connection that a
@@ -147,29 +116,22 @@ export function createIntakeQueue(pool: pg.Pool, overrides: Partial<IntakeQueueO
   /** One statement (its own transaction) for the whole batch, on `client`. */
   async function runBatch(client: pg.PoolClient | pg.Pool, payloads: TriageTicketPayload[]): Promise<EnqueueOutcome[]> {
     const keys = payloads.map((p) => triageJobKey(p.portal_id, p.ticket_id));
-    // pg reads a per-query `query_timeout` (its types only list it for the client): on timeout it fails the query,
-    // and the connection, still busy with it, is dropped (see lane()).
-    const query: pg.QueryConfig & { query_timeout: number } = {
-      name: 'triage-enqueue',
-      text: ENQUEUE_SQL,
-      query_timeout: options.timeoutMs,
-      values: [payloads.map((p) => p.ticket_id), payloads.map((p) => p.portal_id), JSON.stringify(payloads)],
-    };
-    const { rows } = await client.query<EnqueueRow>(query);
+    // On timeout pg fails the query; the connection, still busy with it, is dropped (see lane()).
+    const rows = await queueTickets(client, payloads, options.timeoutMs);
     const written = new Map(rows.map((row) => [triageJobKey(row.portal_id, row.ticket_id), row]));
     const queued = rows.filter((row) => row.status === 'queued').length;
     if (queued > 0) wakeMover(queued);
     // The first delivery naming a key gets the statement's answer for it; later ones in the batch were already queued
     // (or are duplicates too, counted below: the upsert counts one per statement).
     const seen = new Set<string>();
-    const repeats: string[] = [];
+    const repeats = new Map<string, number>();
     const outcomes = payloads.map((payload, index): EnqueueOutcome => {
       const key = keys[index]!;
       const row = written.get(key);
       const first = !seen.has(key);
       seen.add(key);
       if (row?.status === 'notified') {
-        if (!first) repeats.push(key);
+        if (!first) repeats.set(key, (repeats.get(key) ?? 0) + 1);
         return {
           ticketId: payload.ticket_id,
           status: 'duplicate',
@@ -178,25 +140,8 @@ export function createIntakeQueue(pool: pg.Pool, overrides: Partial<IntakeQueueO
       }
       return { ticketId: payload.ticket_id, status: 'accepted', alreadyQueued: !(row && first) };
     });
-    if (repeats.length > 0) await countRepeats(client, repeats, written);
+    if (repeats.size > 0) await addDuplicates(client, repeatCounts(repeats, written));
     return outcomes;
-  }
-
-  /** Rare: one statement carried a notified ticket more than once; the upsert counted it once. Stats only. */
-  async function countRepeats(
-    client: pg.PoolClient | pg.Pool,
-    keys: string[],
-    written: Map<string, EnqueueRow>,
-  ): Promise<void> {
-    const counts = new Map<string, number>();
-    for (const key of keys) counts.set(key, (counts.get(key) ?? 0) + 1);
-    const rows = [...counts.keys()].map((key) => written.get(key)!);
-    await client.query(
-      `update processed_tickets p set duplicates = p.duplicates + r.n
-         from unnest($1::text[], $2::text[], $3::int[]) as r(ticket_id, portal_id, n)
-        where p.ticket_id = r.ticket_id and p.portal_id is not distinct from r.portal_id`,
-      [rows.map((r) => r.ticket_id), rows.map((r) => r.portal_id), [...counts.values()]],
-    );
   }
 
   const waiting: Waiting[] = [];
@@ -319,6 +264,13 @@ export function createIntakeQueue(pool: pg.Pool, overrides: Partial<IntakeQueueO
      */
     flush: flushWakeUps,
   };
+}
+
+function repeatCounts(repeats: Map<string, number>, written: Map<string, QueuedRow>) {
+  return [...repeats].map(([key, n]) => {
+    const row = written.get(key)!;
+    return { ticketId: row.ticket_id, portalId: row.portal_id, n };
+  });
 }
 
 /** A delivery waiting for its commit: its tickets, its caller's promise and its deadline. */

@@ -3,7 +3,8 @@
 // per IP; authenticated deliveries never are. Logs carry ids and outcomes, never bodies, emails or secrets.
 import rateLimit from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
-import type { Lifecycle } from '../app.ts';
+import type { TriageTicketPayload } from '../domain/job.ts';
+import { type DeliveryResult, parseDelivery } from '../domain/normalize.ts';
 import {
   HttpError,
   invalidJson,
@@ -13,12 +14,11 @@ import {
   unsupportedMediaType,
   validationError,
 } from '../http/errors.ts';
+import type { Lifecycle } from '../http/lifecycle.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
-import type { TriageTicketPayload } from '../queue/tasks.ts';
 import { authenticateWebhook, type WebhookAuthConfig } from './auth.ts';
 import type { EnqueueOutcome, IntakeQueue } from './enqueue.ts';
-import { type DeliveryResult, parseDelivery } from './normalize.ts';
 
 export interface WebhookRouteDeps {
   auth: WebhookAuthConfig;

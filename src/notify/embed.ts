@@ -1,7 +1,7 @@
 // Builds the one Discord message posted per ticket (CONTRACTS.md §5.1) from a normalized ticket and a triage result.
 // Every customer- or LLM-supplied string goes through escape.ts; only the content line we write ourselves may ping,
 // and allowed_mentions is always explicit. The result always satisfies Discord's limits and our tighter caps.
-import type { NormalizedTicket } from '../intake/ticket.ts';
+import type { NormalizedTicket } from '../domain/ticket.ts';
 import type {
   FailureClass,
   FallbackReason,
@@ -9,7 +9,7 @@ import type {
   TriageFailure,
   TriageResult,
   TriageSuccess,
-} from '../triage/types.ts';
+} from '../domain/triage-result.ts';
 import { escapeInline, escapeMultiline, escapePlain, fenceCode, isBlank, sanitize, truncate } from './escape.ts';
 import { DISCORD_LIMITS, type NotifyLimits, resolveLimits, type ShrinkablePart, shrinkToTotal } from './limits.ts';
 import type { DiscordAllowedMentions, DiscordEmbed, DiscordEmbedField, DiscordWebhookPayload } from './types.ts';

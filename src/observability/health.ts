@@ -1,9 +1,6 @@
 // Builds the /health report (CONTRACTS.md §6) from the parts that can fail: the database, the queue, the LLM
-// providers' breakers, and warnings other modules raise (failed tickets, a Discord configuration error).
-
-import type pg from 'pg';
-import type { TicketStore } from '../db/ticket-store.ts';
-import { getQueueCounts, type QueueCounts } from '../queue/stats.ts';
+// providers' breakers, and warnings other modules raise (failed tickets, a Discord configuration error). Every
+// part is read through a function the service passes in, so this module knows no store and no queue.
 
 export interface DependencyStatus {
   status: 'up' | 'down' | 'unknown' | 'disabled' | 'rate_limited';
@@ -31,12 +28,24 @@ export type QueueHealth = {
   error?: string;
 } & Partial<QueueCounts>;
 
+/** Queue depth as /health shows it. */
+export interface QueueCounts {
+  /** Tickets committed by intake whose job a worker process has not added yet (normally for milliseconds). */
+  staged: number;
+  /** Jobs waiting or being retried. */
+  pending: number;
+  /** Jobs that used up their attempts (kept by graphile-worker until removed). */
+  failed: number;
+}
+
 export interface HealthSources {
   version: string;
   startedAt: number;
   now?: () => number;
-  store: TicketStore;
-  pool: pg.Pool;
+  /** A cheap round trip to the database. */
+  database: () => Promise<{ healthy: boolean; latencyMs: number }>;
+  /** Queue depth; only asked when the database answered. */
+  queueCounts: () => Promise<QueueCounts>;
   /** Provider state (circuit breakers); absent until the triage engine is wired. */
   providers?: () => { local: DependencyStatus; cloud: DependencyStatus };
   /** This process's queue runner; absent when the process only takes deliveries (WORKER_CONCURRENCY=0). */
@@ -50,7 +59,7 @@ export interface HealthSources {
 export function createHealthReporter(sources: HealthSources) {
   const now = sources.now ?? Date.now;
   return async function report(): Promise<HealthReport> {
-    const db = await sources.store.checkIdempotencyHealth();
+    const db = await sources.database();
     const warnings: string[] = [];
     const runner = sources.queueRunner?.();
     const queue: QueueHealth = { status: runner ? runnerStatus(runner.state) : 'disabled' };
@@ -60,7 +69,7 @@ export function createHealthReporter(sources: HealthSources) {
     }
     if (db.healthy) {
       try {
-        Object.assign(queue, await getQueueCounts(sources.pool));
+        Object.assign(queue, await sources.queueCounts());
         if (queue.failed! > 0) warnings.push(`${queue.failed} job(s) exhausted their retries`);
       } catch {
         warnings.push('queue counts unavailable');

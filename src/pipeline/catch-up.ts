@@ -3,9 +3,9 @@
 // what makes it idempotent with live deliveries (it skips tickets already queued or processed). The window never
 // reaches back past the floor, when the service first ran: a first deploy must not triage the last day's old tickets.
 import { randomUUID } from 'node:crypto';
-import type { HubSpotClient } from '../intake/hubspot-client.ts';
-import type { SearchedTicket } from '../intake/hubspot-search.ts';
-import type { TriageTicketPayload } from '../queue/tasks.ts';
+import type { TriageTicketPayload } from '../domain/job.ts';
+import type { HubSpotClient } from '../hubspot/client.ts';
+import type { SearchedTicket } from '../hubspot/search.ts';
 
 /** Payloads per queueUnseen call: one statement per page keeps each insert small and progress durable. */
 export const CATCH_UP_BATCH_SIZE = 100;

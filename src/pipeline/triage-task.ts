@@ -5,17 +5,18 @@
 import { hostname } from 'node:os';
 import type { Task } from 'graphile-worker';
 import { isDataError } from '../db/errors.ts';
-import { DISCORD_CONFIG_ERROR, type RunStore } from '../db/run-store.ts';
+import type { RunStore } from '../db/run-store.ts';
 import type { NewTriageRun, RunTimings } from '../db/schema.ts';
-import type { TicketKey, TicketStore } from '../db/ticket-store.ts';
-import { type HubSpotClient, HubSpotError } from '../intake/hubspot-client.ts';
-import { hubspotTicketUrl, type NormalizedTicket } from '../intake/ticket.ts';
+import { DISCORD_CONFIG_ERROR, type TicketStore } from '../db/ticket-store.ts';
+import type { TriageTicketPayload } from '../domain/job.ts';
+import type { TicketKey } from '../domain/ticket.ts';
+import { hubspotTicketUrl, type NormalizedTicket } from '../domain/ticket.ts';
+import { type HubSpotClient, HubSpotError } from '../hubspot/client.ts';
 import { DiscordError } from '../notify/discord-client.ts';
 import { buildDiscordMessage } from '../notify/embed.ts';
 import type { DiscordWebhookPayload, Notifier } from '../notify/types.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
-import type { TriageTicketPayload } from '../queue/tasks.ts';
 import { failureWithoutAttempts, type TriageChain, type TriageFailure, type TriageResult } from '../triage/index.ts';
 import { decide } from './decide.ts';
 

@@ -2,14 +2,14 @@
 // HubSpot CRM client. Kept apart from main.ts so tests and the CLI build exactly what the service runs.
 import { readFile } from 'node:fs/promises';
 import type { Config } from '../config.ts';
-import { createHubSpotClient } from '../intake/hubspot-client.ts';
+import { OLLAMA_DEFAULTS } from '../domain/providers.ts';
+import { createHubSpotClient } from '../hubspot/client.ts';
 import { createConsoleSink } from '../notify/console-sink.ts';
 import { createDiscordClient } from '../notify/discord-client.ts';
 import type { Notifier } from '../notify/types.ts';
 import type { DependencyStatus } from '../observability/health.ts';
 import type { Logger } from '../observability/logger.ts';
 import { buildTriageProviders, createTriageChain, type TriageChain } from '../triage/index.ts';
-import { OLLAMA_DEFAULTS } from '../triage/providers/defaults.ts';
 
 export async function createChainFromConfig(config: Config, logger: Logger): Promise<TriageChain> {
   const sopText = config.sopFile ? await readFile(config.sopFile, 'utf8') : undefined;

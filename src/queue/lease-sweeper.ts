@@ -6,41 +6,43 @@
 // e.g. the database was away): such a `processing` row becomes `failed`, so /health counts it and a redelivery or
 // `triage replay` queues it again, instead of being answered "already queued" forever.
 import type pg from 'pg';
+import type { TicketStore } from '../db/ticket-store.ts';
+import { triageJobKey } from '../domain/job.ts';
 import type { Logger } from '../observability/logger.ts';
-import { jobKeySql, TRIAGE_TICKET } from './tasks.ts';
+import { TRIAGE_TICKET } from './tasks.ts';
 
-const DEAD_WORKERS_SQL = `
-select distinct j.locked_by
-  from graphile_worker.jobs j
- where j.task_identifier = $1
-   and j.locked_by is not null
-   and j.locked_at < now() - make_interval(secs => $2)
-   and not exists (select 1 from processed_tickets p where ${jobKeySql('p')} = j.key and p.claimed_until > now())`;
+type ClaimStore = Pick<TicketStore, 'liveClaims' | 'staleClaims' | 'failStaleClaims'>;
 
-const ENDED_WITHOUT_OUTCOME_SQL = `
-update processed_tickets p
-   set status = 'failed', claimed_by = null, claimed_until = null, updated_at = now(),
-       last_error = left('its job ended without an outcome; last error: ' || coalesce(p.last_error, 'none'), 500)
- where p.status = 'processing'
-   and (p.claimed_until is null or p.claimed_until < now())
-   and p.updated_at < now() - make_interval(secs => $1)
-   and not exists (select 1 from graphile_worker.jobs j where j.key = ${jobKeySql('p')} and j.attempts < j.max_attempts)
-returning p.ticket_id`;
-
-async function unlockDeadWorkers(pool: pg.Pool, leaseMs: number): Promise<string[]> {
-  const { rows } = await pool.query<{ locked_by: string }>(DEAD_WORKERS_SQL, [TRIAGE_TICKET, leaseMs / 1000]);
-  const workers = rows.map((row) => row.locked_by);
+/** Workers holding a triage job locked for longer than a lease whose ticket has no live claim. */
+async function unlockDeadWorkers(pool: pg.Pool, tickets: ClaimStore, leaseMs: number): Promise<string[]> {
+  const { rows } = await pool.query<{ key: string | null; locked_by: string }>(
+    `select key, locked_by from graphile_worker.jobs
+      where task_identifier = $1 and locked_by is not null and locked_at < now() - make_interval(secs => $2)`,
+    [TRIAGE_TICKET, leaseMs / 1000],
+  );
+  if (rows.length === 0) return [];
+  const live = new Set((await tickets.liveClaims()).map((k) => triageJobKey(k.portalId, k.ticketId)));
+  const workers = [...new Set(rows.filter((row) => !row.key || !live.has(row.key)).map((row) => row.locked_by))];
   if (workers.length > 0) await pool.query('select graphile_worker.force_unlock_workers($1::text[])', [workers]);
   return workers;
 }
 
-async function failEndedTickets(pool: pg.Pool, leaseMs: number): Promise<number> {
-  const { rowCount } = await pool.query(ENDED_WITHOUT_OUTCOME_SQL, [leaseMs / 1000]);
-  return rowCount ?? 0;
+/** `processing` tickets without a live claim whose job has no attempts left or is gone: marked `failed`. */
+async function failEndedTickets(pool: pg.Pool, tickets: ClaimStore, leaseMs: number): Promise<number> {
+  const stale = await tickets.staleClaims(leaseMs);
+  if (stale.length === 0) return 0;
+  const { rows } = await pool.query<{ key: string }>(
+    'select key from graphile_worker.jobs where key = any($1::text[]) and attempts < max_attempts',
+    [stale.map((k) => triageJobKey(k.portalId, k.ticketId))],
+  );
+  const alive = new Set(rows.map((row) => row.key));
+  const ended = stale.filter((k) => !alive.has(triageJobKey(k.portalId, k.ticketId)));
+  return (await tickets.failStaleClaims(ended, leaseMs)).length;
 }
 
 export function startLeaseSweeper(options: {
   pool: pg.Pool;
+  tickets: ClaimStore;
   leaseMs: number;
   logger: Logger;
   intervalMs?: number;
@@ -65,9 +67,9 @@ export function startLeaseSweeper(options: {
         judgeFrom = now() + options.leaseMs;
       }
       if (now() < judgeFrom) return;
-      const workers = await unlockDeadWorkers(options.pool, options.leaseMs);
+      const workers = await unlockDeadWorkers(options.pool, options.tickets, options.leaseMs);
       if (workers.length > 0) log.warn({ workers }, 'unlocked jobs of workers that stopped renewing their claims');
-      const ended = await failEndedTickets(options.pool, options.leaseMs);
+      const ended = await failEndedTickets(options.pool, options.tickets, options.leaseMs);
       if (ended > 0) log.warn({ tickets: ended }, 'marked failed: tickets whose job ended without an outcome');
     } catch (error) {
       if (!outage) log.warn({ err: { message: (error as Error).message } }, 'lease sweep failed');

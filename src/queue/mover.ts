@@ -4,22 +4,15 @@
 // processes may move at once (`for update skip locked`). New jobs of one portal are paced to PORTAL_TICKETS_PER_MINUTE
 // (excess jobs are queued with a later run_at, never dropped). Woken by intake's NOTIFY, and polls in case one is lost.
 import type pg from 'pg';
+import { clearStagedTickets, lockStagedTickets } from '../db/ticket-store.ts';
+import { triageJobKey } from '../domain/job.ts';
 import type { Logger } from '../observability/logger.ts';
-import { INBOX_CHANNEL, TRIAGE_MAX_ATTEMPTS, TRIAGE_TICKET, triageJobKey } from './tasks.ts';
-
-const PICK_SQL = `
-select id, ticket_id, portal_id, now() as now
-  from processed_tickets
- where pending_job is not null
- order by updated_at
- limit $1
-   for update skip locked`;
+import { INBOX_CHANNEL, TRIAGE_MAX_ATTEMPTS, TRIAGE_TICKET } from './tasks.ts';
 
 const ADD_JOBS_SQL = `
 select count(*)::int as n from graphile_worker.add_jobs(array(
-  select row($4::text, p.pending_job, null, s.run_at, $5::smallint, s.job_key, null, null)::graphile_worker.job_spec
-    from unnest($1::uuid[], $2::timestamptz[], $3::text[]) as s(id, run_at, job_key)
-    join processed_tickets p on p.id = s.id))`;
+  select row($4::text, s.payload, null, s.run_at, $5::smallint, s.job_key, null, null)::graphile_worker.job_spec
+    from unnest($1::json[], $2::timestamptz[], $3::text[]) as s(payload, run_at, job_key)))`;
 
 export interface MoveOptions {
   /** Tickets per transaction at most. */
@@ -34,25 +27,23 @@ export async function moveQueuedTickets(pool: pg.Pool, options: MoveOptions): Pr
   let broken: Error | undefined;
   try {
     await client.query('begin');
-    const { rows } = await client.query<{ id: string; ticket_id: string; portal_id: string | null; now: Date }>(
-      PICK_SQL,
-      [options.batchSize ?? 100],
-    );
+    const rows = await lockStagedTickets(client, options.batchSize ?? 100);
     if (rows.length === 0) {
       await client.query('commit');
       return 0;
     }
     const runAt = await pace(client, rows, options.perPortalPerMinute);
     await client.query(ADD_JOBS_SQL, [
-      rows.map((r) => r.id),
+      rows.map((r) => JSON.stringify(r.pending_job)),
       runAt,
       rows.map((r) => triageJobKey(r.portal_id, r.ticket_id)),
       TRIAGE_TICKET,
       TRIAGE_MAX_ATTEMPTS,
     ]);
-    await client.query('update processed_tickets set pending_job = null where id = any($1::uuid[])', [
+    await clearStagedTickets(
+      client,
       rows.map((r) => r.id),
-    ]);
+    );
     await client.query('commit');
     return rows.length;
   } catch (error) {
@@ -97,6 +88,11 @@ async function pace(
     [keys, keys.map((k) => new Date(tat.get(k)!))],
   );
   return runAt;
+}
+
+/** Tells the movers of every process that tickets were staged (they also poll, so a lost wake-up only waits). */
+export async function wakeMovers(pool: Pick<pg.Pool, 'query'>, count: number): Promise<void> {
+  await pool.query('select pg_notify($1, $2)', [INBOX_CHANNEL, JSON.stringify({ count })]);
 }
 
 export interface QueueMover {

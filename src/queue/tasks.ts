@@ -1,25 +1,10 @@
 // The job queue's typed task registry: every task name with its versioned payload. graphile-worker reads the
 // global `GraphileWorker.Tasks` interface, so `addJob` and task handlers are checked against these payloads.
-import type { TicketCreationEvent } from '../intake/normalize.ts';
-import type { NormalizedTicket } from '../intake/ticket.ts';
-
-export type { TicketCreationEvent };
+import type { TriageTicketPayload } from '../domain/job.ts';
 
 export const TRIAGE_TICKET = 'triage-ticket';
 export const RETENTION_CLEANUP = 'retention-cleanup';
 export const CATCH_UP_SWEEP = 'catch-up-sweep';
-
-export interface TriageTicketPayload {
-  v: 1;
-  request_id: string;
-  received_at: string;
-  ticket_id: string;
-  portal_id: string | null;
-  /** The normalized ticket, or null when only the event is known and the worker must enrich it. */
-  ticket: NormalizedTicket | null;
-  /** An event-only delivery (Webhooks API): the worker fetches the ticket from the CRM before triage. */
-  event: TicketCreationEvent | null;
-}
 
 export interface RetentionCleanupPayload {
   _cron?: { ts: string; backfilled?: boolean };
@@ -51,15 +36,6 @@ function catchUpSchedule(minutes: number): string {
   const hours = Math.max(1, Math.round(minutes / 60));
   return hours >= 24 ? '41 4 * * *' : `41 */${hours} * * *`;
 }
-
-/** The job key that makes a re-delivery of a queued ticket not create a second job. */
-export function triageJobKey(portalId: string | null, ticketId: string): string {
-  return `ticket:${portalId ?? '-'}:${ticketId}`;
-}
-
-/** The same key as a SQL expression over a `processed_tickets` row aliased `alias` (keep the two in step). */
-export const jobKeySql = (alias: string) =>
-  `'ticket:' || coalesce(${alias}.portal_id, '-') || ':' || ${alias}.ticket_id`;
 
 /** NOTIFY channel on which intake tells the queue mover that tickets were committed. */
 export const INBOX_CHANNEL = 'hubspot_triage_inbox';

@@ -1,7 +1,18 @@
 // The provider chain (ARCHITECTURE D6): tries providers in the given order, skipping open circuits without waiting,
 // repairs an invalid output once with the same provider, falls back on any failure, and runs the policy guard on the
 // output it keeps. run() never throws: it ends in a TriageSuccess or a typed TriageFailure.
-import type { NormalizedTicket } from '../intake/ticket.ts';
+import type { NormalizedTicket } from '../domain/ticket.ts';
+import { triageJsonSchema } from '../domain/triage-output.ts';
+import type {
+  FailureClass,
+  FallbackReason,
+  GuardIntervention,
+  ProviderAttempt,
+  ProviderName,
+  TokenUsage,
+  TriageFailure,
+  TriageResult,
+} from '../domain/triage-result.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { CircuitBreaker } from './breaker.ts';
 import { applyPolicyGuard } from './guard.ts';
@@ -14,17 +25,6 @@ import {
   type TriageProvider,
 } from './providers/provider.ts';
 import { redactSecrets } from './redact.ts';
-import { triageJsonSchema } from './schema.ts';
-import type {
-  FailureClass,
-  FallbackReason,
-  GuardIntervention,
-  ProviderAttempt,
-  ProviderName,
-  TokenUsage,
-  TriageFailure,
-  TriageResult,
-} from './types.ts';
 
 export interface ChainProvider {
   name: ProviderName;

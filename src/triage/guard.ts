@@ -1,11 +1,11 @@
 // The deterministic policy guard (CONTRACTS.md §2.2, ARCHITECTURE D7). It runs on every validated output, whatever
 // the provider: security tickets are escalated no matter what the model (or an injected instruction) said, and reply
 // drafts that claim actions or promise timelines are flagged for the human; the draft itself is kept for editing.
-import type { NormalizedTicket } from '../intake/ticket.ts';
+import type { NormalizedTicket } from '../domain/ticket.ts';
+import { PRIORITIES, type Priority, type TriageOutput } from '../domain/triage-output.ts';
+import type { GuardIntervention } from '../domain/triage-result.ts';
 import { SYSTEM_TEMPLATE } from './prompt.ts';
-import { PRIORITIES, type Priority, type TriageOutput } from './schema.ts';
 import { detectSecuritySignal } from './security.ts';
-import type { GuardIntervention } from './types.ts';
 
 export interface GuardResult {
   output: TriageOutput;

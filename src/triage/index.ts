@@ -1,5 +1,7 @@
 // Public surface of the triage engine for the pipeline, config and /health: the chain, the provider builder and the
 // types they exchange. Internals (parser, guard, prompt, providers) stay importable by path for tests and tools.
+
+export type * from '../domain/triage-result.ts';
 export { type CircuitBreaker, type CircuitState, createCircuitBreaker } from './breaker.ts';
 export {
   type ChainProvider,
@@ -15,4 +17,3 @@ export {
   type LocalProviderOptions,
   type ProvidersOptions,
 } from './providers/build.ts';
-export type * from './types.ts';

@@ -9,8 +9,8 @@ import {
   SUMMARY_MAX,
   type TriageOutput,
   triageOutputSchema,
-} from './schema.ts';
-import type { GuardIntervention } from './types.ts';
+} from '../domain/triage-output.ts';
+import type { GuardIntervention } from '../domain/triage-result.ts';
 
 export type ParseResult =
   | { ok: true; output: TriageOutput; interventions: GuardIntervention[] }

@@ -2,9 +2,9 @@
 // ticket between delimiters the ticket cannot close. The version is a content hash, recorded with every run, so a
 // change in wording is visible in the run history; long bodies are trimmed to fit the model's context.
 import { createHash } from 'node:crypto';
-import type { NormalizedTicket } from '../intake/ticket.ts';
-import { ASANA_TYPES, HANDLING_MODES, INTERNAL_ACTIONS, PRIORITIES } from './schema.ts';
-import type { GuardIntervention } from './types.ts';
+import type { NormalizedTicket } from '../domain/ticket.ts';
+import { ASANA_TYPES, HANDLING_MODES, INTERNAL_ACTIONS, PRIORITIES } from '../domain/triage-output.ts';
+import type { GuardIntervention } from '../domain/triage-result.ts';
 
 export const TICKET_BEGIN = '<<<TICKET_DATA_BEGIN>>>';
 export const TICKET_END = '<<<TICKET_DATA_END>>>';

@@ -1,18 +1,16 @@
 // GET /dashboard: one server-rendered page for the support lead: the last 24 hours' numbers, failed tickets and the
 // most recent runs. It shows identifiers and outcomes only (no ticket text), escapes everything it prints, and needs
 // ADMIN_TOKEN (HTTP Basic password or Bearer) whenever one is set; without one it answers only loopback clients.
-import { desc, eq, sql } from 'drizzle-orm';
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
-import type { Db } from '../db/client.ts';
-import { processedTickets, triageRuns } from '../db/schema.ts';
+import type { RunStore } from '../db/run-store.ts';
 import type { TicketStore } from '../db/ticket-store.ts';
+import { hubspotTicketUrl } from '../domain/ticket.ts';
 import { forbidden, HttpError } from '../http/errors.ts';
 import { equalsSecret } from '../intake/auth.ts';
-import { hubspotTicketUrl } from '../intake/ticket.ts';
 
 export interface DashboardDeps {
-  db: Db;
-  store: TicketStore;
+  tickets: Pick<TicketStore, 'getProcessingStats' | 'recentFailures'>;
+  runs: Pick<RunStore, 'recentRuns'>;
   adminToken: string | null;
   now?: () => number;
 }
@@ -24,36 +22,9 @@ export function dashboardRoutes(deps: DashboardDeps): FastifyPluginAsync {
   return async (app) => {
     app.get('/dashboard', async (request, reply) => {
       authorize(request, deps.adminToken);
-      const stats = await deps.store.getProcessingStats(new Date(now() - 86_400_000));
-      const runs = await deps.db
-        .select({
-          ticketId: triageRuns.ticketId,
-          portalId: triageRuns.portalId,
-          attempt: triageRuns.attempt,
-          status: triageRuns.status,
-          provider: triageRuns.provider,
-          model: triageRuns.model,
-          repaired: triageRuns.repaired,
-          errorClass: triageRuns.errorClass,
-          priority: sql<string | null>`${triageRuns.output}->>'priority'`,
-          totalMs: sql<number | null>`(${triageRuns.timings}->>'totalMs')::float`,
-          createdAt: triageRuns.createdAt,
-        })
-        .from(triageRuns)
-        .orderBy(desc(triageRuns.createdAt))
-        .limit(RECENT_RUNS);
-      const failed = await deps.db
-        .select({
-          ticketId: processedTickets.ticketId,
-          portalId: processedTickets.portalId,
-          attempts: processedTickets.attempts,
-          lastError: processedTickets.lastError,
-          updatedAt: processedTickets.updatedAt,
-        })
-        .from(processedTickets)
-        .where(eq(processedTickets.status, 'failed'))
-        .orderBy(desc(processedTickets.updatedAt))
-        .limit(RECENT_RUNS);
+      const stats = await deps.tickets.getProcessingStats(new Date(now() - 86_400_000));
+      const runs = await deps.runs.recentRuns(RECENT_RUNS);
+      const failed = await deps.tickets.recentFailures(RECENT_RUNS);
 
       reply.header('content-type', 'text/html; charset=utf-8');
       reply.header('cache-control', 'no-store');

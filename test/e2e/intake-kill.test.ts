@@ -36,7 +36,7 @@ async function startServe(): Promise<{ service: ServiceProcess; url: string }> {
     LOG_LEVEL: 'info',
     DATA_DIR: dataDir,
   });
-  const service = spawnService(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'serve'], env);
+  const service = spawnService(process.execPath, ['--import', 'tsx', 'src/main.ts', 'serve'], env);
   spawned.push(service);
   const started = jsonLine(await service.waitForLine((line) => jsonLine(line)?.msg === 'service started', 60_000));
   return { service, url: String(started?.url) };

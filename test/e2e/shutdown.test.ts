@@ -18,7 +18,7 @@ test('SIGTERM while a job is waiting on the LLM: readiness drops, the job finish
   const token = 'shutdown-test-token-0123';
   const service = spawnService(
     process.execPath,
-    ['--import', 'tsx', 'src/cli.ts', 'serve'],
+    ['--import', 'tsx', 'src/main.ts', 'serve'],
     cleanEnv({
       DATABASE_URL: tdb.url,
       PORT: '0',

@@ -38,7 +38,7 @@ test('`triage worker` runs only the queue: it notifies a queued ticket, serves n
   ]);
   const worker = spawnService(
     process.execPath,
-    ['--import', 'tsx', 'src/cli.ts', 'worker'],
+    ['--import', 'tsx', 'src/main.ts', 'worker'],
     cleanEnv({
       DATABASE_URL: tdb.url,
       TRIAGE_PROVIDERS: 'rules',

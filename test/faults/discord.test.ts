@@ -52,7 +52,7 @@ scenarioTest('Discord answers 429 with retry_after for 4 s: every ticket posted 
 const REFUSED = 4;
 
 async function replay(s: Scenario, ticketId: string, portalId: string | null): Promise<void> {
-  const args = ['--import', 'tsx', 'src/cli.ts', 'replay', ticketId, ...(portalId ? ['--portal', portalId] : [])];
+  const args = ['--import', 'tsx', 'src/main.ts', 'replay', ticketId, ...(portalId ? ['--portal', portalId] : [])];
   const cli = spawnService(process.execPath, args, cleanEnv({ DATABASE_URL: s.databaseUrl, LOG_LEVEL: 'warn' }));
   const exit = await cli.waitForExit(30_000);
   assert.equal(exit.code, 0, `triage replay ${ticketId}: ${cli.lines.join('\n')}\n${cli.stderr()}`);

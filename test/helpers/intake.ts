@@ -4,18 +4,20 @@ import { createHash, createHmac } from 'node:crypto';
 import { Writable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import type pg from 'pg';
-import { buildApp, createLifecycle, type Lifecycle } from '../../src/app.ts';
+import { buildApp } from '../../src/app.ts';
 import { loadConfig } from '../../src/config.ts';
 import { createTicketStore } from '../../src/db/ticket-store.ts';
+import { type TriageTicketPayload, triageJobKey } from '../../src/domain/job.ts';
+import { createLifecycle, type Lifecycle } from '../../src/http/lifecycle.ts';
 import type { WebhookAuthConfig } from '../../src/intake/auth.ts';
 import { createIntakeQueue, type IntakeQueue } from '../../src/intake/enqueue.ts';
-import { type WebhookRouteDeps, webhookRoutes } from '../../src/intake/webhook-route.ts';
+import type { WebhookRouteDeps } from '../../src/intake/webhook-route.ts';
 import { createHealthReporter } from '../../src/observability/health.ts';
 import { createLogger, type Logger } from '../../src/observability/logger.ts';
 import { createMetrics } from '../../src/observability/metrics.ts';
 import { moveQueuedTickets } from '../../src/queue/mover.ts';
-import type { TriageTicketPayload } from '../../src/queue/tasks.ts';
-import { jobKeySql, TRIAGE_MAX_ATTEMPTS, TRIAGE_TICKET } from '../../src/queue/tasks.ts';
+import { getQueueCounts } from '../../src/queue/stats.ts';
+import { TRIAGE_MAX_ATTEMPTS, TRIAGE_TICKET } from '../../src/queue/tasks.ts';
 import type { TestDatabase } from './db.ts';
 
 export const TOKEN = 'intake-test-token-0123456789';
@@ -52,19 +54,19 @@ export async function startIntakeApp(tdb: TestDatabase, options: IntakeAppOption
     logger,
     metrics,
     lifecycle,
-    health: createHealthReporter({ version: 'test', startedAt: Date.now(), store, pool: tdb.pool }),
+    health: createHealthReporter({
+      version: 'test',
+      startedAt: Date.now(),
+      database: () => store.checkIdempotencyHealth(),
+      queueCounts: () => getQueueCounts(tdb.pool, store),
+    }),
     databaseReachable: async () => (await store.checkIdempotencyHealth()).healthy,
-    plugins: [
-      webhookRoutes({
-        auth,
-        queue: options.queue ?? createIntakeQueue(tdb.pool),
-        logger,
-        metrics,
-        lifecycle,
-        ...(options.now ? { now: options.now } : {}),
-        ...(options.unauthenticatedLimit ? { unauthenticatedLimit: options.unauthenticatedLimit } : {}),
-      }),
-    ],
+    intake: {
+      auth,
+      queue: options.queue ?? createIntakeQueue(tdb.pool),
+      ...(options.now ? { now: options.now } : {}),
+      ...(options.unauthenticatedLimit ? { unauthenticatedLimit: options.unauthenticatedLimit } : {}),
+    },
   });
   const url = await app.listen({ host: '127.0.0.1', port: 0 });
   return { app, lifecycle, url, close: () => app.close() };
@@ -138,20 +140,16 @@ export interface JobRow {
 
 // What intake committed: each queued ticket's job as it waits in processed_tickets.pending_job for a worker process
 // to add it (src/queue/mover.ts). Tests that need the graphile-worker job itself run the mover (moveStaged).
-const JOBS_SQL = `
-select * from (
-  select ${jobKeySql('p')} as key, '${TRIAGE_TICKET}' as task_identifier, p.pending_job as payload,
-         ${TRIAGE_MAX_ATTEMPTS} as max_attempts, p.created_at, p.ticket_id
-    from processed_tickets p
-   where p.pending_job is not null) jobs`;
-
 export async function listJobs(pool: pg.Pool): Promise<JobRow[]> {
-  const { rows } = await pool.query<JobRow>(`${JOBS_SQL} order by jobs.created_at, jobs.ticket_id`);
-  return rows.map(({ key, task_identifier, payload, max_attempts }) => ({
-    key,
-    task_identifier,
-    payload,
-    max_attempts,
+  const { rows } = await pool.query<{ ticket_id: string; portal_id: string | null; payload: TriageTicketPayload }>(
+    `select ticket_id, portal_id, pending_job as payload from processed_tickets
+      where pending_job is not null order by created_at, ticket_id`,
+  );
+  return rows.map((row) => ({
+    key: triageJobKey(row.portal_id, row.ticket_id),
+    task_identifier: TRIAGE_TICKET,
+    payload: row.payload,
+    max_attempts: TRIAGE_MAX_ATTEMPTS,
   }));
 }
 

@@ -63,7 +63,7 @@ export async function startService(databaseUrl: string, env: Record<string, stri
   const dataDir = mkdtempSync(join(tmpdir(), 'triage-pipeline-'));
   const proc = spawnService(
     process.execPath,
-    ['--import', 'tsx', 'src/cli.ts', 'serve'],
+    ['--import', 'tsx', 'src/main.ts', 'serve'],
     cleanEnv({
       NODE_ENV: 'test',
       HOST: '127.0.0.1',

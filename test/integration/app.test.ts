@@ -1,11 +1,14 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { buildApp, createLifecycle } from '../../src/app.ts';
+import { buildApp } from '../../src/app.ts';
 import { loadConfig } from '../../src/config.ts';
 import { createTicketStore } from '../../src/db/ticket-store.ts';
+import { createLifecycle } from '../../src/http/lifecycle.ts';
+import { createIntakeQueue } from '../../src/intake/enqueue.ts';
 import { createHealthReporter } from '../../src/observability/health.ts';
 import { createLogger } from '../../src/observability/logger.ts';
 import { createMetrics } from '../../src/observability/metrics.ts';
+import { getQueueCounts } from '../../src/queue/stats.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
 
 let tdb: TestDatabase;
@@ -27,11 +30,15 @@ async function makeApp(options: { reachable?: () => Promise<boolean>; warnings?:
       version: '9.9.9',
       startedAt: 1_000_000 - 42_000,
       now: () => now,
-      store,
-      pool: tdb.pool,
+      database: () => store.checkIdempotencyHealth(),
+      queueCounts: () => getQueueCounts(tdb.pool, store),
       ...(options.warnings ? { warnings: options.warnings } : {}),
     }),
     databaseReachable: options.reachable ?? (async () => (await store.checkIdempotencyHealth()).healthy),
+    intake: {
+      auth: { token: 'app-test-token', clientSecret: null, publicUrl: null },
+      queue: createIntakeQueue(tdb.pool),
+    },
   });
   return { app, lifecycle, advance: (ms: number) => (now += ms) };
 }

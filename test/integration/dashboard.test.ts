@@ -1,10 +1,12 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import Fastify from 'fastify';
-import { buildApp, createLifecycle } from '../../src/app.ts';
+import { buildApp } from '../../src/app.ts';
 import { loadConfig } from '../../src/config.ts';
+import { createRunStore } from '../../src/db/run-store.ts';
 import { createTicketStore } from '../../src/db/ticket-store.ts';
 import { HttpError } from '../../src/http/errors.ts';
+import { createLifecycle } from '../../src/http/lifecycle.ts';
 import { createLogger } from '../../src/observability/logger.ts';
 import { createMetrics } from '../../src/observability/metrics.ts';
 import { dashboardRoutes } from '../../src/web/dashboard.ts';
@@ -38,7 +40,9 @@ async function app(adminToken: string | null) {
     const http = error instanceof HttpError ? error : new HttpError(500, 'internal_error', 'x');
     reply.headers(http.headers).code(http.statusCode).send({ error: http.code });
   });
-  await server.register(dashboardRoutes({ db: tdb.db, store: createTicketStore(tdb.db), adminToken }));
+  await server.register(
+    dashboardRoutes({ tickets: createTicketStore(tdb.db), runs: createRunStore(tdb.db), adminToken }),
+  );
   return server;
 }
 
@@ -90,7 +94,11 @@ test('X-Forwarded-For is believed only when TRUST_PROXY says so', async () => {
       lifecycle: createLifecycle(),
       health: async () => ({}) as never,
       databaseReachable: async () => true,
-      plugins: [dashboardRoutes({ db: tdb.db, store: createTicketStore(tdb.db), adminToken: null })],
+      intake: {
+        auth: { token: 'dashboard-test-token', clientSecret: null, publicUrl: null },
+        queue: { enqueue: async () => [] },
+      },
+      dashboard: { tickets: createTicketStore(tdb.db), runs: createRunStore(tdb.db) },
     });
   const forwarded = { 'x-forwarded-for': '203.0.113.9' };
   const direct = await build({});

@@ -2,9 +2,10 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { createRunStore } from '../../src/db/run-store.ts';
 import { createTicketStore } from '../../src/db/ticket-store.ts';
-import type { NormalizedTicket } from '../../src/intake/ticket.ts';
-import { planReplay, replayTicket } from '../../src/queue/replay.ts';
-import { TRIAGE_MAX_ATTEMPTS, triageJobKey } from '../../src/queue/tasks.ts';
+import { triageJobKey } from '../../src/domain/job.ts';
+import type { NormalizedTicket } from '../../src/domain/ticket.ts';
+import { planReplay, replayTicket } from '../../src/pipeline/replay.ts';
+import { TRIAGE_MAX_ATTEMPTS } from '../../src/queue/tasks.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
 import { jobByKey, moveStaged } from '../helpers/intake.ts';
 
@@ -13,8 +14,8 @@ let deps: Parameters<typeof replayTicket>[0];
 let store: ReturnType<typeof createTicketStore>;
 before(async () => {
   tdb = await createTestDatabase();
-  deps = { pool: tdb.pool, runs: createRunStore(tdb.db) };
   store = createTicketStore(tdb.db);
+  deps = { tickets: store, runs: createRunStore(tdb.db) };
 });
 after(() => tdb.drop());
 
@@ -65,7 +66,7 @@ test('the ticket the last run saw is queued again with a new request id', async 
     request_id: 'old-request',
   };
   await failTicket('r2', null);
-  await deps.runs.recordRun({
+  await createRunStore(tdb.db).recordRun({
     ticketId: 'r2',
     requestId: 'old-request',
     attempt: 1,

@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { deleteOldRecords } from '../../src/db/retention.ts';
+import { createRunStore } from '../../src/db/run-store.ts';
 import { createTicketStore, type TicketStore } from '../../src/db/ticket-store.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
 
@@ -109,13 +111,19 @@ describe('cleanup, stats and health', () => {
           [`age-${i}`, days * 86_400],
         );
       }
-      assert.deepEqual(await s.cleanupOldRecords(7), { tickets: 3, runs: 3 });
+      assert.deepEqual(await deleteOldRecords({ tickets: s, runs: createRunStore(local.db) }, 7), {
+        tickets: 3,
+        runs: 3,
+      });
       const { rows } = await local.pool.query('select ticket_id from processed_tickets order by ticket_id');
       assert.deepEqual(
         rows.map((row) => row.ticket_id),
         ['age-0', 'age-1', 'age-2'],
       );
-      assert.deepEqual(await s.cleanupOldRecords(7), { tickets: 0, runs: 0 });
+      assert.deepEqual(await deleteOldRecords({ tickets: s, runs: createRunStore(local.db) }, 7), {
+        tickets: 0,
+        runs: 0,
+      });
     } finally {
       await local.drop();
     }

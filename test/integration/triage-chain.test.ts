@@ -2,10 +2,10 @@
 // tickets the timeout, the half-open probe, repair, redaction for the cloud, typed failures, and what gets logged.
 import assert from 'node:assert/strict';
 import { after, afterEach, before, describe, test } from 'node:test';
+import type { ProviderName, TriageFailure, TriageResult, TriageSuccess } from '../../src/domain/triage-result.ts';
 import { createTriageChain } from '../../src/triage/chain.ts';
 import { PROMPT_VERSION } from '../../src/triage/prompt.ts';
 import { buildTriageProviders, type ProvidersOptions } from '../../src/triage/providers/build.ts';
-import type { ProviderName, TriageFailure, TriageResult, TriageSuccess } from '../../src/triage/types.ts';
 import { type FakeOllama, ollamaChat, ollamaError, ollamaModelNotFound, startFakeOllama } from '../fakes/ollama.ts';
 import {
   baseUrlOf,

@@ -3,13 +3,13 @@
 // engine's own notes (trimmed body, truncated summary) reach internal_notes.
 import assert from 'node:assert/strict';
 import { after, afterEach, before, describe, test } from 'node:test';
+import { PRIORITIES, type TriageOutput } from '../../src/domain/triage-output.ts';
+import type { TriageResult, TriageSuccess } from '../../src/domain/triage-result.ts';
 import { createCircuitBreaker } from '../../src/triage/breaker.ts';
 import { createTriageChain } from '../../src/triage/chain.ts';
 import { SYSTEM_TEMPLATE, TICKET_BEGIN, TICKET_END } from '../../src/triage/prompt.ts';
 import { createOllamaProvider } from '../../src/triage/providers/ollama.ts';
 import { createRulesProvider } from '../../src/triage/providers/rules.ts';
-import { PRIORITIES, type TriageOutput } from '../../src/triage/schema.ts';
-import type { TriageResult, TriageSuccess } from '../../src/triage/types.ts';
 import { type FakeOllama, ollamaChat, startFakeOllama } from '../fakes/ollama.ts';
 import { captureLogger, makeTicket, validOutput } from '../unit/triage/fixtures.ts';
 

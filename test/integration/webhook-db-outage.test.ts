@@ -9,9 +9,9 @@ import { test } from 'node:test';
 import pg from 'pg';
 import { loadConfig } from '../../src/config.ts';
 import { type EmbeddedDatabase, findFreePort, startEmbeddedPostgres } from '../../src/db/embedded.ts';
-import { type Service, startService } from '../../src/main.ts';
+import { triageJobKey } from '../../src/domain/job.ts';
 import { createLogger } from '../../src/observability/logger.ts';
-import { jobKeySql } from '../../src/queue/tasks.ts';
+import { type Service, startService } from '../../src/service.ts';
 import { postWebhook, specTicket, TOKEN, withDeadline } from '../helpers/intake.ts';
 
 const logger = createLogger({ level: 'silent' });
@@ -20,10 +20,10 @@ async function jobKeys(url: string): Promise<string[]> {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {
-    const { rows } = await client.query<{ key: string }>(
-      `select ${jobKeySql('p')} as key from processed_tickets p where p.status = 'queued' order by 1`,
+    const { rows } = await client.query<{ ticket_id: string; portal_id: string | null }>(
+      `select ticket_id, portal_id from processed_tickets where status = 'queued'`,
     );
-    return rows.map((row) => row.key);
+    return rows.map((row) => triageJobKey(row.portal_id, row.ticket_id)).sort();
   } finally {
     await client.end();
   }

@@ -5,8 +5,8 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { Database } from '../../src/db/client.ts';
+import { triageJobKey } from '../../src/domain/job.ts';
 import { createIntakeDatabase, createIntakeQueue } from '../../src/intake/enqueue.ts';
-import { triageJobKey } from '../../src/queue/tasks.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
 import { type IntakeApp, jobByKey, postWebhook, specTicket, startIntakeApp, withDeadline } from '../helpers/intake.ts';
 import { waitUntil } from '../helpers/pipeline.ts';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { Releasers } from '../../src/main.ts';
 import { createLogger } from '../../src/observability/logger.ts';
+import { Releasers } from '../../src/service.ts';
 
 test('releases run in reverse order, all of them, and the first failure is rethrown afterwards', async () => {
   const releasers = new Releasers(createLogger({ level: 'silent' }));

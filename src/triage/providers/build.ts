@@ -1,10 +1,11 @@
 // Builds the ordered provider list for createTriageChain from a plain options object (the lead maps environment
 // variables onto it in config.ts). Each provider gets its own breaker; 'groq' without an API key stays in the list as
 // a disabled entry so runs and /health show why it was not used.
+
+import { GROQ_DEFAULTS, LOCAL_DEFAULTS, OLLAMA_DEFAULTS } from '../../domain/providers.ts';
+import type { ProviderName } from '../../domain/triage-result.ts';
 import { type CircuitBreakerOptions, createCircuitBreaker } from '../breaker.ts';
 import type { ChainProvider } from '../chain.ts';
-import type { ProviderName } from '../types.ts';
-import { GROQ_DEFAULTS, LOCAL_DEFAULTS, OLLAMA_DEFAULTS } from './defaults.ts';
 import { createOllamaProvider, type OllamaOptions } from './ollama.ts';
 import { createOpenAICompatibleProvider } from './openai-compatible.ts';
 import { createRulesProvider } from './rules.ts';

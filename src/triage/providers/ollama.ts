@@ -1,7 +1,7 @@
 // The local provider: Ollama's native /api/chat behind a tunnel (CONTRACTS.md §3), asked for JSON-Schema structured
 // output. Every non-success (timeout, refused connection, 5xx, auth, missing model, an {"error"} body even with 200)
 // becomes a classified ProviderError so the chain can fall back.
-import { OLLAMA_DEFAULTS } from './defaults.ts';
+import { OLLAMA_DEFAULTS } from '../../domain/providers.ts';
 import { classifyStatus, ProviderError, type ProviderResponse, postJson, type TriageProvider } from './provider.ts';
 
 export interface OllamaOptions {

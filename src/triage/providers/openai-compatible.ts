@@ -1,8 +1,9 @@
 // The cloud provider: any OpenAI-compatible /chat/completions API, Groq by default (CONTRACTS.md §3). Asks for strict
 // json_schema output and downgrades once, for the life of the instance, to json_object when the model refuses
 // json_schema. Maps Groq/OpenAI error bodies {"error":{message,type,code}} onto FailureClass.
-import type { FailureClass } from '../types.ts';
-import { GROQ_DEFAULTS } from './defaults.ts';
+
+import { GROQ_DEFAULTS } from '../../domain/providers.ts';
+import type { FailureClass } from '../../domain/triage-result.ts';
 import {
   classifyStatus,
   type HttpResult,

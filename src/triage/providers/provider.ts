@@ -1,9 +1,10 @@
 // The one small interface every triage provider implements, its classified error, and the HTTP helper the two LLM
 // clients share: a timeout combined with the caller's signal, redirects not followed, the body always consumed, and
 // every transport failure mapped to a FailureClass the chain and the breaker understand.
+
+import type { NormalizedTicket } from '../../domain/ticket.ts';
+import type { FailureClass, ProviderName, TokenUsage } from '../../domain/triage-result.ts';
 import { OutboundError } from '../../http/outbound-error.ts';
-import type { NormalizedTicket } from '../../intake/ticket.ts';
-import type { FailureClass, ProviderName, TokenUsage } from '../types.ts';
 
 export interface ProviderRequest {
   system: string;

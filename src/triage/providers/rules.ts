@@ -1,8 +1,8 @@
 // The deterministic last-resort provider and the offline default: keyword and pattern heuristics (shared security
 // detector, outage, billing, bug, how-to, feature request, spam, auto-replies) plus customer tier. Confidence stays
 // modest (<= 0.6) and the reply draft never claims an action or promises a timeline.
-import type { NormalizedTicket } from '../../intake/ticket.ts';
-import { PRIORITIES, type Priority, SUMMARY_MAX, type TriageOutput } from '../schema.ts';
+import type { NormalizedTicket } from '../../domain/ticket.ts';
+import { PRIORITIES, type Priority, SUMMARY_MAX, type TriageOutput } from '../../domain/triage-output.ts';
 import { detectSecuritySignal } from '../security.ts';
 import { ProviderError, type TriageProvider } from './provider.ts';
 

@@ -34,7 +34,7 @@ export async function startRole(
   const dataDir = mkdtempSync(join(tmpdir(), `triage-faults-${role}-`));
   const proc = spawnService(
     process.execPath,
-    ['--import', 'tsx', 'src/cli.ts', role],
+    ['--import', 'tsx', 'src/main.ts', role],
     cleanEnv({ ...env, DATA_DIR: dataDir }),
   );
   let disposed = false;

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { normalizeCrmTicket, sanitizeRequestId } from '../../../src/intake/normalize.ts';
+import { normalizeCrmTicket } from '../../../src/domain/normalize.ts';
+import { sanitizeRequestId } from '../../../src/http/request-id.ts';
 
 const ctx = { receivedAt: '2026-11-25T12:00:00.000Z', requestId: 'req-1' };
 

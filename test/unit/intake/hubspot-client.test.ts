@@ -5,7 +5,7 @@ import {
   type HubSpotClientOptions,
   HubSpotError,
   parseRetryAfter,
-} from '../../../src/intake/hubspot-client.ts';
+} from '../../../src/hubspot/client.ts';
 import { type FakeHubSpot, startFakeHubSpot } from '../../fakes/hubspot.ts';
 import { closedPortUrl } from '../../helpers/pipeline.ts';
 

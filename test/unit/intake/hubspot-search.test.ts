@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, test } from 'node:test';
-import { createHubSpotClient, type HubSpotClientOptions, HubSpotError } from '../../../src/intake/hubspot-client.ts';
-import type { TicketSearchPage } from '../../../src/intake/hubspot-search.ts';
+import { createHubSpotClient, type HubSpotClientOptions, HubSpotError } from '../../../src/hubspot/client.ts';
+import type { TicketSearchPage } from '../../../src/hubspot/search.ts';
 import { type FakeHubSpot, startFakeHubSpot } from '../../fakes/hubspot.ts';
 
 const TOKEN = 'pat-na1-11111111-2222-3333-4444-555555555555';

@@ -5,8 +5,8 @@ import {
   MAX_BODY_CHARS,
   MAX_SUBJECT_CHARS,
   parseDelivery,
-} from '../../../src/intake/normalize.ts';
-import type { NormalizedTicket } from '../../../src/intake/ticket.ts';
+} from '../../../src/domain/normalize.ts';
+import type { NormalizedTicket } from '../../../src/domain/ticket.ts';
 
 const ctx = { receivedAt: '2026-11-25T12:00:00.000Z', requestId: 'req-1' };
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { type DeliveryResult, parseDelivery } from '../../../src/intake/normalize.ts';
+import { type DeliveryResult, parseDelivery } from '../../../src/domain/normalize.ts';
 
 const ctx = { receivedAt: '2026-11-25T12:00:00.000Z', requestId: 'req-1' };
 

@@ -1,7 +1,7 @@
 // Tickets and triage results for the notifier tests; each test overrides only what it is about.
-import type { NormalizedTicket } from '../../../src/intake/ticket.ts';
-import type { TriageOutput } from '../../../src/triage/schema.ts';
-import type { TriageFailure, TriageSuccess } from '../../../src/triage/types.ts';
+import type { NormalizedTicket } from '../../../src/domain/ticket.ts';
+import type { TriageOutput } from '../../../src/domain/triage-output.ts';
+import type { TriageFailure, TriageSuccess } from '../../../src/domain/triage-result.ts';
 
 export const NOW = new Date('2026-11-25T12:00:00.000Z');
 

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { createHubSpotClient } from '../../../src/intake/hubspot-client.ts';
-import type { SearchedTicket, SearchOptions, TicketSearchPage } from '../../../src/intake/hubspot-search.ts';
+import type { TriageTicketPayload } from '../../../src/domain/job.ts';
+import { createHubSpotClient } from '../../../src/hubspot/client.ts';
+import type { SearchedTicket, SearchOptions, TicketSearchPage } from '../../../src/hubspot/search.ts';
 import { type CatchUpDeps, createCatchUpSweep } from '../../../src/pipeline/catch-up.ts';
-import type { TriageTicketPayload } from '../../../src/queue/tasks.ts';
 import { startFakeHubSpot } from '../../fakes/hubspot.ts';
 
 const NOW = new Date('2026-12-02T12:00:00.000Z');

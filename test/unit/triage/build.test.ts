@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import type { ProviderName } from '../../../src/domain/triage-result.ts';
 import { buildTriageProviders } from '../../../src/triage/providers/build.ts';
-import type { ProviderName } from '../../../src/triage/types.ts';
 import { fakeClock } from './fixtures.ts';
 
 const now = fakeClock().now;

@@ -2,12 +2,12 @@
 // redaction override, circuit listing for /health).
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import type { ProviderName } from '../../../src/domain/triage-result.ts';
 import { createCircuitBreaker } from '../../../src/triage/breaker.ts';
 import { type ChainProvider, createTriageChain } from '../../../src/triage/chain.ts';
 import { PROMPT_VERSION } from '../../../src/triage/prompt.ts';
 import type { ProviderRequest, TriageProvider } from '../../../src/triage/providers/provider.ts';
 import { createRulesProvider } from '../../../src/triage/providers/rules.ts';
-import type { ProviderName } from '../../../src/triage/types.ts';
 import { captureLogger, fakeClock, makeTicket, validOutput } from './fixtures.ts';
 
 function scripted(name: ProviderName, answer: (req: ProviderRequest) => string) {

@@ -1,8 +1,8 @@
 // Shared builders for the triage tests: tickets, a valid model output, a capturing logger and a controllable clock.
 import { Writable } from 'node:stream';
-import type { NormalizedTicket } from '../../../src/intake/ticket.ts';
+import type { NormalizedTicket } from '../../../src/domain/ticket.ts';
+import type { TriageOutput } from '../../../src/domain/triage-output.ts';
 import { createLogger, type Logger } from '../../../src/observability/logger.ts';
-import type { TriageOutput } from '../../../src/triage/schema.ts';
 
 export function makeTicket(overrides: Partial<NormalizedTicket> = {}): NormalizedTicket {
   return {

@@ -2,10 +2,10 @@
 // failure named in CONTRACTS §3.
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, test } from 'node:test';
+import { triageJsonSchema } from '../../../src/domain/triage-output.ts';
 import { createOllamaProvider } from '../../../src/triage/providers/ollama.ts';
 import { createOpenAICompatibleProvider, toStrictSchema } from '../../../src/triage/providers/openai-compatible.ts';
 import { ProviderError, parseRetryAfter } from '../../../src/triage/providers/provider.ts';
-import { triageJsonSchema } from '../../../src/triage/schema.ts';
 import { type FakeOllama, ollamaChat, ollamaError, ollamaModelNotFound, startFakeOllama } from '../../fakes/ollama.ts';
 import {
   baseUrlOf,

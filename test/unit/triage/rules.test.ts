@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
+import { triageJsonSchema, triageOutputSchema } from '../../../src/domain/triage-output.ts';
 import { applyPolicyGuard } from '../../../src/triage/guard.ts';
 import { createRulesProvider, triageByRules } from '../../../src/triage/providers/rules.ts';
-import { triageJsonSchema, triageOutputSchema } from '../../../src/triage/schema.ts';
 import { makeTicket } from './fixtures.ts';
 
 type Expect = {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { triageJsonSchema, triageOutputSchema } from '../../../src/triage/schema.ts';
+import { triageJsonSchema, triageOutputSchema } from '../../../src/domain/triage-output.ts';
 
 test('the JSON Schema is strict-mode compatible: every property required, no extra keys', () => {
   const schema = triageJsonSchema as {

@@ -5,10 +5,10 @@
 // --fetch), a ticket id known under several portals (unless --portal), and a notified ticket (unless --force,
 // which posts a second message).
 import { randomUUID } from 'node:crypto';
-import type pg from 'pg';
 import type { RunStore } from '../db/run-store.ts';
-import type { TicketKey } from '../db/ticket-store.ts';
-import type { TriageTicketPayload } from './tasks.ts';
+import type { TicketStore } from '../db/ticket-store.ts';
+import type { TriageTicketPayload } from '../domain/job.ts';
+import type { TicketKey } from '../domain/ticket.ts';
 
 export type ReplayPlan =
   | { status: 'unknown' }
@@ -32,24 +32,14 @@ export interface ReplayRequest {
   fetch?: boolean;
 }
 
-interface Known {
-  portal_id: string | null;
-  status: string;
-  live_claim: boolean;
+export interface ReplayDeps {
+  tickets: Pick<TicketStore, 'knownStates' | 'requeue'>;
+  runs: Pick<RunStore, 'latestTicket'>;
 }
 
 /** Works out what a replay would do, without changing anything. */
-export async function planReplay(deps: { pool: pg.Pool; runs: RunStore }, request: ReplayRequest): Promise<ReplayPlan> {
-  const { rows } = await deps.pool.query<Known>(
-    `select portal_id, status, coalesce(claimed_until > now(), false) as live_claim
-       from processed_tickets where ticket_id = $1
-     union
-     select distinct r.portal_id, 'unrecorded', false from triage_runs r
-      where r.ticket_id = $1
-        and not exists (select 1 from processed_tickets p where p.ticket_id = r.ticket_id
-                          and p.portal_id is not distinct from r.portal_id)`,
-    [request.ticketId],
-  );
+export async function planReplay(deps: ReplayDeps, request: ReplayRequest): Promise<ReplayPlan> {
+  const rows = await deps.tickets.knownStates(request.ticketId);
   const matching = request.portalId === undefined ? rows : rows.filter((row) => row.portal_id === request.portalId);
   if (matching.length > 1) return { status: 'ambiguous', portals: matching.map((row) => row.portal_id) };
   const known = matching[0];
@@ -72,7 +62,7 @@ export async function planReplay(deps: { pool: pg.Pool; runs: RunStore }, reques
 
 /** Carries out a plan from planReplay: the ticket is `queued` with its job payload when this resolves. */
 export async function replayTicket(
-  deps: { pool: pg.Pool; runs: RunStore },
+  deps: ReplayDeps,
   request: ReplayRequest,
   options: { now?: () => Date; plan?: ReplayPlan } = {},
 ): Promise<ReplayOutcome> {
@@ -92,17 +82,8 @@ export async function replayTicket(
     event: ticket ? null : { ticket_id: key.ticketId, portal_id: key.portalId, occurred_at: null, event_id: null },
   };
   // The row is only taken while it is still what the plan saw: a delivery or worker that moved it since wins.
-  const { rowCount } = await deps.pool.query(
-    `insert into processed_tickets (ticket_id, portal_id, status, pending_job)
-     values ($1, $2, 'queued', $3::json)
-     on conflict (portal_id, ticket_id) do update
-        set status = 'queued', pending_job = excluded.pending_job, claimed_by = null, claimed_until = null,
-            discord_message_id = null, updated_at = now()
-      where processed_tickets.status in ('failed', 'processing', 'notified')
-        and (processed_tickets.status <> 'notified' or $4)
-        and (processed_tickets.claimed_until is null or processed_tickets.claimed_until <= now())`,
-    [key.ticketId, key.portalId, JSON.stringify(payload), request.force === true],
-  );
-  if (rowCount === 0) return { status: 'in_progress', portalId: key.portalId };
+  if (!(await deps.tickets.requeue(key, payload, request.force === true))) {
+    return { status: 'in_progress', portalId: key.portalId };
+  }
   return { status: 'queued', portalId: plan.portalId, from: plan.from, previous: plan.previous };
 }

@@ -1,13 +1,13 @@
 // The task handlers this process runs, built from explicit dependencies.
 import type { TaskList } from 'graphile-worker';
-import type { TicketStore } from '../db/ticket-store.ts';
 import type { Logger } from '../observability/logger.ts';
-import { createTriageTask, type PipelineDeps } from '../pipeline/triage-task.ts';
-import { CATCH_UP_SWEEP, RETENTION_CLEANUP, TRIAGE_TICKET } from './tasks.ts';
+import { CATCH_UP_SWEEP, RETENTION_CLEANUP, TRIAGE_TICKET } from '../queue/tasks.ts';
+import { createTriageTask, type PipelineDeps } from './triage-task.ts';
 
 export interface TaskDeps {
-  store: TicketStore;
   logger: Logger;
+  /** Deletes finished tickets and run records older than `days`. */
+  cleanup: (days: number) => Promise<{ tickets: number; runs: number }>;
   retentionDays: number;
   pipeline: PipelineDeps;
   /** Lists tickets created lately and queues the ones never seen; absent when the sweep is off. */
@@ -22,7 +22,7 @@ export function createTaskList(deps: TaskDeps): TaskList {
       await deps.catchUp(helpers.abortSignal);
     },
     [RETENTION_CLEANUP]: async () => {
-      const deleted = await deps.store.cleanupOldRecords(deps.retentionDays);
+      const deleted = await deps.cleanup(deps.retentionDays);
       deps.logger.info({ deleted, retention_days: deps.retentionDays }, 'retention.cleanup');
     },
   };

@@ -17,3 +17,10 @@ export interface NormalizedTicket {
 export function hubspotTicketUrl(portalId: string | null, ticketId: string): string | null {
   return portalId ? `https://app.hubspot.com/contacts/${portalId}/record/0-5/${ticketId}` : null;
 }
+
+/** A ticket's identity: the same HubSpot ticket id under two portals is two tickets. */
+export interface TicketKey {
+  ticketId: string;
+  /** HubSpot portal id; null when the delivery did not say (null is a value of its own in the key). */
+  portalId: string | null;
+}

@@ -2,7 +2,7 @@
 // Search pages by offset cursors and answers at most SEARCH_RESULT_CAP results per query, so the client sorts by
 // createdate ascending (new tickets land after the cursor, never shifting it) and starts a new query past the cap.
 import { z } from 'zod';
-import type { CrmObject } from './normalize.ts';
+import type { CrmObject } from '../domain/normalize.ts';
 
 /** HubSpot answers 400 when a search pages beyond this many results. */
 export const SEARCH_RESULT_CAP = 10_000;

@@ -1,6 +1,6 @@
 // Result types of the triage chain, shared by the pipeline (which records them) and the notifier (which renders
 // them). A chain run never throws: it ends in a TriageSuccess or a typed TriageFailure.
-import type { TriageOutput } from './schema.ts';
+import type { TriageOutput } from './triage-output.ts';
 
 export type ProviderName = 'local' | 'groq' | 'rules';
 

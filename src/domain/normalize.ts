@@ -2,8 +2,6 @@
 // or a FieldError for the 400 response. Total over arbitrary JSON: parseDelivery never throws. Unknown fields are
 // ignored; text is trimmed but otherwise kept byte-for-byte (HTML, emoji, any Unicode).
 
-import { randomUUID } from 'node:crypto';
-import { storableValue } from '../domain/text.ts';
 import {
   codePointLength,
   type DeliveryShape,
@@ -18,6 +16,7 @@ import {
   readId,
   readText,
 } from './shapes.ts';
+import { storableValue } from './text.ts';
 import { hubspotTicketUrl, type NormalizedTicket } from './ticket.ts';
 
 export type { DeliveryShape, FieldError } from './shapes.ts';
@@ -337,13 +336,6 @@ function toIsoTime(value: unknown): string | null {
   if (typeof value !== 'number' || !Number.isFinite(value)) return null;
   const date = new Date(value);
   return Number.isNaN(date.getTime()) ? null : date.toISOString();
-}
-
-const REQUEST_ID_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/;
-
-/** Keeps a caller's X-Request-ID when it is short and log-safe; otherwise (absent, odd, repeated) a fresh UUID. */
-export function sanitizeRequestId(header: string | string[] | undefined, newId: () => string = randomUUID): string {
-  return typeof header === 'string' && REQUEST_ID_PATTERN.test(header) ? header : newId();
 }
 
 function fail(field: string, reason: FieldError['reason'], message?: string): { ok: false; error: FieldError } {

@@ -1,6 +1,6 @@
 // Provider defaults in one place: the clients fall back to them, and the configuration (which documents and
 // validates the environment) uses the same values, so a model name or timeout is changed here only.
-import type { ProviderName } from '../types.ts';
+import type { ProviderName } from './triage-result.ts';
 
 export const PROVIDER_NAMES = ['local', 'groq', 'rules'] as const satisfies readonly ProviderName[];
 

@@ -5,6 +5,9 @@
 
 import { setTimeout as delay } from 'node:timers/promises';
 import { z } from 'zod';
+import { type CrmObject, type IntakeContext, normalizeCrmTicket } from '../domain/normalize.ts';
+import type { FieldError } from '../domain/shapes.ts';
+import type { NormalizedTicket } from '../domain/ticket.ts';
 import { OutboundError } from '../http/outbound-error.ts';
 import { parseRetryAfter as parseRetryAfterMs } from '../http/retry-after.ts';
 import {
@@ -13,10 +16,7 @@ import {
   SEARCH_RESULT_CAP,
   type SearchOptions,
   type TicketSearchPage,
-} from './hubspot-search.ts';
-import { type CrmObject, type IntakeContext, normalizeCrmTicket } from './normalize.ts';
-import type { FieldError } from './shapes.ts';
-import type { NormalizedTicket } from './ticket.ts';
+} from './search.ts';
 
 export type HubSpotErrorClass =
   | 'config' // no access token configured: fatal until an operator sets HUBSPOT_ACCESS_TOKEN
