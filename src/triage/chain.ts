@@ -12,6 +12,7 @@ import type {
   TokenUsage,
   TriageFailure,
   TriageResult,
+  TriageSuccess,
 } from '../domain/triage-result.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { CircuitBreaker } from './breaker.ts';
@@ -73,144 +74,167 @@ export function createTriageChain(options: TriageChainOptions): TriageChain {
 
   async function run(ticket: NormalizedTicket, signal?: AbortSignal): Promise<TriageResult> {
     const started = now();
-    const attempts: ProviderAttempt[] = [];
-    const fallbackReasons: FallbackReason[] = [];
-    let lastProvider: ProviderName | null = null;
-    let rawOutput: string | null = null;
+    const trail: Trail = { attempts: [], fallbackReasons: [], promptVersion, started };
+    if (options.providers.length === 0) return failure(trail, 'no_provider', 'no triage provider is configured');
+    const prompts = createPromptCache(ticket, promptOptions);
+    let answered: { provider: ProviderName; raw: string } | null = null;
     let lastError: { cls: FailureClass; message: string } | null = null;
-    const prompts = new Map<boolean, { prompt: BuiltPrompt; ticket: NormalizedTicket }>();
-    const promptFor = (redact: boolean) => {
-      let entry = prompts.get(redact);
-      if (!entry) {
-        const sent = redact ? redactTicket(ticket) : ticket;
-        entry = { prompt: buildPrompt(sent, promptOptions), ticket: sent };
-        prompts.set(redact, entry);
-      }
-      return entry;
+
+    for (const entry of options.providers) {
+      if (signal?.aborted) return failure(trail, 'timeout', 'triage aborted by caller', answered);
+      const sent = prompts.get(entry.redact ?? (options.redactForCloud && entry.kind === 'cloud_llm'));
+      const result = await tryProvider(entry, ticket, sent, signal);
+      trail.attempts.push(result.attempt);
+      if (result.ok) return success(ticket, result, trail);
+      trail.fallbackReasons.push({ provider: entry.name, reason: result.reason });
+      if (result.raw !== null) answered = { provider: entry.name, raw: result.raw };
+      if (result.attempt.outcome === 'failed') lastError = { cls: result.reason, message: result.message };
+      if (result.callerAborted) return failure(trail, 'timeout', 'triage aborted by caller', answered);
+    }
+
+    if (trail.attempts.every((a) => a.failureClass === 'disabled')) {
+      return failure(trail, 'no_provider', 'every triage provider is disabled', answered);
+    }
+    if (lastError) return failure(trail, lastError.cls, lastError.message, answered);
+    return failure(trail, 'circuit_open', 'every enabled provider has an open circuit', answered);
+  }
+
+  /**
+   * One provider's turn: skipped (not configured, circuit open), or called, its output repaired once when invalid,
+   * and the guard run on what it kept. Updates the provider's breaker; never throws.
+   */
+  async function tryProvider(
+    entry: ChainProvider,
+    ticket: NormalizedTicket,
+    sent: SentPrompt,
+    signal: AbortSignal | undefined,
+  ): Promise<AttemptResult> {
+    const skip = (reason: FailureClass, message: string): AttemptResult => {
+      logger.info(
+        { ticket_id: ticket.ticket_id, provider: entry.name, failure_class: reason },
+        'triage provider skipped',
+      );
+      const record = attempt(entry.name, entry.provider?.model ?? null, 'skipped', reason, message, 0, false);
+      return { ok: false, attempt: record, reason, message, raw: null, callerAborted: false };
     };
-    const failure = (errorClass: FailureClass, errorMessage: string): TriageFailure => ({
+    if (!entry.provider) return skip('disabled', 'provider not configured');
+    if (!entry.breaker.tryAcquire()) return skip('circuit_open', 'circuit open');
+
+    const provider = entry.provider;
+    const meter = createMeter(provider.model);
+    let raw: string | null = null;
+    let repaired = false;
+    try {
+      raw = await callForText(provider, { ...sent.prompt, ticket: sent.ticket }, signal, meter);
+      let parsed = parseTriageOutput(raw);
+      if (!parsed.ok) {
+        repaired = true;
+        const repair = buildRepairPrompt(sent.prompt, raw, parsed.errors);
+        raw = await callForText(provider, { ...repair, ticket: sent.ticket }, signal, meter);
+        parsed = parseTriageOutput(raw);
+      }
+      // The provider answered: as far as availability goes that is a success, even if the answer is unusable.
+      entry.breaker.recordSuccess();
+      const { model, latencyMs, calls } = meter;
+      if (!parsed.ok) {
+        const message = `output invalid after repair: ${parsed.errors.slice(0, 3).join('; ')}`;
+        logFailure(logger, ticket, entry.name, model, latencyMs, 'invalid_output', 'invalid output after repair');
+        const record = attempt(entry.name, model, 'failed', 'invalid_output', message, latencyMs, true, calls);
+        return { ok: false, attempt: record, reason: 'invalid_output', message, raw, callerAborted: false };
+      }
+      const record = attempt(entry.name, model, 'ok', null, null, latencyMs, repaired, calls);
+      return { ok: true, attempt: record, ...guard(ticket, entry.name, sent, parsed, meter, repaired) };
+    } catch (error) {
+      // Anything but a ProviderError is a bug of ours, not the provider's failing: it falls back like a failure,
+      // but is never held against the provider's breaker, and is logged with its stack.
+      const internal = !(error instanceof ProviderError);
+      const pe = internal
+        ? new ProviderError('internal', `internal error: ${(error as Error)?.name ?? 'unknown'}`)
+        : error;
+      if (internal) logInternal(logger, ticket, entry.name, error);
+      if (pe.callerAborted || internal) entry.breaker.release();
+      else entry.breaker.recordFailure(pe.retryAfterMs === undefined ? undefined : { retryAfterMs: pe.retryAfterMs });
+      meter.record(pe.latencyMs ?? 0);
+      const { model, latencyMs, calls } = meter;
+      logFailure(logger, ticket, entry.name, model, latencyMs, pe.errorClass, pe.message);
+      const record = attempt(entry.name, model, 'failed', pe.errorClass, pe.message, latencyMs, repaired, calls);
+      const message = `${entry.name}: ${pe.message}`;
+      return { ok: false, attempt: record, reason: pe.errorClass, message, raw, callerAborted: pe.callerAborted };
+    }
+  }
+
+  /** The policy guard over a valid output, with the prompt's and parser's notes ahead of its own. */
+  function guard(
+    ticket: NormalizedTicket,
+    provider: ProviderName,
+    sent: SentPrompt,
+    parsed: Extract<ReturnType<typeof parseTriageOutput>, { ok: true }>,
+    meter: CallMeter,
+    repaired: boolean,
+  ): Omit<Extract<AttemptResult, { ok: true }>, 'ok' | 'attempt'> {
+    const notes: GuardIntervention[] = [...sent.prompt.interventions, ...parsed.interventions];
+    // Parse/prompt notes go in before the guard appends its own, so the human reads causes before consequences.
+    const guarded = applyPolicyGuard(ticket, {
+      ...parsed.output,
+      internal_notes: [...parsed.output.internal_notes, ...notes.map((n) => n.detail)],
+    });
+    return {
+      output: guarded.output,
+      provider,
+      model: meter.model,
+      repaired,
+      usage: meter.usage,
+      interventions: [...notes, ...guarded.interventions],
+      warnings: guarded.warnings,
+      securityEscalation: guarded.securityEscalation,
+    };
+  }
+
+  function success(
+    ticket: NormalizedTicket,
+    result: Extract<AttemptResult, { ok: true }>,
+    trail: Trail,
+  ): TriageSuccess {
+    const { ok: _ok, attempt: _attempt, ...kept } = result;
+    logger.info(
+      {
+        ticket_id: ticket.ticket_id,
+        provider: kept.provider,
+        model: kept.model,
+        latency_ms: result.attempt.latencyMs,
+        repaired: kept.repaired,
+        fallbacks: trail.fallbackReasons.length,
+        interventions: kept.interventions.map((i) => i.kind),
+      },
+      'triage completed',
+    );
+    return {
+      ok: true,
+      ...kept,
+      attempts: trail.attempts,
+      fallbackReasons: trail.fallbackReasons,
+      promptVersion: trail.promptVersion,
+      latencyMs: now() - trail.started,
+    };
+  }
+
+  function failure(
+    trail: Trail,
+    errorClass: FailureClass,
+    errorMessage: string,
+    answered: { provider: ProviderName; raw: string } | null = null,
+  ): TriageFailure {
+    return {
       ok: false,
       errorClass,
       errorMessage,
-      lastProvider,
-      rawOutput: rawOutput === null ? null : rawOutput.slice(0, RAW_OUTPUT_MAX),
-      attempts,
-      fallbackReasons,
-      promptVersion,
-      latencyMs: now() - started,
-    });
-
-    if (options.providers.length === 0) return failure('no_provider', 'no triage provider is configured');
-
-    for (const entry of options.providers) {
-      if (signal?.aborted) return failure('timeout', 'triage aborted by caller');
-      const skip = (reason: FailureClass, message: string) => {
-        attempts.push(attempt(entry.name, entry.provider?.model ?? null, 'skipped', reason, message, 0, false));
-        fallbackReasons.push({ provider: entry.name, reason });
-        logger.info(
-          { ticket_id: ticket.ticket_id, provider: entry.name, failure_class: reason },
-          'triage provider skipped',
-        );
-      };
-      if (!entry.provider) {
-        skip('disabled', 'provider not configured');
-        continue;
-      }
-      if (!entry.breaker.tryAcquire()) {
-        skip('circuit_open', 'circuit open');
-        continue;
-      }
-      const provider = entry.provider;
-      const { prompt, ticket: sentTicket } = promptFor(
-        entry.redact ?? (options.redactForCloud && entry.kind === 'cloud_llm'),
-      );
-      let repairAttempted = false;
-      const meter = createMeter(provider.model);
-
-      try {
-        let text = await callForText(provider, { ...prompt, ticket: sentTicket }, signal, meter);
-        lastProvider = entry.name;
-        rawOutput = text;
-        let parsed = parseTriageOutput(text);
-        if (!parsed.ok) {
-          repairAttempted = true;
-          const repair = buildRepairPrompt(prompt, text, parsed.errors);
-          text = await callForText(provider, { ...repair, ticket: sentTicket }, signal, meter);
-          rawOutput = text;
-          parsed = parseTriageOutput(text);
-        }
-        const { model, latencyMs, calls, usage } = meter;
-        // The provider answered: as far as availability goes that is a success, even if the answer is unusable.
-        entry.breaker.recordSuccess();
-        if (!parsed.ok) {
-          const message = `output invalid after repair: ${parsed.errors.slice(0, 3).join('; ')}`;
-          attempts.push(attempt(entry.name, model, 'failed', 'invalid_output', message, latencyMs, true, calls));
-          fallbackReasons.push({ provider: entry.name, reason: 'invalid_output' });
-          lastError = { cls: 'invalid_output', message };
-          logFailure(logger, ticket, entry.name, model, latencyMs, 'invalid_output', 'invalid output after repair');
-          continue;
-        }
-        attempts.push(attempt(entry.name, model, 'ok', null, null, latencyMs, repairAttempted, calls));
-        const notes: GuardIntervention[] = [...prompt.interventions, ...parsed.interventions];
-        // Parse/prompt notes go in before the guard appends its own, so the human reads causes before consequences.
-        const guarded = applyPolicyGuard(ticket, {
-          ...parsed.output,
-          internal_notes: [...parsed.output.internal_notes, ...notes.map((n) => n.detail)],
-        });
-        const { output } = guarded;
-        logger.info(
-          {
-            ticket_id: ticket.ticket_id,
-            provider: entry.name,
-            model,
-            latency_ms: Math.round(latencyMs),
-            repaired: repairAttempted,
-            fallbacks: fallbackReasons.length,
-            interventions: guarded.interventions.map((i) => i.kind),
-          },
-          'triage completed',
-        );
-        return {
-          ok: true,
-          output,
-          provider: entry.name,
-          model,
-          repaired: repairAttempted,
-          usage,
-          interventions: [...notes, ...guarded.interventions],
-          warnings: guarded.warnings,
-          securityEscalation: guarded.securityEscalation,
-          attempts,
-          fallbackReasons,
-          promptVersion,
-          latencyMs: now() - started,
-        };
-      } catch (error) {
-        // Anything but a ProviderError is a bug of ours, not the provider's failing: it falls back like a failure,
-        // but is never held against the provider's breaker, and is logged with its stack.
-        const internal = !(error instanceof ProviderError);
-        const pe = internal
-          ? new ProviderError('internal', `internal error: ${(error as Error)?.name ?? 'unknown'}`)
-          : error;
-        if (internal) logInternal(logger, ticket, entry.name, error);
-        if (pe.callerAborted || internal) entry.breaker.release();
-        else entry.breaker.recordFailure(pe.retryAfterMs === undefined ? undefined : { retryAfterMs: pe.retryAfterMs });
-        meter.record(pe.latencyMs ?? 0);
-        const { model, latencyMs, calls } = meter;
-        attempts.push(
-          attempt(entry.name, model, 'failed', pe.errorClass, pe.message, latencyMs, repairAttempted, calls),
-        );
-        fallbackReasons.push({ provider: entry.name, reason: pe.errorClass });
-        lastError = { cls: pe.errorClass, message: `${entry.name}: ${pe.message}` };
-        logFailure(logger, ticket, entry.name, model, latencyMs, pe.errorClass, pe.message);
-        if (pe.callerAborted) return failure('timeout', 'triage aborted by caller');
-      }
-    }
-
-    const everySkipDisabled = attempts.every((a) => a.failureClass === 'disabled');
-    if (everySkipDisabled) return failure('no_provider', 'every triage provider is disabled');
-    if (lastError) return failure(lastError.cls, lastError.message);
-    return failure('circuit_open', 'every enabled provider has an open circuit');
+      lastProvider: answered?.provider ?? null,
+      rawOutput: answered ? answered.raw.slice(0, RAW_OUTPUT_MAX) : null,
+      attempts: trail.attempts,
+      fallbackReasons: trail.fallbackReasons,
+      promptVersion: trail.promptVersion,
+      latencyMs: now() - trail.started,
+    };
   }
 
   return {
@@ -228,6 +252,50 @@ export function createTriageChain(options: TriageChainOptions): TriageChain {
         state: p.breaker.state(),
       })),
     promptVersion,
+  };
+}
+
+/** What a chain run has gathered so far. */
+interface Trail {
+  attempts: ProviderAttempt[];
+  fallbackReasons: FallbackReason[];
+  promptVersion: string;
+  started: number;
+}
+
+/** One provider's turn: the kept, guarded output, or why it fell through (with its last output, if it answered). */
+type AttemptResult =
+  | ({ ok: true; attempt: ProviderAttempt } & Omit<
+      TriageSuccess,
+      'ok' | 'attempts' | 'fallbackReasons' | 'promptVersion' | 'latencyMs'
+    >)
+  | {
+      ok: false;
+      attempt: ProviderAttempt;
+      reason: FailureClass;
+      message: string;
+      raw: string | null;
+      callerAborted: boolean;
+    };
+
+interface SentPrompt {
+  prompt: BuiltPrompt;
+  ticket: NormalizedTicket;
+}
+
+/** The prompt as sent, built at most twice per run: with the ticket as is, and redacted (for a cloud LLM). */
+function createPromptCache(ticket: NormalizedTicket, promptOptions: { sopText?: string; contextTokens?: number }) {
+  const prompts = new Map<boolean, SentPrompt>();
+  return {
+    get(redact: boolean): SentPrompt {
+      let entry = prompts.get(redact);
+      if (!entry) {
+        const sent = redact ? redactTicket(ticket) : ticket;
+        entry = { prompt: buildPrompt(sent, promptOptions), ticket: sent };
+        prompts.set(redact, entry);
+      }
+      return entry;
+    },
   };
 }
 
