@@ -7,7 +7,7 @@ import { createRunStore } from './db/run-store.ts';
 import { createTicketStore, type ProcessingStats } from './db/ticket-store.ts';
 import { createLogger, type Logger } from './observability/logger.ts';
 import { planReplay, type ReplayPlan, replayTicket } from './pipeline/replay.ts';
-import { openDatabase, Releasers, type Service, startService } from './service.ts';
+import { developmentTokenFile, openDatabase, Releasers, type Service, startService } from './service.ts';
 import { VERSION } from './version.ts';
 
 /** A long-running command's service, and the logger its shutdown reports to. */
@@ -112,7 +112,9 @@ export async function runCli(argv: string[], env: Record<string, string | undefi
   const logger = createLogger({ level: config.logLevel, destination: longRunning ? process.stdout : process.stderr });
 
   if (longRunning) {
-    return { service: await startService(config, logger, { role: command === 'worker' ? 'worker' : 'serve' }), logger };
+    const service = await startService(config, logger, { role: command === 'worker' ? 'worker' : 'serve' });
+    if (service.url) process.stderr.write(startupBanner(config, service.url));
+    return { service, logger };
   }
   return runOneShot(command, values, positionals, config, logger);
 }
@@ -166,6 +168,31 @@ async function runOneShot(
   } finally {
     await releasers.releaseAll();
   }
+}
+
+/** A few plain lines for the person who just ran `npm start`: where to look and what to try (on stderr). */
+export function startupBanner(config: Config, url: string): string {
+  const tokenFile = developmentTokenFile(config);
+  const lines = [`hubspot-triage ${VERSION} is running (${config.env})`, `  Dashboard: ${url}/dashboard`];
+  lines.push(`  Webhook:   POST ${url}/webhook/hubspot`);
+  if (tokenFile) {
+    const body = JSON.stringify({
+      ticket_id: 'demo-1',
+      subject: 'CSV export does nothing',
+      content: 'Since this morning the export button on the Reports page does nothing.',
+    });
+    lines.push(
+      `  Token:     ${tokenFile} (send it as X-Webhook-Token)`,
+      `  Try it:    curl -sS ${url}/webhook/hubspot -H 'content-type: application/json' \\`,
+      `               -H "x-webhook-token: $(cat '${tokenFile}')" -d '${body}'`,
+    );
+  }
+  const notify = config.notify.mode === 'console' || !config.notify.webhookUrl;
+  lines.push(
+    `  Messages:  ${notify ? 'printed here (set DISCORD_WEBHOOK_URL to post to Discord)' : 'posted to Discord'}`,
+  );
+  lines.push('  Stop:      Ctrl-C', '');
+  return `${lines.join('\n')}\n`;
 }
 
 function describeReplay(ticketId: string, plan: ReplayPlan): string {

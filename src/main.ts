@@ -2,7 +2,7 @@
 // process: its exit code, its signal handlers, its exit.
 import dotenv from 'dotenv';
 import { runCli } from './cli.ts';
-import { EmbeddedDatabaseLockedError } from './db/embedded.ts';
+import { OperatorError } from './domain/operator-error.ts';
 import type { Logger } from './observability/logger.ts';
 import type { Service } from './service.ts';
 
@@ -33,8 +33,8 @@ runCli(process.argv.slice(2), env).then(
     else runUntilSignal(result.service, result.logger);
   },
   (error) => {
-    // Errors written for operators (a locked data directory) read best without a stack trace.
-    const known = error instanceof EmbeddedDatabaseLockedError;
+    // Errors written for operators (a port in use, a locked data directory) read best without a stack trace.
+    const known = error instanceof OperatorError;
     process.stderr.write(`${known ? (error as Error).message : ((error as Error).stack ?? String(error))}\n`);
     process.exitCode = 1;
   },

@@ -7,12 +7,14 @@ import { buildApp } from './app.ts';
 import { type Config, describeConfig } from './config.ts';
 import { createDatabase, type Database } from './db/client.ts';
 import { startEmbeddedPostgres } from './db/embedded.ts';
+import { databaseUnreachable } from './db/errors.ts';
 import { migrateDatabase } from './db/migrate.ts';
 import { deleteOldRecords } from './db/retention.ts';
 import { createRunStore, type RunStore } from './db/run-store.ts';
 import { readOrCreateSecret } from './db/secret-file.ts';
 import { installationFloor } from './db/service-state.ts';
 import { createTicketStore, stageUnseenTickets, type TicketStore } from './db/ticket-store.ts';
+import { OperatorError } from './domain/operator-error.ts';
 import { createLifecycle, type Lifecycle } from './http/lifecycle.ts';
 import { createIntakeDatabase, createIntakeQueue } from './intake/enqueue.ts';
 import type { Notifier } from './notify/types.ts';
@@ -20,7 +22,7 @@ import { createGraphileLogger } from './observability/graphile-logger.ts';
 import { createHealthReporter } from './observability/health.ts';
 import type { Logger } from './observability/logger.ts';
 import type { Metrics } from './observability/metrics.ts';
-import { createMetrics } from './observability/metrics.ts';
+import { createMetrics, registerServiceGauges } from './observability/metrics.ts';
 import { createCatchUpSweep } from './pipeline/catch-up.ts';
 import { createTaskList } from './pipeline/task-list.ts';
 import {
@@ -78,6 +80,9 @@ export async function openDatabase(
   }
   const database = createDatabase(url, { max: config.workerConcurrency + 10 });
   releasers.add('database-pool', () => database.close());
+  await database.pool.query('select 1').catch((error: unknown) => {
+    throw databaseUnreachable(url, error, config.databaseUrl !== null);
+  });
   await migrateDatabase(database.pool, createGraphileLogger(logger));
   await installationFloor(database.pool); // the catch-up sweep never looks back before the first start
   return { ...database, url };
@@ -113,11 +118,26 @@ export async function startService(config: Config, logger: Logger, options: Serv
       metrics: createMetrics(),
       chain: await createChainFromConfig(config, logger),
     };
-    const workers =
-      config.workerConcurrency > 0 || options.role === 'worker' ? await startWorkers(parts, options) : undefined;
-    const url = options.role === 'serve' ? await startServer(parts, lifecycle, workers) : null;
-    if (url) logger.info({ url, role: options.role, version: VERSION }, 'service started');
+    registerServiceGauges(parts.metrics, {
+      queueDepth: async () => ({ ...(await getQueueCounts(database.pool, parts.tickets)) }),
+      circuits: () => parts.chain.circuits(),
+    });
+    const runsWorkers = config.workerConcurrency > 0 || options.role === 'worker';
+    let workers: Workers | undefined;
+    // The port is taken first: a port in use stops the start before any ticket is worked on.
+    const server =
+      options.role === 'serve' ? await startServer(parts, lifecycle, runsWorkers ? () => workers : null) : null;
+    try {
+      if (runsWorkers) workers = await startWorkers(parts, options);
+    } catch (error) {
+      await server?.close();
+      throw error;
+    }
+    // Registered last so that they are released first: no new deliveries, then the queue drains.
+    if (server) releasers.add('http', server.close);
+    if (server) logger.info({ url: server.url, role: options.role, version: VERSION }, 'service started');
     else logger.info({ role: options.role, version: VERSION }, 'worker started');
+    const url = server?.url ?? null;
 
     let stopping: Promise<void> | null = null;
     return {
@@ -160,7 +180,7 @@ interface Workers {
 async function startWorkers(parts: Parts, options: ServiceOptions): Promise<Workers> {
   const { config, logger, database, tickets, runs, releasers } = parts;
   const notifier =
-    options.notifier ?? createNotifierFromConfig(config, logger, (text) => process.stdout.write(`${text}\n`));
+    options.notifier ?? createNotifierFromConfig(config, logger, (text) => process.stderr.write(`${text}\n`));
   const hubspot = createHubSpotFromConfig(config, logger);
   const catchUpOn = config.catchUp.intervalMinutes > 0 && config.hubspot.accessToken !== null;
   const sweep = createCatchUpSweep({
@@ -207,20 +227,24 @@ async function startWorkers(parts: Parts, options: ServiceOptions): Promise<Work
   return { queue, notifier };
 }
 
-/** The HTTP server: operator endpoints, the webhook on its own pool, the dashboard. Returns its URL. */
-async function startServer(parts: Parts, lifecycle: Lifecycle, workers: Workers | undefined): Promise<string> {
-  const { config, logger, database, tickets, runs, releasers } = parts;
+/**
+ * The HTTP server: operator endpoints, the webhook on its own pool, the dashboard, listening. `close` stops taking
+ * requests, waits for those in flight, then sends the last wake-up NOTIFY and closes intake's pool. `workers` is
+ * null in a process without workers, and returns undefined while they are starting.
+ */
+async function startServer(
+  parts: Parts,
+  lifecycle: Lifecycle,
+  workers: (() => Workers | undefined) | null,
+): Promise<{ url: string; close: () => Promise<void> }> {
+  const { config, logger, database, tickets, runs } = parts;
   const webhookToken = await developmentWebhookToken(config, logger);
-  // Closed after the HTTP server (releasers run in reverse), which waits for the deliveries in flight; the last
-  // wake-up NOTIFY goes out first.
   const intakeDatabase = createIntakeDatabase(database.url);
   const intakeQueue = createIntakeQueue(intakeDatabase.pool);
-  releasers.add('intake-pool', async () => {
+  const closeIntake = async () => {
     await intakeQueue.flush();
     await intakeDatabase.close();
-  });
-  const queue = workers?.queue;
-  const notifier = workers?.notifier;
+  };
   const app = await buildApp({
     config,
     logger,
@@ -232,17 +256,52 @@ async function startServer(parts: Parts, lifecycle: Lifecycle, workers: Workers 
       database: () => tickets.checkIdempotencyHealth(),
       queueCounts: () => getQueueCounts(database.pool, tickets),
       providers: () => providerHealth(parts.chain),
-      queueRunner: queue ? () => ({ state: queue.state(), lastError: queue.lastError() }) : undefined,
-      discord: notifier ? () => notifierHealth(notifier) : undefined,
+      queueRunner: workers
+        ? () => {
+            const queue = workers()?.queue;
+            return queue
+              ? { state: queue.state(), lastError: queue.lastError() }
+              : { state: 'starting', lastError: null };
+          }
+        : undefined,
+      discord: workers
+        ? () => {
+            const notifier = workers()?.notifier;
+            return notifier ? notifierHealth(notifier) : { status: 'unknown' };
+          }
+        : undefined,
       warnings: () => tickets.failureWarnings(),
     }),
     databaseReachable: async () => (await tickets.checkIdempotencyHealth()).healthy,
-    queueRunning: queue ? () => queue.state() === 'running' : undefined,
+    queueRunning: workers ? () => workers()?.queue.state() === 'running' : undefined,
     intake: { auth: { ...config.webhook, token: webhookToken }, queue: intakeQueue },
     dashboard: { tickets, runs },
   });
-  releasers.add('http', () => app.close());
-  return app.listen({ host: config.host, port: config.port });
+  const close = async () => {
+    try {
+      await app.close();
+    } finally {
+      await closeIntake();
+    }
+  };
+  try {
+    return { url: await app.listen({ host: config.host, port: config.port }), close };
+  } catch (error) {
+    await close().catch(() => {});
+    if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+      throw new OperatorError(
+        `Port ${config.port} on ${config.host} is in use (PORT). Stop the process that holds it, or set PORT to a free one.`,
+        { cause: error },
+      );
+    }
+    throw error;
+  }
+}
+
+/** Where the generated development webhook token lives, or null when webhook authentication is configured. */
+export function developmentTokenFile(config: Config): string | null {
+  if (config.webhook.token || config.webhook.clientSecret || config.env === 'production') return null;
+  return resolve(join(config.dataDir, 'webhook-token'));
 }
 
 /**
@@ -250,8 +309,8 @@ async function startServer(parts: Parts, lifecycle: Lifecycle, workers: Workers 
  * `$DATA_DIR/webhook-token` (mode 0600) and reused; only the file's path is printed, never the token itself.
  */
 async function developmentWebhookToken(config: Config, logger: Logger): Promise<string | null> {
-  if (config.webhook.token || config.webhook.clientSecret || config.env === 'production') return config.webhook.token;
-  const file = resolve(join(config.dataDir, 'webhook-token'));
+  const file = developmentTokenFile(config);
+  if (!file) return config.webhook.token;
   await mkdir(config.dataDir, { recursive: true });
   const token = await readOrCreateSecret(file, 24);
   if (token.created) {

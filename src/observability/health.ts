@@ -86,6 +86,14 @@ export function createHealthReporter(sources: HealthSources) {
       local: { status: 'unknown' as const },
       cloud: { status: 'unknown' as const },
     };
+    for (const [name, provider] of [
+      ['local_llm', providers.local],
+      ['cloud_llm', providers.cloud],
+    ] as const) {
+      if (provider.status === 'down') {
+        warnings.push(`${name} circuit open: tickets fall back to the next provider until it answers again`);
+      }
+    }
     return {
       status: db.healthy && warnings.length === 0 ? 'healthy' : 'degraded',
       timestamp: new Date(now()).toISOString(),

@@ -1,6 +1,6 @@
 // Prometheus metrics (prom-client) on a registry of our own, created per service instance so tests can build
 // several apps in one process. Labels never carry ticket text or identifiers, only bounded values.
-import { Counter, collectDefaultMetrics, Histogram, Registry } from 'prom-client';
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 
 export function createMetrics(options: { defaultMetrics?: boolean } = {}) {
   const registry = new Registry();
@@ -37,3 +37,45 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}) {
 }
 
 export type Metrics = ReturnType<typeof createMetrics>;
+
+const CIRCUIT_VALUES = { closed: 0, half_open: 1, open: 2 } as const;
+
+/**
+ * Gauges read at scrape time from the service's parts: queue depth by state (staged, pending, failed) and each
+ * provider's circuit (0 closed, 1 half-open, 2 open). A source that fails (the database away) keeps its last values.
+ */
+export function registerServiceGauges(
+  metrics: Metrics,
+  sources: {
+    queueDepth?: () => Promise<Record<string, number>>;
+    circuits?: () => { name: string; state: keyof typeof CIRCUIT_VALUES; enabled: boolean }[];
+  },
+): void {
+  const { queueDepth, circuits } = sources;
+  if (queueDepth) {
+    new Gauge({
+      name: 'triage_queue_depth',
+      help: 'Tickets by queue state: staged (committed, job not added yet), pending (jobs waiting or retrying), failed (jobs out of attempts)',
+      labelNames: ['state'] as const,
+      registers: [metrics.registry],
+      async collect() {
+        try {
+          for (const [state, n] of Object.entries(await queueDepth())) this.set({ state }, n);
+        } catch {
+          // unreachable database: /health says so; the gauge keeps its last reading
+        }
+      },
+    });
+  }
+  if (circuits) {
+    new Gauge({
+      name: 'triage_provider_circuit_state',
+      help: 'Circuit breaker of each enabled provider: 0 closed, 1 half-open, 2 open',
+      labelNames: ['provider'] as const,
+      registers: [metrics.registry],
+      collect() {
+        for (const c of circuits()) if (c.enabled) this.set({ provider: c.name }, CIRCUIT_VALUES[c.state]);
+      },
+    });
+  }
+}

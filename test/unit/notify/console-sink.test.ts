@@ -30,3 +30,16 @@ test('the console sink prints title, content and fields and returns a synthetic 
   assert.notEqual(first.messageId, second.messageId);
   assert.deepEqual([first.channel, second.channel, first.attempts], ['critical', 'default', 1]);
 });
+
+test('the console sink prints customer text as written, without the escaping Discord needs', async () => {
+  const written: string[] = [];
+  const sink = createConsoleSink({ write: (text) => written.push(text) });
+  const payload = buildDiscordMessage(
+    makeTicket({ subject: 'Set HUBSPOT_ACCESS_TOKEN *now* <@123>' }),
+    makeSuccess({}, { priority: 'low' }),
+    { now: NOW, securityRoleId: null },
+  );
+  assert.ok(JSON.stringify(payload).includes('HUBSPOT\\\\_ACCESS\\\\_TOKEN'), 'Discord gets the escaped text');
+  await sink.send(payload, { critical: false });
+  assert.ok(written[0]?.includes('Set HUBSPOT_ACCESS_TOKEN *now* <@123>'), written[0]);
+});
