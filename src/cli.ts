@@ -134,7 +134,8 @@ async function runOneShot(
   }
   const releasers = new Releasers(logger);
   try {
-    const database = await openDatabase(config, logger, releasers);
+    // One-shot commands work next to a running `npm start`: they use its embedded server.
+    const database = await openDatabase(config, logger, releasers, { attach: true });
     const store = createTicketStore(database.db);
     const runs = createRunStore(database.db);
     if (command === 'migrate') {

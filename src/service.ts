@@ -66,15 +66,19 @@ export class Releasers {
   }
 }
 
-/** Opens the database (starting the embedded server when needed) and applies migrations. */
+/**
+ * Opens the database (starting the embedded server when needed, or with `attach` using the one a running instance
+ * on the same DATA_DIR started) and applies migrations.
+ */
 export async function openDatabase(
   config: Config,
   logger: Logger,
   releasers: Releasers,
+  options: { attach?: boolean } = {},
 ): Promise<Database & { url: string }> {
   let url = config.databaseUrl;
   if (!url) {
-    const embedded = await startEmbeddedPostgres({ dataDir: config.dataDir, logger });
+    const embedded = await startEmbeddedPostgres({ dataDir: config.dataDir, logger, attach: options.attach });
     releasers.add('embedded-postgres', () => embedded.stop());
     url = embedded.url;
   }

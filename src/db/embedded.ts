@@ -3,7 +3,7 @@
 // Only one running instance may own a data directory; a server orphaned by a killed instance is stopped and reused.
 import { execFileSync } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
-import { chmod, chown, mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { chmod, chown, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -32,6 +32,8 @@ export class EmbeddedDatabaseLockedError extends OperatorError {
 }
 
 const DATABASE_NAME = 'triage';
+/** In DATA_DIR while an instance's server runs: its port and postmaster pid, for one-shot commands to attach. */
+const RUNNING_FILE = 'postgres.running.json';
 const USER = 'postgres';
 
 export interface EmbeddedOptions {
@@ -39,6 +41,11 @@ export interface EmbeddedOptions {
   logger: Logger;
   /** A fixed port (tests restart a server on the same address); default: a free one. */
   port?: number;
+  /**
+   * When another running instance owns the data directory, connect to its server instead of refusing (one-shot
+   * commands such as `triage stats` next to `npm start`). The returned stop() then leaves that server alone.
+   */
+  attach?: boolean;
 }
 
 export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<EmbeddedDatabase> {
@@ -53,7 +60,14 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
     await chmod(root, 0o755);
     refuseUnreachable(root);
   }
-  await takeOverOrRefuse(dataDir, log);
+  try {
+    await takeOverOrRefuse(dataDir, log);
+  } catch (error) {
+    const running = options.attach && error instanceof EmbeddedDatabaseLockedError ? await attachTo(root) : null;
+    if (!running) throw error;
+    log.info({ port: running.port }, 'using the embedded postgres of the running instance');
+    return running;
+  }
 
   const EmbeddedPostgres = await importWithoutSignalHooks();
   const { value: password } = await readOrCreateSecret(join(root, 'postgres.password'), 18);
@@ -96,6 +110,8 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
   // If the process ends without stop() (an uncaught error, process.exit), still ask the server to shut down: an
   // `exit` listener can only do synchronous work, and sending a signal is.
   const pid = await postmasterPid(dataDir);
+  // How other commands on this DATA_DIR reach this server while it runs (the password stays in its own file).
+  await writeFile(join(root, RUNNING_FILE), `${JSON.stringify({ port, pid })}\n`, { mode: 0o600 });
   const onExit = () => {
     if (pid !== null && isAlive(pid)) process.kill(pid, 'SIGINT');
   };
@@ -110,6 +126,7 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
       if (stopped) return;
       stopped = true;
       process.removeListener('exit', onExit);
+      await rm(join(root, RUNNING_FILE), { force: true });
       await server.stop();
       log.info('embedded postgres stopped');
     },
@@ -131,6 +148,19 @@ async function importWithoutSignalHooks() {
     }
   }
   return module.default;
+}
+
+/** The running instance's server, when DATA_DIR says where it listens and that server is still the one running. */
+async function attachTo(root: string): Promise<EmbeddedDatabase | null> {
+  try {
+    const running = JSON.parse(await readFile(join(root, RUNNING_FILE), 'utf8')) as { port: number; pid: number };
+    if (running.pid !== (await postmasterPid(join(root, 'postgres')))) return null;
+    const password = (await readFile(join(root, 'postgres.password'), 'utf8')).trim();
+    const url = `postgres://${USER}:${encodeURIComponent(password)}@127.0.0.1:${running.port}/${DATABASE_NAME}`;
+    return { url, dataDir: join(root, 'postgres'), port: running.port, stop: async () => {} };
+  } catch {
+    return null;
+  }
 }
 
 /**
