@@ -224,10 +224,10 @@ function parsePositive(value: string | boolean | undefined, fallback: number): n
   return Number(value);
 }
 
-/** The ticket states and their meanings, for `triage stats --help` (docs/operations.md has the same table). */
+/** The ticket states, their meanings and what to do, for `triage stats --help` (docs/operations.md has the same table). */
 function stateLines(): string {
   return Object.entries(STATE_GUIDE)
-    .map(([state, guide]) => `  ${state.padEnd(18)} ${guide.meaning}`)
+    .map(([state, guide]) => `  ${state.padEnd(18)} ${guide.meaning}\n  ${''.padEnd(18)} what to do: ${guide.action}`)
     .join('\n');
 }
 

@@ -175,6 +175,20 @@ describe('cleanup, stats and health', () => {
 
       const none = await s.getProcessingStats(new Date(Date.now() + 60_000));
       assert.equal(none.success_rate, null, 'no ticket ended: no rate');
+
+      // /health names the tickets a person must act on in the same words, and never the posted ones.
+      await s.claimTicket(key('s7'), 'w', 60_000);
+      await s.markTicketProcessed({
+        ...key('s7'),
+        provider: null,
+        state: 'not_posted',
+        owner: 'w',
+        error: 'discord_config: 404',
+      });
+      assert.deepEqual(await s.failureWarnings(), [
+        'discord_config: Discord rejected the webhook for 1 ticket(s), not posted; check DISCORD_WEBHOOK_URL, then run triage replay',
+        '1 ticket(s) not posted in the last 24 h (need a person); see the dashboard, then triage replay',
+      ]);
     } finally {
       await local.drop();
     }
