@@ -5,6 +5,7 @@ import { type Config, ConfigError, loadConfig } from './config.ts';
 import { deleteOldRecords } from './db/retention.ts';
 import { createRunStore } from './db/run-store.ts';
 import { createTicketStore, type ProcessingStats } from './db/ticket-store.ts';
+import { IN_PROGRESS_STATES, RUN_OUTCOMES, STATE_GUIDE, SUCCESS_RATE_RULE } from './domain/states.ts';
 import { createLogger, type Logger } from './observability/logger.ts';
 import { planReplay, type ReplayPlan, replayTicket } from './pipeline/replay.ts';
 import { developmentTokenFile, openDatabase, Releasers, type Service, startService } from './service.ts';
@@ -23,8 +24,8 @@ Commands:
   worker     Run only queue workers (scale out next to one or more servers)
   migrate    Apply database migrations and exit
   cleanup    Delete idempotency rows and run records older than RETENTION_DAYS
-  stats      Print processing statistics
-  replay     Queue a failed ticket again (triage replay <ticket_id>)
+  stats      Print tickets by state (posted, posted_as_failure, not_posted, in progress) and the success rate
+  replay     Queue a not_posted ticket again (triage replay <ticket_id>)
 
 Run 'triage <command> --help' for a command's options. Configuration comes from the environment and .env;
 see .env.example.`;
@@ -36,13 +37,16 @@ const COMMAND_HELP: Record<string, string> = {
   migrate: 'Usage: triage migrate\n\nApplies the database migrations (safe to run while other replicas start).',
   cleanup:
     'Usage: triage cleanup [--days N]\n\nDeletes records older than N days (default RETENTION_DAYS) and prints the counts as JSON.',
-  stats: 'Usage: triage stats [--hours N] [--json]\n\nPrints processing statistics for the last N hours (default 24).',
+  stats:
+    'Usage: triage stats [--hours N] [--json]\n\nPrints the tickets of the last N hours (default 24) by state, and ' +
+    `the success rate.\n\nTicket states:\n${stateLines()}\n\n${SUCCESS_RATE_RULE}.`,
   replay:
     'Usage: triage replay <ticket_id> [--portal ID|none] [--force] [--fetch]\n\nQueues the ticket again, with the ' +
     'ticket the last run saw (or, after retention, a fresh HubSpot fetch). The portal is found when exactly one ' +
     'matches the id; otherwise name it with --portal (none: the ticket came without one). A ticket id never seen ' +
-    'here is refused unless --fetch is given (the worker then fetches it from HubSpot). A ticket that was already ' +
-    'notified is only replayed with --force, which posts a second message. What it will do is printed first.',
+    'here is refused unless --fetch is given (the worker then fetches it from HubSpot). A ticket that is already ' +
+    'posted or posted_as_failure is only replayed with --force, which posts a second message. What it will do is ' +
+    'printed first.',
 };
 
 /**
@@ -203,10 +207,10 @@ function describeReplay(ticketId: string, plan: ReplayPlan): string {
       return `Ticket ${ticketId} was never seen here; nothing queued. Give --fetch to queue it from HubSpot anyway.`;
     case 'ambiguous':
       return `Ticket ${ticketId} is known under several portals (${plan.portals.map((p) => p ?? 'none').join(', ')}); nothing queued. Name one with --portal.`;
-    case 'already_notified':
-      return `Ticket ${ticketId} (${portal(plan.portalId)}) was already posted; nothing queued. --force posts it a second time.`;
+    case 'already_posted':
+      return `Ticket ${ticketId} (${portal(plan.portalId)}) is already ${plan.state}; nothing queued. --force posts it a second time.`;
     case 'in_progress':
-      return `Ticket ${ticketId} (${portal(plan.portalId)}) is being triaged right now; nothing queued.`;
+      return `Ticket ${ticketId} (${portal(plan.portalId)}) is triaging right now; nothing queued.`;
     case 'already_queued':
       return `Ticket ${ticketId} (${portal(plan.portalId)}) is already queued; nothing to do.`;
     case 'queue':
@@ -220,17 +224,27 @@ function parsePositive(value: string | boolean | undefined, fallback: number): n
   return Number(value);
 }
 
+/** The ticket states, their meanings and what to do, for `triage stats --help` (docs/operations.md has the same table). */
+function stateLines(): string {
+  return Object.entries(STATE_GUIDE)
+    .map(([state, guide]) => `  ${state.padEnd(18)} ${guide.meaning}\n  ${''.padEnd(18)} what to do: ${guide.action}`)
+    .join('\n');
+}
+
 function formatStats(stats: ProcessingStats, hours: number) {
-  const rate = stats.successRate === null ? 'n/a' : `${(stats.successRate * 100).toFixed(1)}%`;
-  const providers = Object.entries(stats.byProvider)
+  const rate = stats.success_rate === null ? 'n/a' : `${(stats.success_rate * 100).toFixed(1)}%`;
+  const providers = Object.entries(stats.posted_by_provider)
     .map(([provider, n]) => `${provider}=${n}`)
     .join(' ');
+  const inProgress = IN_PROGRESS_STATES.map((state) => `${state} ${stats.states[state]}`).join(', ');
   return [
     `Last ${hours} h (since ${stats.since.toISOString()})`,
-    `  tickets:    ${stats.total} (notified ${stats.notified}, failed ${stats.failed}, in progress ${stats.processing})`,
-    `  success:    ${rate}`,
-    `  duplicates: ${stats.duplicates}`,
-    `  providers:  ${providers || 'none'}`,
+    `  tickets:           ${stats.total}`,
+    ...RUN_OUTCOMES.map((state) => `  ${`${state}:`.padEnd(19)}${stats.states[state]}`),
+    `  in progress:       ${stats.in_progress} (${inProgress})`,
+    `  success rate:      ${rate} (posted / ended)`,
+    `  duplicates:        ${stats.duplicates}`,
+    `  posted by:         ${providers || 'none'}`,
     '',
   ].join('\n');
 }

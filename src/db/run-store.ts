@@ -1,6 +1,6 @@
 // Run records (`triage_runs`), the only module that writes them: one row per worker attempt, written together with
-// the ticket's final state (through the ticket store, in one transaction) so a ticket is never `notified` without
-// the run that says how. Also the queries behind `triage replay` and the dashboard.
+// the ticket's final state (through the ticket store, in one transaction) so a ticket is never posted without the
+// run that says how. Also the queries behind `triage replay` and the dashboard.
 import { and, desc, lt, sql } from 'drizzle-orm';
 import { storableValue } from '../domain/text.ts';
 import type { NormalizedTicket, TicketKey } from '../domain/ticket.ts';

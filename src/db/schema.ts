@@ -15,14 +15,13 @@ import {
   uuid,
   varchar,
 } from 'drizzle-orm/pg-core';
+import { RUN_OUTCOMES, TICKET_STATES, type TicketState } from '../domain/states.ts';
 
-/**
- * `queued`: committed by intake (or replay, or the catch-up sweep), its job added or about to be; `processing`: a
- * worker claimed it (the job may be waiting for a retry); `notified`: Discord answered 2xx, final; `failed`: its job
- * ended without a post (a person is told by /health; a redelivery or `triage replay` queues it again).
- */
-export const TICKET_STATUSES = ['queued', 'processing', 'notified', 'failed'] as const;
-export type TicketStatus = (typeof TICKET_STATUSES)[number];
+/** `('a', 'b')`: a list of our own state names for SQL (constants, never input). */
+export const sqlList = (values: readonly string[]) => sql.raw(`(${values.map((v) => `'${v}'`).join(', ')})`);
+
+/** The sweepers' and people's work lists: the rows the partial `idx_status` index keeps. */
+const WATCHED_STATES = ['triaging', 'not_posted'] as const satisfies readonly TicketState[];
 
 /**
  * The idempotency store (the seed's `processed_tickets`, made race-free): one row per (portal, ticket), claimed
@@ -36,8 +35,12 @@ export const processedTickets = pgTable(
     portalId: varchar('portal_id', { length: 64 }),
     processedAt: timestamp('processed_at', { withTimezone: true }).notNull().defaultNow(),
     provider: varchar('provider', { length: 50 }),
+    /** The seed's flag, kept for its queries: true only for `posted` (written with the state, never on its own). */
     success: boolean('success'),
-    status: varchar('status', { length: 20, enum: TICKET_STATUSES }).notNull().default('processing'),
+    /** One of TICKET_STATES (src/domain/states.ts). */
+    status: varchar('status', { length: 20, enum: TICKET_STATES })
+      .notNull()
+      .default('triaging' satisfies TicketState),
     /**
      * The job payload intake committed, until a worker process moves it into the queue (graphile-worker's public
      * add_jobs, in the same transaction that clears this column). Null once the job exists.
@@ -59,12 +62,14 @@ export const processedTickets = pgTable(
     index('idx_processed_at').on(table.processedAt),
     // Partial: a ticket gets its provider when it is finished, so intake's inserts (null) skip this index.
     index('idx_provider').on(table.provider).where(sql`${table.provider} is not null`),
-    // Partial: the statuses people and sweepers look for; intake's `queued` rows and the bulk of `notified` ones
-    // stay out of it, so writing them costs one index fewer.
-    index('idx_status').on(table.status).where(sql`${table.status} in ('processing', 'failed')`),
+    // Partial: the states people and sweepers look for; intake's `queued` rows and the bulk of `posted` ones stay out
+    // of it, so writing them costs one index fewer.
+    index('idx_status')
+      .on(table.status)
+      .where(sql`${table.status} in ${sqlList(WATCHED_STATES)}`),
     // The mover's work list: tiny, because rows leave it within milliseconds of their commit.
     index('idx_processed_tickets_pending').on(table.updatedAt).where(sql`${table.pendingJob} is not null`),
-    check('processed_tickets_status_check', sql`${table.status} in ('queued', 'processing', 'notified', 'failed')`),
+    check('processed_tickets_status_check', sql`${table.status} in ${sqlList(TICKET_STATES)}`),
   ],
 );
 
@@ -83,8 +88,6 @@ export const serviceState = pgTable('service_state', {
   at: timestamp('at', { withTimezone: true }).notNull().defaultNow(),
   value: jsonb('value'),
 });
-
-export const RUN_STATUSES = ['notified', 'failed', 'error'] as const;
 
 /** Per-stage timings of one worker attempt, in milliseconds. */
 export interface RunTimings {
@@ -107,7 +110,8 @@ export const triageRuns = pgTable(
     portalId: varchar('portal_id', { length: 64 }),
     requestId: varchar('request_id', { length: 128 }).notNull(),
     attempt: integer('attempt').notNull(),
-    status: varchar('status', { length: 20, enum: RUN_STATUSES }).notNull(),
+    /** How this attempt ended, one of RUN_OUTCOMES: an attempt that was retried is `not_posted`. */
+    status: varchar('status', { length: 20, enum: RUN_OUTCOMES }).notNull(),
     provider: varchar('provider', { length: 50 }),
     model: varchar('model', { length: 200 }),
     fallbackReasons: jsonb('fallback_reasons').notNull().default([]),
@@ -129,6 +133,7 @@ export const triageRuns = pgTable(
   (table) => [
     index('idx_triage_runs_created_at').on(table.createdAt),
     index('idx_triage_runs_ticket').on(table.portalId, table.ticketId),
+    check('triage_runs_status_check', sql`${table.status} in ${sqlList(RUN_OUTCOMES)}`),
   ],
 );
 

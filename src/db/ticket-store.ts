@@ -6,9 +6,19 @@
 import { and, count, desc, eq, gte, inArray, isNull, like, lt, sql } from 'drizzle-orm';
 import type pg from 'pg';
 import type { TriageTicketPayload } from '../domain/job.ts';
+import {
+  type FinalState,
+  IN_PROGRESS_STATES,
+  isPosted,
+  POSTED_STATES,
+  type PostedState,
+  successRate,
+  TICKET_STATES,
+  type TicketState,
+} from '../domain/states.ts';
 import type { TicketKey } from '../domain/ticket.ts';
 import type { Db } from './client.ts';
-import { processedTickets, type TicketStatus, type triageRuns } from './schema.ts';
+import { processedTickets, sqlList, type triageRuns } from './schema.ts';
 
 /** A pool or a checked-out connection (the intake lane's, or a transaction's). */
 export type Queryable = Pick<pg.Pool, 'query'> | pg.PoolClient;
@@ -16,27 +26,32 @@ export type Queryable = Pick<pg.Pool, 'query'> | pg.PoolClient;
 /** Marks run records that Discord's refusal of our webhook ended (a configuration error, not the ticket's). */
 export const DISCORD_CONFIG_ERROR = 'discord_config';
 
+/** `('posted', 'posted_as_failure')` for SQL: a message about the ticket reached Discord. */
+const POSTED = sqlList(POSTED_STATES);
+
 export type ProcessedCheck =
-  | { isProcessed: false; status: TicketStatus | null }
-  | { isProcessed: true; status: 'notified'; provider: string | null; processedAt: Date };
+  | { isProcessed: false; status: TicketState | null }
+  | { isProcessed: true; status: PostedState; provider: string | null; processedAt: Date };
 
 export type ClaimResult =
   | { claimed: true; attempts: number }
-  | { claimed: false; reason: 'notified'; processedAt: Date }
+  | { claimed: false; reason: 'posted'; processedAt: Date }
   | { claimed: false; reason: 'held'; claimedUntil: Date | null };
 
+/** `triage stats` (its --json as is) and the dashboard: tickets touched since `since`, by state. */
 export interface ProcessingStats {
   since: Date;
   total: number;
-  notified: number;
-  failed: number;
-  /** Queued or being worked on. */
-  processing: number;
-  /** Deliveries answered `duplicate` because the ticket was already notified. */
+  /** Every state, zero included. */
+  states: Record<TicketState, number>;
+  /** queued + triaging. */
+  in_progress: number;
+  /** Deliveries answered `duplicate` because a message about the ticket was already posted. */
   duplicates: number;
-  /** notified / (notified + failed), or null when nothing has finished yet. */
-  successRate: number | null;
-  byProvider: Record<string, number>;
+  /** posted / (posted + posted_as_failure + not_posted), or null when no ticket has ended (domain/states.ts). */
+  success_rate: number | null;
+  /** `posted` tickets by the provider that triaged them. */
+  posted_by_provider: Record<string, number>;
 }
 
 export interface HealthCheck {
@@ -47,11 +62,9 @@ export interface HealthCheck {
 
 export interface MarkProcessed extends TicketKey {
   provider: string | null;
-  /** Whether triage succeeded. */
-  success: boolean;
-  /** Final state; defaults to `notified` on success and `failed` otherwise. A failure message that reached Discord
-   * is `notified` with success false: a person has seen it, so it must not be posted again. */
-  status?: 'notified' | 'failed';
+  /** How the ticket ended. A TRIAGE FAILED message that reached Discord is `posted_as_failure`: a person has seen
+   * it, so it is never posted again. */
+  state: FinalState;
   discordMessageId?: string | null;
   error?: string | null;
   /** When given, the row is only updated while this owner still holds the claim. */
@@ -67,7 +80,7 @@ export const matchesTicket = (table: typeof processedTickets | typeof triageRuns
 const keyMatches = (key: TicketKey) => matchesTicket(processedTickets, key);
 const staleClaim = (quietMs: number) =>
   and(
-    eq(processedTickets.status, 'processing'),
+    eq(processedTickets.status, 'triaging'),
     sql`(${processedTickets.claimedUntil} is null or ${processedTickets.claimedUntil} < now())`,
     sql`${processedTickets.updatedAt} < now() - make_interval(secs => ${quietMs / 1000})`,
   );
@@ -75,7 +88,7 @@ const staleClaim = (quietMs: number) =>
 /** A row of replay's view of one ticket id: its state under one portal (`unrecorded`: only run records remain). */
 export type KnownTicket = {
   portal_id: string | null;
-  status: TicketStatus | 'unrecorded';
+  status: TicketState | 'unrecorded';
   live_claim: boolean;
 };
 
@@ -92,25 +105,25 @@ export function createTicketStore(db: Db) {
         .where(keyMatches(key))
         .limit(1);
       if (!row) return { isProcessed: false, status: null };
-      if (row.status !== 'notified') return { isProcessed: false, status: row.status };
-      return { isProcessed: true, status: 'notified', provider: row.provider, processedAt: row.processedAt };
+      if (!isPosted(row.status)) return { isProcessed: false, status: row.status };
+      return { isProcessed: true, status: row.status, provider: row.provider, processedAt: row.processedAt };
     },
 
     /**
      * Takes the ticket for `owner` for `leaseMs`. Exactly one of any number of concurrent callers wins: the insert or
-     * the conditional update runs under the row lock, and losers see the winner's live lease. A notified ticket is
-     * never claimed again (nor one with a recorded Discord message); a queued or failed one, or one whose lease
-     * expired (its worker died), can be.
+     * the conditional update runs under the row lock, and losers see the winner's live lease. A posted ticket (either
+     * posted state) is never claimed again (nor one with a recorded Discord message); a queued or not_posted one, or
+     * one whose lease expired (its worker died), can be.
      */
     async claimTicket(key: TicketKey, owner: string, leaseMs: number): Promise<ClaimResult> {
       const result = await db.execute<{ attempts: number }>(sql`
         insert into processed_tickets (ticket_id, portal_id, status, claimed_by, claimed_until, attempts)
-        values (${key.ticketId}, ${key.portalId}, 'processing', ${owner},
+        values (${key.ticketId}, ${key.portalId}, 'triaging', ${owner},
                 now() + make_interval(secs => ${leaseMs / 1000}), 1)
         on conflict (portal_id, ticket_id) do update
-          set status = 'processing', claimed_by = excluded.claimed_by, claimed_until = excluded.claimed_until,
+          set status = 'triaging', claimed_by = excluded.claimed_by, claimed_until = excluded.claimed_until,
               attempts = processed_tickets.attempts + 1, updated_at = now()
-          where processed_tickets.status <> 'notified'
+          where processed_tickets.status not in ${POSTED}
             and processed_tickets.discord_message_id is null
             and (processed_tickets.claimed_until is null or processed_tickets.claimed_until <= now())
         returning attempts`);
@@ -128,8 +141,8 @@ export function createTicketStore(db: Db) {
         .where(keyMatches(key))
         .limit(1);
       // A recorded Discord message means a person has seen the ticket, whatever the status says: never post again.
-      if (row?.status === 'notified' || row?.discordMessageId)
-        return { claimed: false, reason: 'notified', processedAt: row.processedAt };
+      if ((row && isPosted(row.status)) || row?.discordMessageId)
+        return { claimed: false, reason: 'posted', processedAt: row.processedAt };
       return { claimed: false, reason: 'held', claimedUntil: row?.claimedUntil ?? null };
     },
 
@@ -138,7 +151,7 @@ export function createTicketStore(db: Db) {
       const rows = await db
         .update(processedTickets)
         .set({ claimedUntil: sql`now() + make_interval(secs => ${leaseMs / 1000})` })
-        .where(and(keyMatches(key), eq(processedTickets.claimedBy, owner), eq(processedTickets.status, 'processing')))
+        .where(and(keyMatches(key), eq(processedTickets.claimedBy, owner), eq(processedTickets.status, 'triaging')))
         .returning({ id: processedTickets.id });
       return rows.length > 0;
     },
@@ -148,18 +161,17 @@ export function createTicketStore(db: Db) {
       const rows = await db
         .update(processedTickets)
         .set({ claimedUntil: null, claimedBy: null, lastError: error, updatedAt: sql`now()` })
-        .where(and(keyMatches(key), eq(processedTickets.claimedBy, owner), eq(processedTickets.status, 'processing')))
+        .where(and(keyMatches(key), eq(processedTickets.claimedBy, owner), eq(processedTickets.status, 'triaging')))
         .returning({ id: processedTickets.id });
       return rows.length > 0;
     },
 
-    /** Records the end of a ticket: `notified` on success, `failed` otherwise. Returns false if the claim was lost. */
+    /** Records how a ticket ended (`input.state`). Returns false if the claim was lost. */
     async markTicketProcessed(input: MarkProcessed): Promise<boolean> {
-      const status: TicketStatus = input.status ?? (input.success ? 'notified' : 'failed');
       const values = {
-        status,
+        status: input.state,
         provider: input.provider,
-        success: input.success,
+        success: input.state === 'posted',
         discordMessageId: input.discordMessageId ?? null,
         lastError: input.error ?? null,
         claimedBy: null,
@@ -182,7 +194,7 @@ export function createTicketStore(db: Db) {
       return true;
     },
 
-    /** Counts a redelivery of an already-notified ticket (shown as `duplicates` in the stats). */
+    /** Counts a redelivery of an already-posted ticket (shown as `duplicates` in the stats). */
     async recordDuplicate(key: TicketKey): Promise<void> {
       await db
         .update(processedTickets)
@@ -192,13 +204,18 @@ export function createTicketStore(db: Db) {
 
     /**
      * Deletes idempotency rows older than the retention window; returns how many. Only finished tickets go: a queued
-     * or processing row still guards its job.
+     * or triaging row still guards its job.
      */
     async deleteFinishedBefore(retentionDays: number): Promise<number> {
       const cutoff = sql`now() - make_interval(days => ${retentionDays})`;
       const rows = await db
         .delete(processedTickets)
-        .where(and(lt(processedTickets.processedAt, cutoff), inArray(processedTickets.status, ['notified', 'failed'])))
+        .where(
+          and(
+            lt(processedTickets.processedAt, cutoff),
+            inArray(processedTickets.status, ['posted', 'posted_as_failure', 'not_posted'] satisfies FinalState[]),
+          ),
+        )
         .returning({ id: processedTickets.id });
       return rows.length;
     },
@@ -217,21 +234,20 @@ export function createTicketStore(db: Db) {
       const byProviderRows = await db
         .select({ provider: processedTickets.provider, n: count() })
         .from(processedTickets)
-        .where(and(recent, eq(processedTickets.status, 'notified')))
+        .where(and(recent, eq(processedTickets.status, 'posted')))
         .groupBy(processedTickets.provider);
 
-      const countOf = (status: TicketStatus) => byStatus.find((row) => row.status === status)?.n ?? 0;
-      const notified = countOf('notified');
-      const failed = countOf('failed');
+      const states = Object.fromEntries(
+        TICKET_STATES.map((state) => [state, byStatus.find((row) => row.status === state)?.n ?? 0]),
+      ) as Record<TicketState, number>;
       return {
         since,
         total: byStatus.reduce((sum, row) => sum + row.n, 0),
-        notified,
-        failed,
-        processing: countOf('processing') + countOf('queued'),
+        states,
+        in_progress: IN_PROGRESS_STATES.reduce((sum, state) => sum + states[state], 0),
         duplicates: byStatus.reduce((sum, row) => sum + Number(row.duplicates), 0),
-        successRate: notified + failed === 0 ? null : notified / (notified + failed),
-        byProvider: Object.fromEntries(byProviderRows.map((row) => [row.provider ?? 'unknown', row.n])),
+        success_rate: successRate(states),
+        posted_by_provider: Object.fromEntries(byProviderRows.map((row) => [row.provider ?? 'unknown', row.n])),
       };
     },
 
@@ -254,8 +270,8 @@ export function createTicketStore(db: Db) {
       return row?.portalId ?? null;
     },
 
-    /** The most recent failed tickets, newest first. */
-    async recentFailures(limit: number) {
+    /** The most recent `not_posted` tickets (a person must act), newest first. */
+    async recentNotPosted(limit: number) {
       return db
         .select({
           ticketId: processedTickets.ticketId,
@@ -265,32 +281,32 @@ export function createTicketStore(db: Db) {
           updatedAt: processedTickets.updatedAt,
         })
         .from(processedTickets)
-        .where(eq(processedTickets.status, 'failed'))
+        .where(eq(processedTickets.status, 'not_posted'))
         .orderBy(desc(processedTickets.updatedAt))
         .limit(limit);
     },
 
-    /** Operator warnings from the last `hours`: failed tickets, and Discord refusing our webhook (configuration). */
+    /** Operator warnings from the last `hours`: not_posted tickets, and Discord refusing our webhook (configuration). */
     async failureWarnings(hours = 24): Promise<string[]> {
       const since = sql`now() - make_interval(hours => ${hours})`;
       const [counts] = await db
         .select({
-          failed: sql<number>`count(*)::int`,
+          notPosted: sql<number>`count(*)::int`,
           config: sql<number>`(count(*) filter (where ${like(processedTickets.lastError, `${DISCORD_CONFIG_ERROR}%`)}))::int`,
         })
         .from(processedTickets)
-        .where(and(eq(processedTickets.status, 'failed'), gte(processedTickets.updatedAt, since)));
+        .where(and(eq(processedTickets.status, 'not_posted'), gte(processedTickets.updatedAt, since)));
       const warnings: string[] = [];
       const configCount = counts?.config ?? 0;
-      const failedCount = counts?.failed ?? 0;
+      const notPostedCount = counts?.notPosted ?? 0;
       if (configCount > 0) {
         warnings.push(
-          `discord_config: Discord rejected the webhook for ${configCount} ticket(s); check DISCORD_WEBHOOK_URL, then run triage replay`,
+          `discord_config: Discord rejected the webhook for ${configCount} ticket(s), not posted; check DISCORD_WEBHOOK_URL, then run triage replay`,
         );
       }
-      if (failedCount > configCount) {
+      if (notPostedCount > configCount) {
         warnings.push(
-          `${failedCount - configCount} ticket(s) failed in the last ${hours} h; see triage stats and replay`,
+          `${notPostedCount - configCount} ticket(s) not posted in the last ${hours} h (need a person); see the dashboard, then triage replay`,
         );
       }
       return warnings;
@@ -304,7 +320,7 @@ export function createTicketStore(db: Db) {
         .where(sql`${processedTickets.claimedUntil} > now()`);
     },
 
-    /** `processing` tickets without a live claim, untouched for `quietMs`: candidates for failStaleClaims. */
+    /** `triaging` tickets without a live claim, untouched for `quietMs`: candidates for failStaleClaims. */
     async staleClaims(quietMs: number): Promise<TicketKey[]> {
       return db
         .select({ ticketId: processedTickets.ticketId, portalId: processedTickets.portalId })
@@ -313,19 +329,19 @@ export function createTicketStore(db: Db) {
     },
 
     /**
-     * Ends stale claims whose job is gone for good (the caller checked the queue): `failed`, so /health counts them
+     * Ends stale claims whose job is gone for good (the caller checked the queue): `not_posted`, so /health counts them
      * and a redelivery or replay queues them again. Rows that moved on since the check are left alone.
      */
     async failStaleClaims(keys: TicketKey[], quietMs: number): Promise<string[]> {
       if (keys.length === 0) return [];
       const { rows } = await db.execute<{ ticket_id: string }>(sql`
         update processed_tickets p
-           set status = 'failed', claimed_by = null, claimed_until = null, updated_at = now(),
+           set status = 'not_posted', claimed_by = null, claimed_until = null, updated_at = now(),
                last_error = left('its job ended without an outcome; last error: ' || coalesce(p.last_error, 'none'), 500)
           from unnest(${sql.param(keys.map((k) => k.ticketId))}::text[], ${sql.param(keys.map((k) => k.portalId))}::text[])
                as k(ticket_id, portal_id)
          where p.ticket_id = k.ticket_id and p.portal_id is not distinct from k.portal_id
-           and p.status = 'processing'
+           and p.status = 'triaging'
            and (p.claimed_until is null or p.claimed_until < now())
            and p.updated_at < now() - make_interval(secs => ${quietMs / 1000})
         returning p.ticket_id`);
@@ -347,7 +363,7 @@ export function createTicketStore(db: Db) {
 
     /**
      * Queues a ticket again with `payload` for `triage replay`, only while the row is still what the plan saw
-     * (failed, a processing row without a live claim, or notified when `force`): a delivery or worker that moved
+     * (not_posted, a triaging row without a live claim, or posted either way when `force`): a delivery or worker that moved
      * it since wins. Returns whether it was queued.
      */
     async requeue(key: TicketKey, payload: TriageTicketPayload, force: boolean): Promise<boolean> {
@@ -357,8 +373,8 @@ export function createTicketStore(db: Db) {
         on conflict (portal_id, ticket_id) do update
            set status = 'queued', pending_job = excluded.pending_job, claimed_by = null, claimed_until = null,
                discord_message_id = null, updated_at = now()
-         where processed_tickets.status in ('failed', 'processing', 'notified')
-           and (processed_tickets.status <> 'notified' or ${force})
+         where processed_tickets.status in ('not_posted', 'triaging', 'posted', 'posted_as_failure')
+           and (processed_tickets.status not in ${POSTED} or ${force})
            and (processed_tickets.claimed_until is null or processed_tickets.claimed_until <= now())`);
       return rowCount === 1;
     },
@@ -380,11 +396,12 @@ export type TicketStore = ReturnType<typeof createTicketStore>;
 // ---- Statements on the caller's connection: the intake lane's, and the queue mover's transaction ----
 
 // One upsert on the (portal, ticket) key decides each ticket of an intake batch: a new row is queued (its job
-// payload in `pending_job`, moved into the queue by a worker process); a notified row is a duplicate (counted); a
-// failed row (its job ended without a post) is queued again; a queued or processing row is left alone (not
-// returned: "already queued"). Only the unique index is read, so the plan cannot become a table scan as the table
+// payload in `pending_job`, moved into the queue by a worker process); a posted row (either posted state) is a
+// duplicate (counted); a not_posted row is queued again; a queued or triaging row is left alone (not returned:
+// "already queued"). Only the unique index is read, so the plan cannot become a table scan as the table
 // grows. Tickets are deduplicated within the batch (an upsert may touch a row once) and written in key order, so
 // concurrent batches cannot deadlock. The batch travels as two text arrays and one JSON array.
+const POSTED_LIST = `(${POSTED_STATES.map((state) => `'${state}'`).join(', ')})`;
 const QUEUE_TICKETS_SQL = `
 insert into processed_tickets as p (ticket_id, portal_id, status, pending_job)
 select b.ticket_id, b.portal_id, 'queued', (array_agg(b.payload order by b.n))[1]
@@ -393,20 +410,20 @@ select b.ticket_id, b.portal_id, 'queued', (array_agg(b.payload order by b.n))[1
  group by b.portal_id, b.ticket_id
  order by b.portal_id, b.ticket_id
 on conflict (portal_id, ticket_id) do update
-   set duplicates = p.duplicates + case when p.status = 'notified' then 1 else 0 end,
-       pending_job = case when p.status = 'failed' then excluded.pending_job else p.pending_job end,
-       claimed_by = case when p.status = 'failed' then null else p.claimed_by end,
-       claimed_until = case when p.status = 'failed' then null else p.claimed_until end,
-       status = case when p.status = 'failed' then 'queued' else p.status end,
+   set duplicates = p.duplicates + case when p.status in ${POSTED_LIST} then 1 else 0 end,
+       pending_job = case when p.status = 'not_posted' then excluded.pending_job else p.pending_job end,
+       claimed_by = case when p.status = 'not_posted' then null else p.claimed_by end,
+       claimed_until = case when p.status = 'not_posted' then null else p.claimed_until end,
+       status = case when p.status = 'not_posted' then 'queued' else p.status end,
        updated_at = now()
- where p.status in ('notified', 'failed')
+ where p.status in ${POSTED_LIST} or p.status = 'not_posted'
 returning p.ticket_id, p.portal_id, p.status, p.processed_at`;
 
-/** A ticket queueTickets wrote: `queued` (new, or failed before and queued again) or `notified` (a duplicate). */
+/** A ticket queueTickets wrote: `queued` (new, or not_posted before and queued again) or posted (a duplicate). */
 export interface QueuedRow {
   ticket_id: string;
   portal_id: string | null;
-  status: 'queued' | 'notified';
+  status: 'queued' | PostedState;
   processed_at: Date;
 }
 
@@ -429,7 +446,7 @@ export async function queueTickets(
   return (await client.query<QueuedRow>(query)).rows;
 }
 
-/** Rare: one intake statement carried a notified ticket `n` times more; the upsert counted it once. Stats only. */
+/** Rare: one intake statement carried a posted ticket `n` times more; the upsert counted it once. Stats only. */
 export async function addDuplicates(
   client: Queryable,
   repeats: { ticketId: string; portalId: string | null; n: number }[],

@@ -1,5 +1,5 @@
 // Durable intake (ARCHITECTURE D4): a delivery is acknowledged only after its tickets are committed. One statement
-// (the ticket store's queueTickets) decides, for every ticket of a batch, between "already notified" (duplicate),
+// (the ticket store's queueTickets) decides, for every ticket of a batch, between "already posted" (duplicate),
 // "already queued or running" (no second job) and "queue it" (a `queued` row holding the job payload, which a
 // worker process turns into a graphile-worker job). Concurrent deliveries share that statement and its commit
 // (group commit): a commit costs far more than a row. Every caller hears back only after the commit that holds its
@@ -10,6 +10,7 @@ import { createDatabase, type Database } from '../db/client.ts';
 import { isDataError } from '../db/errors.ts';
 import { addDuplicates, type QueuedRow, queueTickets } from '../db/ticket-store.ts';
 import { type TriageTicketPayload, triageJobKey } from '../domain/job.ts';
+import { isPosted } from '../domain/states.ts';
 import { INBOX_CHANNEL } from '../queue/tasks.ts';
 
 export type EnqueueOutcome =
@@ -130,7 +131,7 @@ export function createIntakeQueue(pool: pg.Pool, overrides: Partial<IntakeQueueO
       const row = written.get(key);
       const first = !seen.has(key);
       seen.add(key);
-      if (row?.status === 'notified') {
+      if (row && isPosted(row.status)) {
         if (!first) repeats.set(key, (repeats.get(key) ?? 0) + 1);
         return {
           ticketId: payload.ticket_id,

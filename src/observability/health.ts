@@ -1,5 +1,5 @@
 // Builds the /health report (CONTRACTS.md §6) from the parts that can fail: the database, the queue, the LLM
-// providers' breakers, and warnings other modules raise (failed tickets, a Discord configuration error). Every
+// providers' breakers, and warnings other modules raise (tickets not posted, a Discord configuration error). Every
 // part is read through a function the service passes in, so this module knows no store and no queue.
 
 export interface DependencyStatus {
@@ -52,7 +52,7 @@ export interface HealthSources {
   queueRunner?: () => { state: string; lastError: string | null };
   /** Where messages go: Discord's rate-limit state, or the console sink; absent in an intake-only process. */
   discord?: () => DependencyStatus;
-  /** Operator-facing warnings raised elsewhere (e.g. failed tickets, Discord misconfiguration). */
+  /** Operator-facing warnings raised elsewhere (e.g. tickets not posted, Discord misconfiguration). */
   warnings?: () => Promise<string[]> | string[];
 }
 

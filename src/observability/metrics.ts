@@ -22,7 +22,7 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}) {
     }),
     ticketsProcessed: new Counter({
       name: 'triage_tickets_processed_total',
-      help: 'Tickets finished by the worker, by final status and provider',
+      help: 'Tickets the worker ended, by final state (posted, posted_as_failure = a TRIAGE FAILED message, not_posted) and provider',
       labelNames: ['status', 'provider'] as const,
       registers: [registry],
     }),

@@ -6,8 +6,8 @@
 export type Stage =
   /** Someone else holds the ticket's claim (a live lease). */
   | { stage: 'claim_held' }
-  /** The ticket is already notified (or a Discord message is recorded for it). */
-  | { stage: 'claim_notified' }
+  /** The ticket is already posted (either way), or a Discord message is recorded for it. */
+  | { stage: 'claim_posted' }
   /** Fetching an event-only ticket from HubSpot failed. */
   | { stage: 'enrich'; retryable: boolean }
   /** Every provider failed because the worker is shutting down (a deploy, not a triage failure). */
@@ -24,13 +24,13 @@ export type Decision =
   | { action: 'retry' }
   /** Post a TRIAGE FAILED message instead of a triage (the ticket could not be fetched). */
   | { action: 'post_failure' }
-  /** End the ticket `failed` without a post (a person finds it on /health and replays it). */
+  /** End the ticket `not_posted` (a person finds it on /health or the dashboard and replays it). */
   | { action: 'fail'; rethrow: boolean };
 
 export function decide(step: Stage, attempt: { number: number; max: number }): Decision {
   const last = attempt.number >= attempt.max;
   switch (step.stage) {
-    case 'claim_notified':
+    case 'claim_posted':
       return { action: 'skip' };
     case 'claim_held':
       // The holder renews its lease while it works, or its lease expires and a later attempt takes over.

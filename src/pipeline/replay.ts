@@ -2,18 +2,19 @@
 // becomes `queued` with the job payload, and a worker process adds the job with add_jobs, which replaces a job whose
 // retries ran out). The payload is the ticket the last run saw (kept for RETENTION_DAYS), or the ids alone so the
 // worker fetches it from HubSpot again. It refuses what could surprise: a ticket id it has never seen (unless
-// --fetch), a ticket id known under several portals (unless --portal), and a notified ticket (unless --force,
-// which posts a second message).
+// --fetch), a ticket id known under several portals (unless --portal), and a posted ticket — `posted` or
+// `posted_as_failure` — (unless --force, which posts a second message).
 import { randomUUID } from 'node:crypto';
 import type { RunStore } from '../db/run-store.ts';
 import type { TicketStore } from '../db/ticket-store.ts';
 import type { TriageTicketPayload } from '../domain/job.ts';
+import { isPosted, type PostedState } from '../domain/states.ts';
 import type { TicketKey } from '../domain/ticket.ts';
 
 export type ReplayPlan =
   | { status: 'unknown' }
   | { status: 'ambiguous'; portals: (string | null)[] }
-  | { status: 'already_notified'; portalId: string | null }
+  | { status: 'already_posted'; portalId: string | null; state: PostedState }
   | { status: 'in_progress'; portalId: string | null }
   | { status: 'already_queued'; portalId: string | null }
   | { status: 'queue'; portalId: string | null; from: 'last_run' | 'hubspot'; previous: string | null };
@@ -26,7 +27,7 @@ export interface ReplayRequest {
   ticketId: string;
   /** undefined: find it (exactly one portal must match); null: the ticket came without a portal id. */
   portalId?: string | null;
-  /** Replay a notified ticket (posts a second message). */
+  /** Replay a posted ticket (posts a second message). */
   force?: boolean;
   /** Queue a ticket this service has never seen (fetched from HubSpot by the worker). */
   fetch?: boolean;
@@ -48,8 +49,8 @@ export async function planReplay(deps: ReplayDeps, request: ReplayRequest): Prom
     return { status: 'queue', portalId: request.portalId ?? null, from: 'hubspot', previous: null };
   }
   const portalId = known.portal_id;
-  if (known.status === 'notified' && !request.force) return { status: 'already_notified', portalId };
-  if (known.status === 'processing' && known.live_claim) return { status: 'in_progress', portalId };
+  if (isPosted(known.status) && !request.force) return { status: 'already_posted', portalId, state: known.status };
+  if (known.status === 'triaging' && known.live_claim) return { status: 'in_progress', portalId };
   if (known.status === 'queued') return { status: 'already_queued', portalId };
   const ticket = await deps.runs.latestTicket({ ticketId: request.ticketId, portalId });
   return {

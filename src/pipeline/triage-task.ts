@@ -1,7 +1,8 @@
 // The worker task `triage-ticket`: claim (lease, renewed while working) → enrich an event-only ticket → triage chain
-// (policy guard included) → notify → mark `notified` and record the run, atomically. A ticket is marked notified only
-// after Discord answered 2xx; anything retryable releases the claim and fails the job, so graphile-worker retries it
-// with back-off. Configuration errors (Discord 4xx, missing HubSpot token) end the ticket `failed` without a retry storm.
+// (policy guard included) → notify → mark `posted` (or `posted_as_failure` for a TRIAGE FAILED message) and record
+// the run, atomically. A ticket is marked posted only after Discord answered 2xx; anything retryable releases the
+// claim and fails the job, so graphile-worker retries it with back-off (the ticket stays `triaging`, the attempt's run
+// is `not_posted`). A Discord configuration error (4xx) ends the ticket `not_posted` without a retry storm.
 import { hostname } from 'node:os';
 import type { Task } from 'graphile-worker';
 import { isDataError } from '../db/errors.ts';
@@ -9,6 +10,7 @@ import type { RunStore } from '../db/run-store.ts';
 import type { NewTriageRun, RunTimings } from '../db/schema.ts';
 import { DISCORD_CONFIG_ERROR, type TicketStore } from '../db/ticket-store.ts';
 import type { TriageTicketPayload } from '../domain/job.ts';
+import type { FinalState } from '../domain/states.ts';
 import type { TicketKey } from '../domain/ticket.ts';
 import { hubspotTicketUrl, type NormalizedTicket } from '../domain/ticket.ts';
 import { type HubSpotClient, HubSpotError } from '../hubspot/client.ts';
@@ -58,8 +60,8 @@ export function createTriageTask(deps: PipelineDeps): Task<'triage-ticket'> {
 
     const claim = await deps.store.claimTicket(key, owner, deps.leaseMs);
     if (!claim.claimed) {
-      if (decide({ stage: claim.reason === 'notified' ? 'claim_notified' : 'claim_held' }, limits).action === 'skip') {
-        log.info(fields, 'pipeline.skipped_notified');
+      if (decide({ stage: claim.reason === 'posted' ? 'claim_posted' : 'claim_held' }, limits).action === 'skip') {
+        log.info(fields, 'pipeline.skipped_posted');
         return;
       }
       const until = claim.reason === 'held' ? claim.claimedUntil?.toISOString() : null;
@@ -109,13 +111,13 @@ export function createTriageTask(deps: PipelineDeps): Task<'triage-ticket'> {
         ) {
           // graphile-worker aborts running jobs on shutdown: that is a deploy, not a triage failure to post. The next
           // process retries the ticket.
-          await deps.runs.recordRun(run({ status: 'error', ...runDetails(result) }));
+          await deps.runs.recordRun(run({ status: 'not_posted', ...runDetails(result) }));
           await deps.store.releaseClaim(key, owner, 'aborted: the worker was shutting down');
           throw new RetryLater('triage aborted: the worker is shutting down');
         }
       } else if (decide({ stage: 'enrich', retryable: enriched.error.retryable }, limits).action === 'retry') {
         await deps.runs.recordRun(
-          run({ status: 'error', errorClass: 'enrichment', errorMessage: enriched.error.message }),
+          run({ status: 'not_posted', errorClass: 'enrichment', errorMessage: enriched.error.message }),
         );
         await deps.store.releaseClaim(key, owner, `enrichment: ${enriched.error.errorClass}`);
         throw new RetryLater(`HubSpot enrichment failed (${enriched.error.errorClass})`);
@@ -151,19 +153,19 @@ export function createTriageTask(deps: PipelineDeps): Task<'triage-ticket'> {
       timings.notifyMs = round(performance.now() - notifyStarted);
 
       const provider = result.ok ? result.provider : result.lastProvider;
+      const state: FinalState = result.ok ? 'posted' : 'posted_as_failure';
       const marked = await commitAfterPost(
         deps,
         {
           ...key,
           owner,
-          status: 'notified',
-          success: result.ok,
+          state,
           provider,
           discordMessageId: sent.messageId,
           error: result.ok ? null : `${result.errorClass}: ${result.errorMessage}`,
         },
         run({
-          status: result.ok ? 'notified' : 'failed',
+          status: state,
           ...runDetails(result),
           ticket: enriched.ok ? ticket : null, // a placeholder is not worth keeping: replay re-fetches it
           notification: message,
@@ -173,17 +175,17 @@ export function createTriageTask(deps: PipelineDeps): Task<'triage-ticket'> {
         fields,
       );
       if (!marked) log.error(fields, 'pipeline.claim_lost: the lease expired while notifying; a duplicate is possible');
-      deps.metrics.ticketsProcessed.inc({ status: result.ok ? 'notified' : 'failed', provider: provider ?? 'none' });
+      deps.metrics.ticketsProcessed.inc({ status: state, provider: provider ?? 'none' });
       log.info(
         {
           ...fields,
           provider,
-          ok: result.ok,
+          state,
           repaired: result.ok ? result.repaired : false,
           discord_message_id: sent.messageId,
           total_ms: round(performance.now() - started),
         },
-        'pipeline.notified',
+        'pipeline.posted',
       );
     } catch (error) {
       if (!(error instanceof RetryLater) && !posted) {
@@ -191,20 +193,22 @@ export function createTriageTask(deps: PipelineDeps): Task<'triage-ticket'> {
         const decision = decide({ stage: 'internal' }, limits);
         log.error({ ...fields, err: error, last_attempt: decision.action === 'fail' }, 'pipeline.internal_error');
         // Unexpected (e.g. the database went away): give the claim back so the retry is not blocked by our lease, or
-        // on the last attempt end the ticket `failed`, so a redelivery or replay can queue it again. If the database
+        // on the last attempt end the ticket `not_posted`, so a redelivery or replay can queue it again. If the database
         // cannot say so now, the lease sweeper does it later.
         const settle =
           decision.action === 'fail'
             ? deps.store.markTicketProcessed({
                 ...key,
                 owner,
-                status: 'failed',
-                success: false,
+                state: 'not_posted',
                 provider: null,
                 error: message,
               })
             : deps.store.releaseClaim(key, owner, message);
-        await settle.catch(() => {});
+        const settled = await settle.catch(() => false);
+        if (decision.action === 'fail' && settled) {
+          deps.metrics.ticketsProcessed.inc({ status: 'not_posted', provider: 'none' });
+        }
       }
       throw error;
     } finally {
@@ -213,14 +217,14 @@ export function createTriageTask(deps: PipelineDeps): Task<'triage-ticket'> {
   };
 }
 
-/** Once Discord answered 2xx the ticket must be marked `notified`, or a retry would post it again. */
+/** Once Discord answered 2xx the ticket must be marked posted, or a retry would post it again. */
 const COMMIT_RETRY_DELAYS_MS = [100, 250, 500, 1_000, 2_000];
 const COMMIT_RETRY_BUDGET_MS = 10 * 60_000;
 
 /**
- * Marks the ticket notified and records the run in one transaction, retrying with back-off while the database is
+ * Marks the ticket posted and records the run in one transaction, retrying with back-off while the database is
  * away (the heartbeat keeps the claim meanwhile). If the database refuses the run record itself (not a connection
- * problem), the ticket is marked notified without it and the loss is logged: record-keeping never causes a repost.
+ * problem), the ticket is marked posted without it and the loss is logged: record-keeping never causes a repost.
  */
 async function commitAfterPost(
   deps: PipelineDeps,
@@ -268,7 +272,7 @@ async function notifyFailed(error: unknown, ctx: NotifyFailure): Promise<void> {
   const errorClass = discord?.errorClass ?? 'discord_unavailable';
   const detail = `${errorClass}: ${(error as Error).message}`.slice(0, 500);
   const record = run({
-    status: 'error',
+    status: 'not_posted',
     ...runDetails(result),
     errorClass,
     errorMessage: detail,
@@ -278,11 +282,11 @@ async function notifyFailed(error: unknown, ctx: NotifyFailure): Promise<void> {
   const decision = decide({ stage: 'notify', config: errorClass === DISCORD_CONFIG_ERROR }, ctx.limits);
   if (decision.action === 'fail') {
     await deps.runs.finishTicket(
-      { ...key, owner, status: 'failed', success: false, provider: result.ok ? result.provider : null, error: detail },
+      { ...key, owner, state: 'not_posted', provider: result.ok ? result.provider : null, error: detail },
       record,
     );
-    deps.metrics.ticketsProcessed.inc({ status: 'failed', provider: 'none' });
-    log.error({ ...fields, error_class: errorClass, status: discord?.status ?? null }, 'pipeline.failed');
+    deps.metrics.ticketsProcessed.inc({ status: 'not_posted', provider: 'none' });
+    log.error({ ...fields, error_class: errorClass, status: discord?.status ?? null }, 'pipeline.not_posted');
     return; // the job completes: retrying cannot help until a person fixes the configuration (then: triage replay)
   }
   await deps.runs.recordRun(record);

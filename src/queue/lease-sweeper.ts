@@ -3,7 +3,7 @@
 // has no live claim belongs to a dead worker (SIGKILL, crash, lost machine), and that worker's jobs are unlocked
 // (graphile_worker.force_unlock_workers) for the queue to run again; the claim still keeps each ticket to one post.
 // It also ends tickets whose job is gone for good without saying so (its last attempt could not record the outcome,
-// e.g. the database was away): such a `processing` row becomes `failed`, so /health counts it and a redelivery or
+// e.g. the database was away): such a `triaging` row becomes `not_posted`, so /health counts it and a redelivery or
 // `triage replay` queues it again, instead of being answered "already queued" forever.
 import type pg from 'pg';
 import type { TicketStore } from '../db/ticket-store.ts';
@@ -27,7 +27,7 @@ async function unlockDeadWorkers(pool: pg.Pool, tickets: ClaimStore, leaseMs: nu
   return workers;
 }
 
-/** `processing` tickets without a live claim whose job has no attempts left or is gone: marked `failed`. */
+/** `triaging` tickets without a live claim whose job has no attempts left or is gone: marked `not_posted`. */
 async function failEndedTickets(pool: pg.Pool, tickets: ClaimStore, leaseMs: number): Promise<number> {
   const stale = await tickets.staleClaims(leaseMs);
   if (stale.length === 0) return 0;
@@ -70,7 +70,7 @@ export function startLeaseSweeper(options: {
       const workers = await unlockDeadWorkers(options.pool, options.tickets, options.leaseMs);
       if (workers.length > 0) log.warn({ workers }, 'unlocked jobs of workers that stopped renewing their claims');
       const ended = await failEndedTickets(options.pool, options.tickets, options.leaseMs);
-      if (ended > 0) log.warn({ tickets: ended }, 'marked failed: tickets whose job ended without an outcome');
+      if (ended > 0) log.warn({ tickets: ended }, 'marked not_posted: tickets whose job ended without an outcome');
     } catch (error) {
       if (!outage) log.warn({ err: { message: (error as Error).message } }, 'lease sweep failed');
       outage = true;

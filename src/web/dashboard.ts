@@ -1,15 +1,16 @@
-// GET /dashboard: one server-rendered page for the support lead: the last 24 hours' numbers, failed tickets and the
-// most recent runs. It shows identifiers and outcomes only (no ticket text), escapes everything it prints, and needs
+// GET /dashboard: one server-rendered page for the support lead: the last 24 hours' tickets by state (the words of
+// domain/states.ts), the tickets not posted (a person must act) and the most recent runs. It shows identifiers and outcomes only (no ticket text), escapes everything it prints, and needs
 // ADMIN_TOKEN (HTTP Basic password or Bearer) whenever one is set; without one it answers only loopback clients.
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import type { RunStore } from '../db/run-store.ts';
 import type { TicketStore } from '../db/ticket-store.ts';
+import { RUN_OUTCOMES, STATE_GUIDE, SUCCESS_RATE_RULE, TICKET_STATES } from '../domain/states.ts';
 import { hubspotTicketUrl } from '../domain/ticket.ts';
 import { forbidden, HttpError } from '../http/errors.ts';
 import { equalsSecret } from '../intake/auth.ts';
 
 export interface DashboardDeps {
-  tickets: Pick<TicketStore, 'getProcessingStats' | 'recentFailures'>;
+  tickets: Pick<TicketStore, 'getProcessingStats' | 'recentNotPosted'>;
   runs: Pick<RunStore, 'recentRuns'>;
   adminToken: string | null;
   now?: () => number;
@@ -24,7 +25,7 @@ export function dashboardRoutes(deps: DashboardDeps): FastifyPluginAsync {
       authorize(request, deps.adminToken);
       const stats = await deps.tickets.getProcessingStats(new Date(now() - 86_400_000));
       const runs = await deps.runs.recentRuns(RECENT_RUNS);
-      const failed = await deps.tickets.recentFailures(RECENT_RUNS);
+      const notPosted = await deps.tickets.recentNotPosted(RECENT_RUNS);
 
       reply.header('content-type', 'text/html; charset=utf-8');
       reply.header('cache-control', 'no-store');
@@ -33,27 +34,27 @@ export function dashboardRoutes(deps: DashboardDeps): FastifyPluginAsync {
         '<h1>hubspot-triage</h1>',
         '<h2>Last 24 hours</h2>',
         table(
-          ['tickets', 'notified', 'failed', 'in progress', 'duplicates', 'success rate', 'by provider'],
+          ['tickets', ...RUN_OUTCOMES, 'in progress', 'duplicates', 'success rate', 'posted by provider'],
           [
             [
               stats.total,
-              stats.notified,
-              stats.failed,
-              stats.processing,
+              ...RUN_OUTCOMES.map((state) => stats.states[state]),
+              stats.in_progress,
               stats.duplicates,
-              stats.successRate === null ? 'n/a' : `${(stats.successRate * 100).toFixed(1)}%`,
-              Object.entries(stats.byProvider)
+              stats.success_rate === null ? 'n/a' : `${(stats.success_rate * 100).toFixed(1)}%`,
+              Object.entries(stats.posted_by_provider)
                 .map(([provider, n]) => `${provider}: ${n}`)
                 .join(', ') || 'none',
             ].map(String),
           ],
         ),
-        `<h2>Failed tickets (${failed.length})</h2>`,
-        failed.length === 0
-          ? '<p>None. Failed tickets can be queued again with <code>triage replay &lt;ticket_id&gt;</code>.</p>'
+        `<p>${escapeHtml(SUCCESS_RATE_RULE)}.</p>`,
+        `<h2>Not posted: needs a person (${notPosted.length})</h2>`,
+        notPosted.length === 0
+          ? '<p>None. A not_posted ticket is queued again with <code>triage replay &lt;ticket_id&gt;</code>.</p>'
           : table(
               ['ticket', 'attempts', 'last error', 'updated'],
-              failed.map((row) => [
+              notPosted.map((row) => [
                 ticketLink(row.ticketId, row.portalId),
                 String(row.attempts),
                 (row.lastError ?? '').slice(0, 200),
@@ -61,9 +62,10 @@ export function dashboardRoutes(deps: DashboardDeps): FastifyPluginAsync {
               ]),
               { trusted: [0] },
             ),
-        `<h2>Recent runs</h2>`,
+        '<h2>Recent runs</h2>',
+        '<p>One row per attempt; an attempt that was retried is <code>not_posted</code> even when a later one posted.</p>',
         table(
-          ['when', 'ticket', 'attempt', 'status', 'priority', 'provider', 'model', 'repaired', 'error', 'total ms'],
+          ['when', 'ticket', 'attempt', 'outcome', 'priority', 'provider', 'model', 'repaired', 'error', 'total ms'],
           runs.map((run) => [
             run.createdAt.toISOString(),
             ticketLink(run.ticketId, run.portalId),
@@ -77,6 +79,11 @@ export function dashboardRoutes(deps: DashboardDeps): FastifyPluginAsync {
             run.totalMs === null ? '' : run.totalMs.toFixed(0),
           ]),
           { trusted: [1] },
+        ),
+        '<h2>Ticket states</h2>',
+        table(
+          ['state', 'meaning', 'what to do'],
+          TICKET_STATES.map((state) => [state, STATE_GUIDE[state].meaning, STATE_GUIDE[state].action]),
         ),
       ]);
     });

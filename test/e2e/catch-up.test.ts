@@ -65,7 +65,7 @@ test('a sweep queues the tickets never seen, once, with the live deliveries’ p
 
   const delivered = await postDelivery(service.url, specDelivery('7701'));
   assert.equal(delivered.status, 200);
-  await waitForTicket(tdb.pool, '7701', 'notified');
+  await waitForTicket(tdb.pool, '7701', 'posted');
 
   for (let round = 0; round < 2; round++) {
     await tdb.pool.query("select graphile_worker.add_job('catch-up-sweep', '{}'::json)");
@@ -83,8 +83,8 @@ test('a sweep queues the tickets never seen, once, with the live deliveries’ p
     "select ticket_id, portal_id, status from processed_tickets where ticket_id in ('7702', '7703') order by 1",
   );
   assert.deepEqual(swept.rows, [
-    { ticket_id: '7702', portal_id: String(PORTAL_ID), status: 'notified' },
-    { ticket_id: '7703', portal_id: String(PORTAL_ID), status: 'notified' },
+    { ticket_id: '7702', portal_id: String(PORTAL_ID), status: 'posted' },
+    { ticket_id: '7703', portal_id: String(PORTAL_ID), status: 'posted' },
   ]);
   // A late live delivery of a swept ticket finds it done.
   const late = await postDelivery(service.url, specDelivery('7702'));

@@ -67,32 +67,53 @@ describe('triage CLI', () => {
 
     const store = createTicketStore(tdb.db);
     await store.claimTicket({ ticketId: 'c1', portalId: '7' }, 'w', 60_000);
-    await store.markTicketProcessed({ ticketId: 'c1', portalId: '7', provider: 'groq', success: true, owner: 'w' });
+    await store.markTicketProcessed({ ticketId: 'c1', portalId: '7', provider: 'groq', state: 'posted', owner: 'w' });
+    await store.claimTicket({ ticketId: 'c2', portalId: '7' }, 'w', 60_000);
+    await store.markTicketProcessed({
+      ticketId: 'c2',
+      portalId: '7',
+      provider: 'groq',
+      state: 'posted_as_failure',
+      owner: 'w',
+    });
     await tdb.pool.query(
-      "insert into processed_tickets (ticket_id, status, processed_at) values ('ancient', 'notified', now() - interval '30 days')",
+      "insert into processed_tickets (ticket_id, status, processed_at) values ('ancient', 'posted', now() - interval '30 days')",
     );
 
     const stats = await triage(['stats', '--json'], env);
     assert.equal(stats.code, 0, stats.stderr);
     const parsed = JSON.parse(stats.stdout);
-    assert.equal(parsed.total, 1);
-    assert.deepEqual(parsed.byProvider, { groq: 1 });
+    assert.equal(parsed.total, 2);
+    assert.deepEqual(parsed.states, { queued: 0, triaging: 0, posted: 1, posted_as_failure: 1, not_posted: 0 });
+    assert.equal(parsed.success_rate, 0.5, 'a TRIAGE FAILED message is not a success');
+    assert.deepEqual(parsed.posted_by_provider, { groq: 1 });
 
     const text = await triage(['stats', '--hours', '48'], env);
-    assert.match(text.stdout, /tickets: +1 \(notified 1, failed 0, in progress 0\)/);
+    assert.match(text.stdout, /posted: +1\n +posted_as_failure: +1\n +not_posted: +0\n +in progress: +0 /);
+    assert.match(text.stdout, /success rate: +50\.0%/);
+
+    const help = await triage(['stats', '--help'], env);
+    assert.match(help.stdout, /posted_as_failure +a TRIAGE FAILED message was posted/);
+    assert.match(help.stdout, /success rate = posted \/ \(posted \+ posted_as_failure \+ not_posted\)/);
 
     const cleanup = await triage(['cleanup', '--days', '7'], env);
     assert.equal(cleanup.code, 0, cleanup.stderr);
     assert.deepEqual(JSON.parse(cleanup.stdout), { retention_days: 7, deleted: { tickets: 1, runs: 0 } });
   });
 
-  test('replay says what it will do, queues a failed ticket, refuses unknown and notified ones', async () => {
+  test('replay says what it will do, queues a not_posted ticket, refuses unknown and posted ones', async () => {
     const env = { DATABASE_URL: tdb.url };
     assert.equal((await triage(['replay'], env)).code, 2);
 
     const store = createTicketStore(tdb.db);
     await store.claimTicket({ ticketId: 'rp1', portalId: null }, 'w', 60_000);
-    await store.markTicketProcessed({ ticketId: 'rp1', portalId: null, provider: null, success: false, owner: 'w' });
+    await store.markTicketProcessed({
+      ticketId: 'rp1',
+      portalId: null,
+      provider: null,
+      state: 'not_posted',
+      owner: 'w',
+    });
     const queued = await triage(['replay', 'rp1'], env);
     assert.equal(queued.code, 0, queued.stderr);
     assert.deepEqual(JSON.parse(queued.stdout), {
@@ -100,13 +121,14 @@ describe('triage CLI', () => {
       portal_id: null,
       status: 'queued',
       from: 'hubspot',
-      previous: 'failed',
+      previous: 'not_posted',
     });
-    assert.match(queued.stderr, /Queueing ticket rp1 \(no portal\) to be fetched from HubSpot; it was failed\./);
+    assert.match(queued.stderr, /Queueing ticket rp1 \(no portal\) to be fetched from HubSpot; it was not_posted\./);
 
     const refused = await triage(['replay', 'c1', '--portal', '7'], env);
     assert.equal(refused.code, 1);
-    assert.equal(JSON.parse(refused.stdout).status, 'already_notified');
+    assert.equal(JSON.parse(refused.stdout).status, 'already_posted');
+    assert.match(refused.stderr, /is already posted; nothing queued/);
 
     // A ticket that never existed is not queued (it would post a TRIAGE FAILED message), unless --fetch says so.
     const unknown = await triage(['replay', '99999'], env);

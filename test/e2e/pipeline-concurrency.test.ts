@@ -33,7 +33,7 @@ function serviceEnv(concurrency: number) {
 /** Counts notified tickets in the database among `ids`. */
 async function notifiedCount(ids: string[]): Promise<number> {
   const { rows } = await pipeline.tdb.pool.query<{ n: number }>(
-    "select count(*)::int as n from processed_tickets where status = 'notified' and ticket_id = any($1)",
+    "select count(*)::int as n from processed_tickets where status = 'posted' and ticket_id = any($1)",
     [ids],
   );
   return rows[0]?.n ?? 0;
@@ -75,7 +75,7 @@ describe('exactly one message per ticket', () => {
     assert.ok(intakeConnections.rows[0]!.n >= 1, 'intake connections open');
     await assertOneMessageEach(ids);
     assert.equal(pipeline.ollama.requests.length, 20, 'one LLM call per ticket: no ticket was triaged twice');
-    assert.equal(logRecords(service, 'pipeline.notified').length, 20);
+    assert.equal(logRecords(service, 'pipeline.posted').length, 20);
     assert.equal(await pendingJobs(pipeline.tdb.pool), 0);
   });
 
@@ -95,7 +95,7 @@ describe('exactly one message per ticket', () => {
     assert.equal(pipeline.ollama.requests.length - before, ids.length, 'one LLM call per ticket across both processes');
 
     const byProcess = [first, second].map(
-      (service) => logRecords(service, 'pipeline.notified').filter((r) => String(r.ticket_id).startsWith('MP-')).length,
+      (service) => logRecords(service, 'pipeline.posted').filter((r) => String(r.ticket_id).startsWith('MP-')).length,
     );
     assert.equal(byProcess[0]! + byProcess[1]!, ids.length, `notified per process: ${byProcess.join(' + ')}`);
     assert.ok(

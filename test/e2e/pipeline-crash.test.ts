@@ -40,7 +40,7 @@ test('SIGKILL during the LLM call → restarted service retakes the job after th
   assert.equal((await postDelivery(first.url, specDelivery(id))).status, 200);
   await withDeadline(pipeline.ollama.waitForRequests(1), 15_000, 'the LLM request');
   const claimed = await ticketRow(pipeline.tdb.pool, id);
-  assert.equal(claimed?.status, 'processing');
+  assert.equal(claimed?.status, 'triaging');
   assert.ok(claimed?.claimed_by, 'the first worker holds the claim');
 
   first.kill();
@@ -60,7 +60,7 @@ test('SIGKILL during the LLM call → restarted service retakes the job after th
   pipeline.services.push(second);
 
   const [message] = await waitForMessages(pipeline.discord, id, 1, 30_000);
-  const row = await waitForTicket(pipeline.tdb.pool, id, 'notified');
+  const row = await waitForTicket(pipeline.tdb.pool, id, 'posted');
   await waitForEmptyQueue(pipeline.tdb.pool);
   assert.equal(message?.status, 200);
   assert.equal(row.attempts, 2, 'claimed once by each worker');
@@ -72,7 +72,7 @@ test('SIGKILL during the LLM call → restarted service retakes the job after th
   const runs = await runsFor(pipeline.tdb.pool, id);
   assert.deepEqual(
     runs.map((r) => [r.status, r.attempt]),
-    [['notified', 2]],
+    [['posted', 2]],
     'one run: the killed attempt left none',
   );
   // Freed well before graphile-worker's own 4-hour stale-lock timeout: within a few leases of the restart.

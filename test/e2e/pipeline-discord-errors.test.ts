@@ -49,7 +49,7 @@ describe('Discord errors', () => {
       posts.map((p) => p.status),
       [200, 200, 200, 200],
     );
-    for (const id of ids) await waitForTicket(tdb.pool, id, 'notified');
+    for (const id of ids) await waitForTicket(tdb.pool, id, 'posted');
     await waitForEmptyQueue(tdb.pool);
     const limited = discord.requests.filter((r) => r.limited);
     assert.ok(limited.length <= 1, `${limited.length} requests reached Discord during the 429 window`);
@@ -66,7 +66,7 @@ describe('Discord errors', () => {
     discord.script({ kind: 'rate_limit', retryAfter: 0.2 });
     assert.equal((await postDelivery(service.url, specDelivery(id))).status, 200);
     const [limited, posted] = await waitForMessages(discord, id, 2);
-    const row = await waitForTicket(tdb.pool, id, 'notified');
+    const row = await waitForTicket(tdb.pool, id, 'posted');
     await waitForEmptyQueue(tdb.pool);
     assert.equal(limited?.status, 429);
     assert.equal(posted?.status, 200);
@@ -82,7 +82,7 @@ describe('Discord errors', () => {
     discord.script({ kind: 'server_error' }, { kind: 'server_error' });
     assert.equal((await postDelivery(service.url, specDelivery(id))).status, 200);
     const requests = await waitForMessages(discord, id, 3, 20_000);
-    await waitForTicket(tdb.pool, id, 'notified');
+    await waitForTicket(tdb.pool, id, 'posted');
     await waitForEmptyQueue(tdb.pool);
     assert.deepEqual(
       requests.map((r) => r.status),
@@ -95,17 +95,17 @@ describe('Discord errors', () => {
     const runs = await runsFor(tdb.pool, id);
     assert.deepEqual(
       runs.map((r) => r.status),
-      ['notified'],
+      ['posted'],
       'the client retried within one attempt',
     );
   });
 
-  test('404 Unknown Webhook → one request, ticket failed with discord_config, a /health warning', async () => {
+  test('404 Unknown Webhook → one request, ticket not_posted with discord_config, a /health warning', async () => {
     const id = 'DE-404';
     discord.script({ kind: 'unknown_webhook' });
     assert.equal((await postDelivery(service.url, specDelivery(id))).status, 200);
     await waitForMessages(discord, id, 1);
-    const row = await waitForTicket(tdb.pool, id, 'failed');
+    const row = await waitForTicket(tdb.pool, id, 'not_posted');
     assert.match(row.last_error ?? '', /^discord_config/);
     assert.equal(row.discord_message_id, null);
     // The job completed (no retry scheduled): nothing is left that could call Discord again.
@@ -113,7 +113,7 @@ describe('Discord errors', () => {
     const runs = await runsFor(tdb.pool, id);
     assert.deepEqual(
       runs.map((r) => [r.status, r.error_class]),
-      [['error', 'discord_config']],
+      [['not_posted', 'discord_config']],
     );
 
     const health = await waitUntil('a discord_config warning on /health', async () => {
@@ -128,7 +128,7 @@ describe('Discord errors', () => {
     // the worker carries on after a configuration error, and the 404 ticket still has its single request.
     const next = 'DE-after-404';
     assert.equal((await postDelivery(service.url, specDelivery(next))).status, 200);
-    await waitForTicket(tdb.pool, next, 'notified');
+    await waitForTicket(tdb.pool, next, 'posted');
     await waitForEmptyQueue(tdb.pool);
     assert.equal(requestsFor(discord, id).length, 1, 'still exactly one request for the 404 ticket');
     assert.equal((await runsFor(tdb.pool, id)).length, 1);

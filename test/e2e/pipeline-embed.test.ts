@@ -72,7 +72,7 @@ describe('webhook → local LLM → Discord', () => {
     assert.equal(delivered.body.status, 'accepted');
 
     const [request] = await waitForMessages(discord, id);
-    const row = await waitForTicket(tdb.pool, id, 'notified');
+    const row = await waitForTicket(tdb.pool, id, 'posted');
     await waitForEmptyQueue(tdb.pool);
     assert.equal(requestsFor(discord, id).length, 1, 'exactly one Discord request');
     assert.equal(ollama.requests.length, 1, 'one LLM call');
@@ -129,7 +129,7 @@ describe('webhook → local LLM → Discord', () => {
     const runs = await runsFor(tdb.pool, id);
     assert.equal(runs.length, 1);
     const run = runs[0]!;
-    assert.equal(run.status, 'notified');
+    assert.equal(run.status, 'posted');
     assert.equal(run.provider, 'local');
     assert.equal(run.model, 'llama3.1:8b');
     assert.equal(run.prompt_version, PROMPT_VERSION);
@@ -150,7 +150,7 @@ describe('webhook → local LLM → Discord', () => {
     // The provider call is visible to Prometheus.
     const metrics = await (await fetch(`${service.url}/metrics`)).text();
     assert.match(metrics, /triage_provider_call_duration_seconds_count\{provider="local",outcome="ok"\} 1/);
-    assert.match(metrics, /triage_tickets_processed_total\{status="notified",provider="local"\} 1/);
+    assert.match(metrics, /triage_tickets_processed_total\{status="posted",provider="local"\} 1/);
 
     // A redelivery after notification is a duplicate and posts nothing.
     const again = await postDelivery(service.url, specDelivery(id, { subject: 'Export button does nothing' }));
@@ -172,7 +172,7 @@ describe('webhook → local LLM → Discord', () => {
     );
     assert.equal(delivered.status, 200);
     const [request] = await waitForMessages(discord, id);
-    await waitForTicket(tdb.pool, id, 'notified');
+    await waitForTicket(tdb.pool, id, 'posted');
     assert.ok(request);
     assert.equal(request.status, 200, 'Discord accepted it');
     const payload = payloadOf(request);

@@ -61,7 +61,7 @@ after(async () => {
 });
 
 describe('event-only deliveries', () => {
-  test('ticket.creation event → ticket and contact fetched from the CRM → notified with the fetched subject', async () => {
+  test('ticket.creation event → ticket and contact fetched from the CRM → posted with the fetched subject', async () => {
     const id = '8801';
     hubspot.addTicket({
       id,
@@ -83,7 +83,7 @@ describe('event-only deliveries', () => {
     assert.equal(delivered.body.ignored, 1);
 
     const [request] = await waitForMessages(discord, id);
-    const row = await waitForTicket(withToken.pool, id, 'notified');
+    const row = await waitForTicket(withToken.pool, id, 'posted');
     await waitForEmptyQueue(withToken.pool);
 
     const ticketCalls = hubspot.requests.filter((r) => r.url.startsWith(`/crm/v3/objects/tickets/${id}`));
@@ -101,7 +101,7 @@ describe('event-only deliveries', () => {
     assert.equal(embed.fields?.find((f) => f.name === 'Customer')?.value, 'Lee Park');
     assert.equal(row.success, true);
     const [run] = await runsFor(withToken.pool, id);
-    assert.equal(run?.status, 'notified');
+    assert.equal(run?.status, 'posted');
     assert.ok(typeof run?.timings.enrichmentMs === 'number', 'enrichment time recorded');
     assert.equal(requestsFor(discord, id).length, 1);
   });
@@ -114,7 +114,7 @@ describe('event-only deliveries', () => {
     assert.deepEqual(delivered.body.accepted, [id]);
 
     const [request] = await waitForMessages(discord, id);
-    const row = await waitForTicket(withoutToken.pool, id, 'notified');
+    const row = await waitForTicket(withoutToken.pool, id, 'posted_as_failure');
     await waitForEmptyQueue(withoutToken.pool);
     assert.equal(hubspot.requests.length, before, 'no CRM call without a token');
     assert.equal(ollama.requests.filter((r) => JSON.stringify(r.body).includes(id)).length, 0, 'nothing to triage');
@@ -135,7 +135,7 @@ describe('event-only deliveries', () => {
     const runs = await runsFor(withoutToken.pool, id);
     assert.deepEqual(
       runs.map((r) => [r.status, r.error_class]),
-      [['failed', 'enrichment']],
+      [['posted_as_failure', 'enrichment']],
     );
     assert.equal(requestsFor(discord, id).length, 1);
   });

@@ -49,7 +49,7 @@ describe('provider fallback', () => {
     groq.enqueue(chatCompletion(validOutput({ priority: 'medium' }), { promptTokens: 900, completionTokens: 180 }));
     assert.equal((await postDelivery(service.url, specDelivery(id))).status, 200);
     const [request] = await waitForMessages(discord, id);
-    const row = await waitForTicket(tdb.pool, id, 'notified');
+    const row = await waitForTicket(tdb.pool, id, 'posted');
     await waitForEmptyQueue(tdb.pool);
 
     assert.equal(groq.requests.length, 1);
@@ -65,7 +65,7 @@ describe('provider fallback', () => {
     );
     assert.equal(row.provider, 'groq');
     const [run] = await runsFor(tdb.pool, id);
-    assert.equal(run?.status, 'notified');
+    assert.equal(run?.status, 'posted');
     assert.equal(run?.provider, 'groq');
     assert.deepEqual(run?.fallback_reasons, [{ provider: 'local', reason: 'connection' }]);
     assert.deepEqual(
@@ -83,7 +83,7 @@ describe('provider fallback', () => {
     groq.enqueue(serverError(500));
     assert.equal((await postDelivery(service.url, specDelivery(id))).status, 200);
     const [request] = await waitForMessages(discord, id);
-    const row = await waitForTicket(tdb.pool, id, 'notified');
+    const row = await waitForTicket(tdb.pool, id, 'posted_as_failure');
     await waitForEmptyQueue(tdb.pool);
 
     const payload = payloadOf(request!);
@@ -102,11 +102,11 @@ describe('provider fallback', () => {
     assert.equal(field('Provider'), 'groq (after local connection error)');
     assert.match(embed.footer?.text ?? '', /^Request ID: \S+$/);
 
-    // A person has seen the failure: the ticket is finished (not re-posted), marked unsuccessful.
+    // A person has seen the failure: the ticket is finished (not re-posted) as posted_as_failure, unsuccessful.
     assert.equal(row.success, false);
     assert.match(row.last_error ?? '', /^http_5xx: /);
     const [run] = await runsFor(tdb.pool, id);
-    assert.equal(run?.status, 'failed');
+    assert.equal(run?.status, 'posted_as_failure');
     assert.equal(run?.error_class, 'http_5xx');
     assert.equal(requestsFor(discord, id).length, 1);
   });

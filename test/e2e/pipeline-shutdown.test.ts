@@ -57,7 +57,7 @@ test('SIGTERM during a slow LLM call → no failure message; the next process no
     'an aborted triage is not a triage failure to report',
   );
   const row = await ticketRow(pipeline.tdb.pool, id);
-  assert.equal(row?.status, 'processing', 'the ticket is not finished');
+  assert.equal(row?.status, 'triaging', 'the ticket is not finished');
   assert.equal(row?.claimed_by, null, 'the claim was given back');
   assert.ok(await jobOf(id), 'the job is still in the queue');
 
@@ -65,7 +65,7 @@ test('SIGTERM during a slow LLM call → no failure message; the next process no
   const second = await startService(pipeline.tdb.url, env);
   pipeline.services.push(second);
   const [message] = await waitForMessages(pipeline.discord, id, 1, 30_000);
-  const done = await waitForTicket(pipeline.tdb.pool, id, 'notified');
+  const done = await waitForTicket(pipeline.tdb.pool, id, 'posted');
   await waitForEmptyQueue(pipeline.tdb.pool);
   assert.equal(payloadOf(message!).content, undefined, 'a normal triage message');
   assert.match(payloadOf(message!).embeds?.[0]?.title ?? '', /^\[MEDIUM\] Ticket #SHUT-1: /);
@@ -89,7 +89,7 @@ test('a job that finishes during a graceful shutdown is released in the queue, n
 
   // The drain let the job finish: the ticket was notified once.
   assert.equal(requestsFor(pipeline.discord, id).length, 1);
-  assert.equal((await ticketRow(pipeline.tdb.pool, id))?.status, 'notified');
+  assert.equal((await ticketRow(pipeline.tdb.pool, id))?.status, 'posted');
   const job = await jobOf(id);
   assert.equal(job, undefined, `the completed job is gone from the queue, found ${JSON.stringify(job)}`);
 });

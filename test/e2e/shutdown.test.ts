@@ -51,7 +51,7 @@ test('SIGTERM while a job is waiting on the LLM: readiness drops, the job finish
     assert.deepEqual(exit, { code: 0, signal: null }, service.stderr());
     assert.equal(discord.requests.length, 1, 'the in-flight ticket was notified before the process exited');
     const { rows } = await tdb.pool.query("select status from processed_tickets where ticket_id = 'sd-1'");
-    assert.deepEqual(rows, [{ status: 'notified' }]);
+    assert.deepEqual(rows, [{ status: 'posted' }]);
   } finally {
     service.killGroup();
     await ollama.close();

@@ -50,13 +50,13 @@ test('`triage worker` runs only the queue: it notifies a queued ticket, serves n
     await worker.waitForLine((line) => jsonLine(line)?.msg === 'worker started');
     const [request] = await discord.waitForRequests(1);
     assert.match(String((request!.json as { embeds: { title: string }[] }).embeds[0]!.title), /Ticket #wr-1/);
-    await worker.waitForLine((line) => jsonLine(line)?.msg === 'pipeline.notified');
+    await worker.waitForLine((line) => jsonLine(line)?.msg === 'pipeline.posted');
     assert.ok(!worker.lines.some((line) => jsonLine(line)?.msg === 'service started'), 'no HTTP server in a worker');
 
     worker.child.kill('SIGTERM');
     assert.deepEqual(await worker.waitForExit(30_000), { code: 0, signal: null });
     const { rows } = await tdb.pool.query("select status, provider from processed_tickets where ticket_id = 'wr-1'");
-    assert.deepEqual(rows, [{ status: 'notified', provider: 'rules' }]);
+    assert.deepEqual(rows, [{ status: 'posted', provider: 'rules' }]);
     assert.equal(discord.requests.length, 1);
   } finally {
     worker.killGroup();

@@ -66,7 +66,7 @@ scenarioTest(
     const s = await rig.open(fault);
     await s.start('serve');
     // No re-deliveries here: a re-delivery of a failed ticket queues it again by itself (the intake only answers
-    // `duplicate` for notified tickets), which would do the replay's job before the replay.
+    // `duplicate` for posted tickets), which would do the replay's job before the replay.
     const driver = startDriver({
       urls: s.serveUrls,
       firstId: 6_300_000,
@@ -83,7 +83,7 @@ scenarioTest(
       const refused = new Set(s.gate.records.filter((r) => r.refusedByGate).map((r) => r.ticketId ?? '?'));
       const drainedBefore = await drain(s, result.acknowledged, { timeoutMs: 30_000, exempt: refused });
       const { rows: failed } = await s.pool.query<{ ticket_id: string; portal_id: string | null }>(
-        "select ticket_id, portal_id from processed_tickets where status = 'failed' order by ticket_id",
+        "select ticket_id, portal_id from processed_tickets where status = 'not_posted' order by ticket_id",
       );
       const postedBeforeReplay = [...refused].filter((id) => messagesByTicket(s).has(id));
 

@@ -1,6 +1,6 @@
 // Scenario 9: two intake-only serve processes (a load balancer alternates between them) and two `triage worker`
-// processes on one database. The work must spread over both workers (counted by each process's pipeline.notified
-// lines) and the invariants hold: every acknowledged ticket posted once, and one notified line per message.
+// processes on one database. The work must spread over both workers (counted by each process's pipeline.posted
+// lines) and the invariants hold: every acknowledged ticket posted once, and one posted line per message.
 import assert from 'node:assert/strict';
 import { findFreePort } from '../../src/db/embedded.ts';
 import { ollamaChat } from '../fakes/ollama.ts';
@@ -46,7 +46,7 @@ scenarioTest(
       });
       report(counts);
       assertInvariants(counts);
-      assert.equal(total, posted, 'one pipeline.notified line per Discord message');
+      assert.equal(total, posted, 'one pipeline.posted line per Discord message');
       for (const [i, n] of perWorker.entries()) {
         assert.ok(n >= total * 0.15, `worker ${i + 1} notified only ${n} of ${total}: the work did not spread`);
       }

@@ -17,19 +17,28 @@ before(async () => {
   tdb = await createTestDatabase();
   const store = createTicketStore(tdb.db);
   await store.claimTicket({ ticketId: 'd-ok', portalId: '77' }, 'w', 60_000);
-  await store.markTicketProcessed({ ticketId: 'd-ok', portalId: '77', provider: 'groq', success: true, owner: 'w' });
+  await store.markTicketProcessed({ ticketId: 'd-ok', portalId: '77', provider: 'groq', state: 'posted', owner: 'w' });
+  await store.claimTicket({ ticketId: 'd-fail', portalId: '77' }, 'w', 60_000);
+  await store.markTicketProcessed({
+    ticketId: 'd-fail',
+    portalId: '77',
+    provider: 'groq',
+    state: 'posted_as_failure',
+    owner: 'w',
+  });
   await store.claimTicket({ ticketId: 'd-bad', portalId: null }, 'w', 60_000);
   await store.markTicketProcessed({
     ticketId: 'd-bad',
     portalId: null,
     provider: null,
-    success: false,
+    state: 'not_posted',
     owner: 'w',
     error: 'discord_config: <script>alert(1)</script>',
   });
   await tdb.pool.query(
     `insert into triage_runs (ticket_id, portal_id, request_id, attempt, status, provider, model, timings, output)
-     values ('d-ok', '77', 'r1', 1, 'notified', 'groq', 'openai/gpt-oss-120b', '{"totalMs": 812.4}', '{"priority": "high"}')`,
+     values ('d-ok', '77', 'r1', 1, 'posted', 'groq', 'openai/gpt-oss-120b', '{"totalMs": 812.4}', '{"priority": "high"}'),
+            ('d-fail', '77', 'r2', 1, 'posted_as_failure', 'groq', null, '{"totalMs": 40}', null)`,
   );
 });
 after(() => tdb.drop());
@@ -46,12 +55,22 @@ async function app(adminToken: string | null) {
   return server;
 }
 
-test('without ADMIN_TOKEN the dashboard is served to loopback only, with stats, failures and runs', async () => {
+test('without ADMIN_TOKEN the dashboard is served to loopback only, with states, tickets not posted and runs', async () => {
   const server = await app(null);
   const page = await server.inject({ url: '/dashboard' });
   assert.equal(page.statusCode, 200);
   assert.match(String(page.headers['content-type']), /text\/html/);
-  assert.match(page.body, /<td>2<\/td><td>1<\/td><td>1<\/td>/); // tickets, notified, failed
+  assert.match(
+    page.body,
+    /<th>tickets<\/th><th>posted<\/th><th>posted_as_failure<\/th><th>not_posted<\/th><th>in progress<\/th>/,
+  );
+  // tickets, posted, posted_as_failure, not_posted, in progress, duplicates, success rate: the failure message is
+  // not a success (1 of 3 ended tickets got a triage).
+  assert.match(page.body, /<td>3<\/td><td>1<\/td><td>1<\/td><td>1<\/td><td>0<\/td><td>0<\/td><td>33\.3%<\/td>/);
+  assert.match(page.body, /Not posted: needs a person \(1\)/);
+  assert.match(page.body, /<td>posted_as_failure<\/td><td><\/td><td>groq<\/td>/, 'the run row says what was posted');
+  assert.match(page.body, /<td>not_posted<\/td><td>nothing reached Discord/, 'the states table');
+  assert.doesNotMatch(page.body, /notified|failed</, 'none of the old words');
   assert.match(page.body, /href="https:\/\/app\.hubspot\.com\/contacts\/77\/record\/0-5\/d-ok"/);
   assert.match(page.body, /openai\/gpt-oss-120b/);
   assert.match(page.body, /<td>812<\/td>/);

@@ -54,7 +54,7 @@ async function listenForWakeUps() {
 test('concurrent deliveries share commits and still get exact per-delivery outcomes', async () => {
   const store = createTicketStore(tdb.db);
   await store.claimTicket({ ticketId: 'done', portalId: '3' }, 'w', 60_000);
-  await store.markTicketProcessed({ ticketId: 'done', portalId: '3', provider: 'local', success: true, owner: 'w' });
+  await store.markTicketProcessed({ ticketId: 'done', portalId: '3', provider: 'local', state: 'posted', owner: 'w' });
   // One transaction at a time, so everything sent while the first commits is grouped into the next one.
   const queue = createIntakeQueue(tdb.pool, { maxInFlight: 1, maxBatch: 50 });
   await queue.enqueue([payload('queued-before')]);
@@ -217,7 +217,13 @@ test('a ticket whose job used up its attempts is queued again by a redelivery, a
     "select graphile_worker.reschedule_jobs(array(select id from graphile_worker.jobs where key = 'ticket:3:spent'), attempts => 8)",
   );
   await store.claimTicket({ ticketId: 'spent', portalId: '3' }, 'w', 60_000);
-  await store.markTicketProcessed({ ticketId: 'spent', portalId: '3', provider: null, success: false, owner: 'w' });
+  await store.markTicketProcessed({
+    ticketId: 'spent',
+    portalId: '3',
+    provider: null,
+    state: 'not_posted',
+    owner: 'w',
+  });
 
   const [again] = await queue.enqueue([payload('spent')]);
   assert.deepEqual(again, { ticketId: 'spent', status: 'accepted', alreadyQueued: false });

@@ -1,10 +1,12 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { cpSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { test } from 'node:test';
 import { promisify } from 'node:util';
+import { drizzle } from 'drizzle-orm/node-postgres';
+import { migrate } from 'drizzle-orm/node-postgres/migrator';
 import { createDatabase } from '../../src/db/client.ts';
 import { MIGRATIONS_FOLDER, migrateDatabase } from '../../src/db/migrate.ts';
 import { createEmptyDatabase } from '../helpers/db.ts';
@@ -56,6 +58,75 @@ test('migrations applied twice concurrently (two replicas starting) both succeed
   } finally {
     await a.close();
     await b.close();
+    await empty.drop();
+  }
+});
+
+/** A copy of drizzle/ that stops after migration `lastTag`: the database as a previous version left it. */
+function migrationsUpTo(lastTag: string): string {
+  const folder = mkdtempSync(join(tmpdir(), 'triage-drizzle-old-'));
+  cpSync(MIGRATIONS_FOLDER, folder, { recursive: true });
+  const journalPath = join(folder, 'meta', '_journal.json');
+  const journal = JSON.parse(readFileSync(journalPath, 'utf8')) as { entries: { idx: number; tag: string }[] };
+  const last = journal.entries.findIndex((entry) => entry.tag === lastTag);
+  assert.ok(last >= 0, `no migration ${lastTag}`);
+  journal.entries = journal.entries.slice(0, last + 1);
+  writeFileSync(journalPath, JSON.stringify(journal));
+  return folder;
+}
+
+test('0005 renames every old state on a populated database to the new vocabulary', async () => {
+  const empty = await createEmptyDatabase();
+  const database = createDatabase(empty.url, { max: 2 });
+  const oldMigrations = migrationsUpTo('0004_slimmer_ticket_indexes');
+  try {
+    await migrate(drizzle(database.pool), { migrationsFolder: oldMigrations });
+    // Rows in every state the previous version wrote, tickets and runs alike.
+    await database.pool.query(`
+      insert into processed_tickets (ticket_id, status, success) values
+        ('q', 'queued', null), ('p', 'processing', null), ('ok', 'notified', true),
+        ('tf', 'notified', false), ('f', 'failed', false), ('f-null', 'failed', null)`);
+    await database.pool.query(`
+      insert into triage_runs (ticket_id, request_id, attempt, status, timings) values
+        ('ok', 'r1', 1, 'notified', '{}'), ('tf', 'r2', 1, 'failed', '{}'), ('f', 'r3', 1, 'error', '{}')`);
+
+    await migrateDatabase(database.pool);
+
+    const tickets = await database.pool.query<{ ticket_id: string; status: string }>(
+      'select ticket_id, status from processed_tickets order by ticket_id',
+    );
+    assert.deepEqual(Object.fromEntries(tickets.rows.map((row) => [row.ticket_id, row.status])), {
+      f: 'not_posted',
+      'f-null': 'not_posted',
+      ok: 'posted',
+      p: 'triaging',
+      q: 'queued',
+      tf: 'posted_as_failure',
+    });
+    const runs = await database.pool.query<{ ticket_id: string; status: string }>(
+      'select ticket_id, status from triage_runs order by ticket_id',
+    );
+    assert.deepEqual(Object.fromEntries(runs.rows.map((row) => [row.ticket_id, row.status])), {
+      f: 'not_posted',
+      ok: 'posted',
+      tf: 'posted_as_failure',
+    });
+    // The new checks hold: an old word written by a process of the previous version is refused.
+    await assert.rejects(
+      database.pool.query("update processed_tickets set status = 'notified' where ticket_id = 'ok'"),
+      /processed_tickets_status_check/,
+    );
+    await assert.rejects(
+      database.pool.query("update triage_runs set status = 'error' where ticket_id = 'f'"),
+      /triage_runs_status_check/,
+    );
+    const index = await database.pool.query<{ indexdef: string }>(
+      "select indexdef from pg_indexes where indexname = 'idx_status'",
+    );
+    assert.match(index.rows[0]?.indexdef ?? '', /'triaging'.*'not_posted'/);
+  } finally {
+    rmSync(oldMigrations, { recursive: true, force: true });
+    await database.close();
     await empty.drop();
   }
 });

@@ -24,7 +24,7 @@ const staged = (ticketId: string, portalId: string | null) => jobByKey(tdb.pool,
 
 async function failTicket(ticketId: string, portalId: string | null) {
   await store.claimTicket({ ticketId, portalId }, 'w', 60_000);
-  await store.markTicketProcessed({ ticketId, portalId, provider: null, success: false, owner: 'w', error: 'x' });
+  await store.markTicketProcessed({ ticketId, portalId, provider: null, state: 'not_posted', owner: 'w', error: 'x' });
 }
 
 test('a job whose retries ran out is replaced by a fresh one (add_jobs through the mover)', async () => {
@@ -39,7 +39,7 @@ test('a job whose retries ran out is replaced by a fresh one (add_jobs through t
   );
 
   const outcome = await replayTicket(deps, { ticketId: 'r1' });
-  assert.deepEqual(outcome, { status: 'queued', portalId: '5', from: 'hubspot', previous: 'failed' });
+  assert.deepEqual(outcome, { status: 'queued', portalId: '5', from: 'hubspot', previous: 'not_posted' });
   assert.equal(await moveStaged(tdb.pool), 1);
   const { rows } = await tdb.pool.query(
     'select attempts, max_attempts, run_at from graphile_worker.jobs where key = $1',
@@ -70,7 +70,7 @@ test('the ticket the last run saw is queued again with a new request id', async 
     ticketId: 'r2',
     requestId: 'old-request',
     attempt: 1,
-    status: 'error',
+    status: 'not_posted',
     timings: {} as never,
     ticket,
   });
@@ -104,7 +104,7 @@ test('the portal is found when exactly one matches; several need --portal', asyn
     status: 'queue',
     portalId: '62515',
     from: 'hubspot',
-    previous: 'failed',
+    previous: 'not_posted',
   });
   await failTicket('501', '777');
   const ambiguous = await replayTicket(deps, { ticketId: '501' });
@@ -115,17 +115,21 @@ test('the portal is found when exactly one matches; several need --portal', asyn
   assert.ok(await staged('501', '777'));
 });
 
-test('a notified ticket needs --force, which makes it claimable again', async () => {
+test('a posted ticket needs --force, which makes it claimable again', async () => {
   await store.claimTicket({ ticketId: 'r4', portalId: '1' }, 'w', 60_000);
   await store.markTicketProcessed({
     ticketId: 'r4',
     portalId: '1',
     provider: 'local',
-    success: true,
+    state: 'posted',
     owner: 'w',
     discordMessageId: '123',
   });
-  assert.deepEqual(await replayTicket(deps, { ticketId: 'r4' }), { status: 'already_notified', portalId: '1' });
+  assert.deepEqual(await replayTicket(deps, { ticketId: 'r4' }), {
+    status: 'already_posted',
+    portalId: '1',
+    state: 'posted',
+  });
   assert.equal(await staged('r4', '1'), undefined);
 
   const forced = await replayTicket(deps, { ticketId: 'r4', force: true });
@@ -140,4 +144,23 @@ test('a ticket a worker holds right now, or one already queued, is left alone', 
   await failTicket('r6', '2');
   assert.equal((await replayTicket(deps, { ticketId: 'r6' })).status, 'queued');
   assert.deepEqual(await replayTicket(deps, { ticketId: 'r6' }), { status: 'already_queued', portalId: '2' });
+});
+
+test('a ticket posted as a TRIAGE FAILED message is posted too: replay needs --force', async () => {
+  await store.claimTicket({ ticketId: 'rf1', portalId: '1' }, 'w', 60_000);
+  await store.markTicketProcessed({
+    ticketId: 'rf1',
+    portalId: '1',
+    provider: 'groq',
+    state: 'posted_as_failure',
+    owner: 'w',
+    discordMessageId: '124',
+  });
+  assert.deepEqual(await replayTicket(deps, { ticketId: 'rf1' }), {
+    status: 'already_posted',
+    portalId: '1',
+    state: 'posted_as_failure',
+  });
+  assert.equal(await staged('rf1', '1'), undefined);
+  assert.equal((await replayTicket(deps, { ticketId: 'rf1', force: true })).status, 'queued');
 });

@@ -3,6 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import { deleteOldRecords } from '../../src/db/retention.ts';
 import { createRunStore } from '../../src/db/run-store.ts';
 import { createTicketStore, type TicketStore } from '../../src/db/ticket-store.ts';
+import type { FinalState } from '../../src/domain/states.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
 
 let tdb: TestDatabase;
@@ -57,14 +58,21 @@ describe('claimTicket', () => {
     assert.equal(claimed.slice(2).filter(Boolean).length, 1);
   });
 
-  test('a notified ticket is never claimed again; a released one is', async () => {
+  test('a posted ticket (either way) is never claimed again; a released or not_posted one is', async () => {
     await store.claimTicket(key('done-1'), 'a', 60_000);
     assert.equal(
-      await store.markTicketProcessed({ ...key('done-1'), provider: 'local', success: true, owner: 'a' }),
+      await store.markTicketProcessed({ ...key('done-1'), provider: 'local', state: 'posted', owner: 'a' }),
       true,
     );
     const again = await store.claimTicket(key('done-1'), 'b', 60_000);
-    assert.equal(!again.claimed && again.reason, 'notified');
+    assert.equal(!again.claimed && again.reason, 'posted');
+    await store.claimTicket(key('done-2'), 'a', 60_000);
+    await store.markTicketProcessed({ ...key('done-2'), provider: 'groq', state: 'posted_as_failure', owner: 'a' });
+    const failurePosted = await store.claimTicket(key('done-2'), 'b', 60_000);
+    assert.equal(!failurePosted.claimed && failurePosted.reason, 'posted');
+    await store.claimTicket(key('done-3'), 'a', 60_000);
+    await store.markTicketProcessed({ ...key('done-3'), provider: null, state: 'not_posted', owner: 'a' });
+    assert.deepEqual(await store.claimTicket(key('done-3'), 'b', 60_000), { claimed: true, attempts: 2 });
 
     await store.claimTicket(key('retry-1'), 'a', 60_000);
     assert.equal(await store.releaseClaim(key('retry-1'), 'someone-else'), false);
@@ -75,19 +83,19 @@ describe('claimTicket', () => {
   test('markTicketProcessed with an owner that lost the claim changes nothing', async () => {
     await store.claimTicket(key('lost-1'), 'a', 60_000);
     assert.equal(
-      await store.markTicketProcessed({ ...key('lost-1'), provider: 'groq', success: true, owner: 'b' }),
+      await store.markTicketProcessed({ ...key('lost-1'), provider: 'groq', state: 'posted', owner: 'b' }),
       false,
     );
-    assert.deepEqual(await store.isTicketProcessed(key('lost-1')), { isProcessed: false, status: 'processing' });
+    assert.deepEqual(await store.isTicketProcessed(key('lost-1')), { isProcessed: false, status: 'triaging' });
   });
 });
 
 describe('isTicketProcessed', () => {
-  test('reports unknown, in-progress and notified tickets', async () => {
+  test('reports unknown, in-progress and posted tickets', async () => {
     assert.deepEqual(await store.isTicketProcessed(key('never')), { isProcessed: false, status: null });
     await store.claimTicket(key('check-1'), 'a', 60_000);
-    assert.deepEqual(await store.isTicketProcessed(key('check-1')), { isProcessed: false, status: 'processing' });
-    await store.markTicketProcessed({ ...key('check-1'), provider: 'rules', success: true, owner: 'a' });
+    assert.deepEqual(await store.isTicketProcessed(key('check-1')), { isProcessed: false, status: 'triaging' });
+    await store.markTicketProcessed({ ...key('check-1'), provider: 'rules', state: 'posted', owner: 'a' });
     const done = await store.isTicketProcessed(key('check-1'));
     assert.equal(done.isProcessed, true);
     assert.equal(done.isProcessed && done.provider, 'rules');
@@ -102,12 +110,12 @@ describe('cleanup, stats and health', () => {
       const ages = [0, 1, 6.9, 7.1, 8, 30];
       for (const [i, days] of ages.entries()) {
         await local.pool.query(
-          `insert into processed_tickets (ticket_id, status, processed_at) values ($1, 'notified', now() - make_interval(secs => $2))`,
+          `insert into processed_tickets (ticket_id, status, processed_at) values ($1, 'posted', now() - make_interval(secs => $2))`,
           [`age-${i}`, days * 86_400],
         );
         await local.pool.query(
           `insert into triage_runs (ticket_id, request_id, attempt, status, timings, created_at)
-           values ($1, 'r', 1, 'notified', '{}', now() - make_interval(secs => $2))`,
+           values ($1, 'r', 1, 'posted', '{}', now() - make_interval(secs => $2))`,
           [`age-${i}`, days * 86_400],
         );
       }
@@ -129,33 +137,58 @@ describe('cleanup, stats and health', () => {
     }
   });
 
-  test('stats count by status and provider, with success rate and duplicates', async () => {
+  test('stats count by state and provider, with an honest success rate and duplicates', async () => {
     const local = await createTestDatabase();
     try {
       const s = createTicketStore(local.db);
-      const finish = async (id: string, provider: string, success: boolean) => {
+      const finish = async (id: string, provider: string | null, state: FinalState) => {
         await s.claimTicket(key(id), 'w', 60_000);
-        await s.markTicketProcessed({ ...key(id), provider, success, owner: 'w' });
+        await s.markTicketProcessed({ ...key(id), provider, state, owner: 'w' });
       };
-      await finish('s1', 'local', true);
-      await finish('s2', 'local', true);
-      await finish('s3', 'groq', true);
-      await finish('s4', 'rules', false);
-      await s.claimTicket(key('s5'), 'w', 60_000);
+      await finish('s1', 'local', 'posted');
+      await finish('s2', 'local', 'posted');
+      await finish('s3', 'groq', 'posted');
+      await finish('s4', 'groq', 'posted_as_failure'); // a TRIAGE FAILED message: a person has it, not a success
+      await finish('s5', null, 'not_posted');
+      await s.claimTicket(key('s6'), 'w', 60_000);
       await s.recordDuplicate(key('s1'));
       await s.recordDuplicate(key('s1'));
       await local.pool.query(
-        "insert into processed_tickets (ticket_id, status, provider, processed_at) values ('old', 'notified', 'local', now() - interval '2 days')",
+        "insert into processed_tickets (ticket_id, status, provider, processed_at) values ('old', 'posted', 'local', now() - interval '2 days')",
       );
 
       const stats = await s.getProcessingStats(new Date(Date.now() - 86_400_000));
-      assert.equal(stats.total, 5);
-      assert.equal(stats.notified, 3);
-      assert.equal(stats.failed, 1);
-      assert.equal(stats.processing, 1);
+      assert.equal(stats.total, 6);
+      assert.deepEqual(stats.states, { queued: 0, triaging: 1, posted: 3, posted_as_failure: 1, not_posted: 1 });
+      assert.equal(stats.in_progress, 1);
       assert.equal(stats.duplicates, 2);
-      assert.equal(stats.successRate, 0.75);
-      assert.deepEqual(stats.byProvider, { local: 2, groq: 1 });
+      assert.equal(stats.success_rate, 3 / 5, 'posted / (posted + posted_as_failure + not_posted)');
+      assert.deepEqual(stats.posted_by_provider, { local: 2, groq: 1 }, 'the failure message is not a groq triage');
+      const success = await local.pool.query(
+        "select ticket_id, success from processed_tickets where ticket_id in ('s3', 's4', 's5') order by ticket_id",
+      );
+      assert.deepEqual(
+        success.rows.map((row) => row.success),
+        [true, false, false],
+        "the seed's success flag follows the state",
+      );
+
+      const none = await s.getProcessingStats(new Date(Date.now() + 60_000));
+      assert.equal(none.success_rate, null, 'no ticket ended: no rate');
+
+      // /health names the tickets a person must act on in the same words, and never the posted ones.
+      await s.claimTicket(key('s7'), 'w', 60_000);
+      await s.markTicketProcessed({
+        ...key('s7'),
+        provider: null,
+        state: 'not_posted',
+        owner: 'w',
+        error: 'discord_config: 404',
+      });
+      assert.deepEqual(await s.failureWarnings(), [
+        'discord_config: Discord rejected the webhook for 1 ticket(s), not posted; check DISCORD_WEBHOOK_URL, then run triage replay',
+        '1 ticket(s) not posted in the last 24 h (need a person); see the dashboard, then triage replay',
+      ]);
     } finally {
       await local.drop();
     }

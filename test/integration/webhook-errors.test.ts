@@ -261,9 +261,9 @@ test('503 with Retry-After while draining and while the store is unavailable; no
   assert.equal(await jobByKey(tdb.pool, 'ticket:62515:504'), undefined);
 });
 
-test('a notified ticket answers duplicate with original_processed_at; a queued one already_queued, no second job', async () => {
+test('a posted ticket answers duplicate with original_processed_at; a queued one already_queued, no second job', async () => {
   const store = createTicketStore(tdb.db);
-  await store.markTicketProcessed({ ticketId: '600', portalId: '62515', provider: 'rules', success: true });
+  await store.markTicketProcessed({ ticketId: '600', portalId: '62515', provider: 'rules', state: 'posted' });
   const { rows } = await tdb.pool.query<{ processed_at: Date }>(
     "select processed_at from processed_tickets where ticket_id = '600'",
   );
@@ -276,12 +276,12 @@ test('a notified ticket answers duplicate with original_processed_at; a queued o
     original_processed_at: rows[0]!.processed_at.toISOString(),
     request_id: 'dup-1',
   });
-  assert.equal(await jobByKey(tdb.pool, 'ticket:62515:600'), undefined, 'no job for a notified ticket');
+  assert.equal(await jobByKey(tdb.pool, 'ticket:62515:600'), undefined, 'no job for a posted ticket');
   const counted = await tdb.pool.query("select duplicates from processed_tickets where ticket_id = '600'");
   assert.equal(counted.rows[0].duplicates, 1);
 
-  // A failed (not notified) ticket is queued again.
-  await store.markTicketProcessed({ ticketId: '601', portalId: '62515', provider: 'rules', success: false });
+  // A not_posted ticket is queued again.
+  await store.markTicketProcessed({ ticketId: '601', portalId: '62515', provider: 'rules', state: 'not_posted' });
   assert.equal((await postWebhook(intake.url, specTicket('601'))).body.status, 'accepted');
 
   const first = await postWebhook(intake.url, specTicket('602'), { headers: { 'x-request-id': 'q-1' } });

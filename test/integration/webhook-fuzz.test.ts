@@ -33,7 +33,7 @@ async function checkDelivery(payload: string | Buffer): Promise<{ status: number
     assert.ok(body.status === 'accepted' || body.status === 'duplicate', response.body);
     if (typeof body.ticket_id === 'string' && body.status === 'accepted') {
       const jobs = await tdb.pool.query(
-        "select 1 from processed_tickets where ticket_id = $1 and status in ('queued', 'processing')",
+        "select 1 from processed_tickets where ticket_id = $1 and status in ('queued', 'triaging')",
         [body.ticket_id],
       );
       assert.ok(jobs.rowCount! >= 1, `accepted ticket ${body.ticket_id} is queued`);

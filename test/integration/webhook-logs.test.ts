@@ -123,7 +123,7 @@ async function sendAll() {
     ticketId: '303',
     portalId: '62515',
     provider: 'rules',
-    success: true,
+    state: 'posted',
   });
   for (const request of requests) {
     const headers = { ...request.options?.headers, 'x-request-id': request.id };

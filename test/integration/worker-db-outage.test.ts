@@ -1,5 +1,5 @@
 // A PostgreSQL outage of several seconds while jobs run (issue 11, defects 1 and 3): the database is really stopped
-// while two tickets are between Discord's 2xx and their `notified` commit and a third fails its post. Before the fix
+// while two tickets are between Discord's 2xx and their `posted` commit and a third fails its post. Before the fix
 // the worker pool ended for good ("Failed to fail jobs") and the two posted tickets were posted again on retry.
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -161,7 +161,7 @@ test('a database outage while jobs run: the worker restarts by itself and every 
       );
       assert.deepEqual(
         rows.map((r) => `${r.ticket_id}:${r.status}`),
-        ['0:notified', '1:notified', '2:notified', '3:notified', '4:notified'],
+        ['0:posted', '1:posted', '2:posted', '3:posted', '4:posted'],
       );
     } finally {
       await pool.end();

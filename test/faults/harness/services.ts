@@ -14,7 +14,7 @@ export interface ServiceHandle {
   /** http://127.0.0.1:port for serve, null for worker. */
   url: string | null;
   proc: ServiceProcess;
-  /** Ticket ids of this process's `pipeline.notified` lines so far. */
+  /** Ticket ids of this process's `pipeline.posted` lines so far. */
   notified(): string[];
   /** Sends `signal` to the process (SIGKILL goes to its whole group). */
   signal(signal: NodeJS.Signals): void;
@@ -48,7 +48,7 @@ export async function startRole(
     notified: () =>
       proc.lines
         .map(jsonLine)
-        .filter((r) => r?.msg === 'pipeline.notified')
+        .filter((r) => r?.msg === 'pipeline.posted')
         .map((r) => String(r?.ticket_id)),
     signal(signal) {
       handle.killedAt = performance.now();

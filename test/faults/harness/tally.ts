@@ -3,7 +3,7 @@
 //   lost                    acknowledged tickets with no Discord message once drained (or at the deadline)
 //   duplicates              tickets with more than one message, minus those the post-then-crash window explains
 //   post_then_crash_window  extra messages explained by the window: a message answered 2xx just before a SIGKILL of a
-//                           process that never logged pipeline.notified for that ticket, posted again after it
+//                           process that never logged pipeline.posted for that ticket, posted again after it
 //   recover_ms              fault end → first 2xx to any delivery (intake accepts again); -1 never
 //   notify_recover_ms       fault end → first message for a ticket first delivered after the fault end; -1 never
 import assert from 'node:assert/strict';

@@ -7,8 +7,8 @@ const last = { number: 8, max: 8 };
 
 test('the triage task decision table', () => {
   const rows: [Stage, typeof first, string][] = [
-    [{ stage: 'claim_notified' }, first, 'skip'],
-    [{ stage: 'claim_notified' }, last, 'skip'],
+    [{ stage: 'claim_posted' }, first, 'skip'],
+    [{ stage: 'claim_posted' }, last, 'skip'],
     [{ stage: 'claim_held' }, first, 'retry'],
     [{ stage: 'claim_held' }, last, 'retry'],
     [{ stage: 'enrich', retryable: true }, first, 'retry'],
