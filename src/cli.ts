@@ -174,7 +174,7 @@ async function runOneShot(
 /** A few plain lines for the person who just ran `npm start`: where to look and what to try (on stderr). */
 export function startupBanner(config: Config, url: string): string {
   const tokenFile = developmentTokenFile(config);
-  const lines = [`hubspot-triage ${VERSION} is running (${config.env})`, `  Dashboard: ${url}/dashboard`];
+  const lines = [`hubspot-triage ${VERSION} is running (${config.env})`, `  Dashboard: ${url}/`];
   lines.push(`  Webhook:   POST ${url}/webhook/hubspot`);
   if (tokenFile) {
     const body = JSON.stringify({

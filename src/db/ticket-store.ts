@@ -363,6 +363,29 @@ export function createTicketStore(db: Db) {
       return rowCount === 1;
     },
 
+    /** One ticket's row, for its dashboard page. */
+    async findTicket(key: TicketKey) {
+      const [row] = await db
+        .select({
+          ticketId: processedTickets.ticketId,
+          portalId: processedTickets.portalId,
+          status: processedTickets.status,
+          provider: processedTickets.provider,
+          attempts: processedTickets.attempts,
+          duplicates: processedTickets.duplicates,
+          discordMessageId: processedTickets.discordMessageId,
+          lastError: processedTickets.lastError,
+          queued: sql<boolean>`${processedTickets.pendingJob} is not null`,
+          claimedUntil: processedTickets.claimedUntil,
+          createdAt: processedTickets.createdAt,
+          updatedAt: processedTickets.updatedAt,
+        })
+        .from(processedTickets)
+        .where(matchesTicket(processedTickets, key))
+        .limit(1);
+      return row ?? null;
+    },
+
     async checkIdempotencyHealth(): Promise<HealthCheck> {
       const started = performance.now();
       try {
