@@ -20,10 +20,14 @@ import { loginPage, safeNext } from './pages/login.ts';
 import { overviewPage, parseWindow, WINDOWS } from './pages/overview.ts';
 import { samplePage } from './pages/sample.ts';
 import { ticketKeyFromPath, ticketPage, ticketPath } from './pages/ticket.ts';
+import { type ListQuery, parseListQuery, ticketsPage } from './pages/tickets.ts';
 import { issueSession, SESSION_COOKIE, SESSION_TTL_MS } from './session.ts';
 
 export interface WebDeps {
-  tickets: Pick<TicketStore, 'getProcessingStats' | 'recentFailures' | 'findTicket' | 'knownStates' | 'requeue'>;
+  tickets: Pick<
+    TicketStore,
+    'getProcessingStats' | 'recentFailures' | 'findTicket' | 'listTickets' | 'knownStates' | 'requeue'
+  >;
   runs: Pick<RunStore, 'recentRuns' | 'runsForTicket' | 'latestTicket'>;
   adminToken: string | null;
   development: boolean;
@@ -130,6 +134,20 @@ export function webRoutes(deps: WebDeps): FastifyPluginAsync {
           reply,
           options(request, reply, { title: 'Overview', section: 'overview', refreshSeconds: REFRESH_SECONDS }),
           overviewPage(window, stats, failures, runs),
+        );
+      });
+
+      pages.get('/tickets', async (request, reply) => {
+        const filter = parseListQuery(request.query as ListQuery);
+        const rows = await deps.tickets.listTickets(filter);
+        return sendPage(
+          reply,
+          options(request, reply, {
+            title: 'Tickets',
+            section: 'tickets',
+            refreshSeconds: filter.after ? undefined : REFRESH_SECONDS,
+          }),
+          ticketsPage(filter, rows),
         );
       });
 

@@ -291,3 +291,45 @@ test('development: the sample form sends a ticket through the real webhook endpo
   // Production has no such form.
   assert.equal((await locked.app.inject({ url: '/sample', headers: bearer })).statusCode, 404);
 });
+
+test('the ticket list searches by id or subject, filters, and pages with a keyset link', async () => {
+  const store = createTicketStore(tdb.db);
+  for (let i = 0; i < 55; i++) {
+    await store.claimTicket({ ticketId: `list-${i}`, portalId: '88' }, 'w', 60_000);
+    await store.markTicketProcessed({
+      ticketId: `list-${i}`,
+      portalId: '88',
+      provider: 'rules',
+      success: true,
+      owner: 'w',
+    });
+  }
+  const first = await locked.app.inject({ url: '/tickets?provider=rules', headers: bearer });
+  assert.equal(first.statusCode, 200);
+  const firstIds = [...first.body.matchAll(/>(list-\d+)<\/a>/g)].map((m) => m[1]);
+  assert.equal(firstIds.length, 50);
+  const older = /href="(\/tickets\?provider=rules&#38;after=[^"]+)">Older/.exec(first.body)?.[1];
+  assert.ok(older, 'a link to older tickets');
+  const second = await locked.app.inject({ url: older.replaceAll('&#38;', '&'), headers: bearer });
+  const secondIds = [...second.body.matchAll(/>(list-\d+)<\/a>/g)].map((m) => m[1]);
+  assert.equal(secondIds.length, 5);
+  assert.equal(new Set([...firstIds, ...secondIds]).size, 55, 'no ticket twice, none missing');
+  assert.ok(!second.body.includes('Older →'));
+
+  const bySubject = await locked.app.inject({ url: '/tickets?q=export', headers: bearer });
+  assert.match(bySubject.body, />d-ok<\/a>/);
+  assert.ok(!bySubject.body.includes('list-'));
+  const byId = await locked.app.inject({ url: '/tickets?q=list-7', headers: bearer });
+  assert.deepEqual(
+    [...byId.body.matchAll(/>(list-\d+)<\/a>/g)].map((m) => m[1]),
+    ['list-7'],
+  );
+  const byPriority = await locked.app.inject({ url: '/tickets?priority=high', headers: bearer });
+  assert.deepEqual(
+    [...byPriority.body.matchAll(/>((?:d|list)-[\w-]+)<\/a>/g)].map((m) => m[1]),
+    ['d-ok'],
+  );
+  const bad = await locked.app.inject({ url: '/tickets?priority=urgent', headers: bearer });
+  assert.equal(bad.statusCode, 400);
+  assert.equal(bad.json().details.field, 'priority');
+});
