@@ -26,7 +26,7 @@ export interface AppDeps {
   /** The webhook route's queue and credentials (the rest of its dependencies come from here). */
   intake: Pick<WebhookRouteDeps, 'auth' | 'queue' | 'now' | 'unauthenticatedLimit'>;
   /** The stores the dashboard reads and writes through; absent, the app has no dashboard. */
-  dashboard?: Pick<WebDeps, 'tickets' | 'runs' | 'now'>;
+  dashboard?: Pick<WebDeps, 'tickets' | 'runs' | 'feedback' | 'now'>;
 }
 
 export const BODY_LIMIT_BYTES = 1024 * 1024;

@@ -8,7 +8,7 @@ import type pg from 'pg';
 import type { TriageTicketPayload } from '../domain/job.ts';
 import type { TicketKey } from '../domain/ticket.ts';
 import type { Db } from './client.ts';
-import { processedTickets, type TicketStatus, type triageRuns } from './schema.ts';
+import { processedTickets, type TicketStatus, type ticketFeedback, type triageRuns } from './schema.ts';
 
 /** A pool or a checked-out connection (the intake lane's, or a transaction's). */
 export type Queryable = Pick<pg.Pool, 'query'> | pg.PoolClient;
@@ -59,7 +59,10 @@ export interface MarkProcessed extends TicketKey {
 }
 
 /** Rows of `table` (processed_tickets or triage_runs) for one ticket; a null portal matches only null. */
-export const matchesTicket = (table: typeof processedTickets | typeof triageRuns, key: TicketKey) =>
+export const matchesTicket = (
+  table: typeof processedTickets | typeof triageRuns | typeof ticketFeedback,
+  key: TicketKey,
+) =>
   and(
     eq(table.ticketId, key.ticketId),
     key.portalId === null ? isNull(table.portalId) : eq(table.portalId, key.portalId),

@@ -9,6 +9,7 @@ import fastifyCsrf from '@fastify/csrf-protection';
 import fastifyFormbody from '@fastify/formbody';
 import fastifyHelmet from '@fastify/helmet';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import type { FeedbackStore } from '../db/feedback-store.ts';
 import type { RunStore } from '../db/run-store.ts';
 import type { TicketStore } from '../db/ticket-store.ts';
 import { forbidden, HttpError } from '../http/errors.ts';
@@ -16,6 +17,7 @@ import { planReplay, type ReplayOutcome, replayTicket } from '../pipeline/replay
 import { checkAccess } from './access.ts';
 import { type Html, html } from './html.ts';
 import { layout, type PageOptions } from './layout.ts';
+import { parseFeedback } from './pages/feedback.ts';
 import { loginPage, safeNext } from './pages/login.ts';
 import { overviewPage, parseWindow, WINDOWS } from './pages/overview.ts';
 import { samplePage } from './pages/sample.ts';
@@ -29,6 +31,7 @@ export interface WebDeps {
     'getProcessingStats' | 'recentFailures' | 'findTicket' | 'listTickets' | 'knownStates' | 'requeue'
   >;
   runs: Pick<RunStore, 'recentRuns' | 'runsForTicket' | 'latestTicket'>;
+  feedback: Pick<FeedbackStore, 'saveFeedback' | 'feedbackFor' | 'feedbackSummary'>;
   adminToken: string | null;
   development: boolean;
   /** Sends a ticket through the real webhook endpoint (development's sample form); absent, the form is off. */
@@ -127,13 +130,15 @@ export function webRoutes(deps: WebDeps): FastifyPluginAsync {
 
       pages.get('/', async (request, reply) => {
         const window = parseWindow((request.query as { window?: unknown }).window);
-        const stats = await deps.tickets.getProcessingStats(new Date(now() - WINDOWS[window] * 3_600_000));
+        const since = new Date(now() - WINDOWS[window] * 3_600_000);
+        const stats = await deps.tickets.getProcessingStats(since);
         const failures = await deps.tickets.recentFailures(RECENT);
         const runs = await deps.runs.recentRuns(RECENT);
+        const feedback = await deps.feedback.feedbackSummary(since);
         return sendPage(
           reply,
           options(request, reply, { title: 'Overview', section: 'overview', refreshSeconds: REFRESH_SECONDS }),
-          overviewPage(window, stats, failures, runs),
+          overviewPage(window, stats, failures, runs, feedback),
         );
       });
 
@@ -171,6 +176,27 @@ export function webRoutes(deps: WebDeps): FastifyPluginAsync {
         );
         if (outcome.status !== 'queued') reply.code(409);
         return renderTicket(request, reply, key, replayNotice(outcome));
+      });
+
+      pages.post('/tickets/:portal/:ticket/feedback', { preHandler: pages.csrfProtection }, async (request, reply) => {
+        const { portal, ticket } = request.params as { portal: string; ticket: string };
+        const key = ticketKeyFromPath(portal, ticket);
+        const fields = parseFeedback((request.body ?? {}) as Record<string, unknown>);
+        const [run] = await deps.runs.runsForTicket(key, 1);
+        if (!run) throw new HttpError(404, 'not_found', 'No run of this ticket to give feedback on');
+        const output = run.output as { priority?: string } | null;
+        await deps.feedback.saveFeedback({
+          ...key,
+          ...fields,
+          runId: run.id,
+          triagedPriority: output?.priority ?? null,
+          triagedProvider: run.provider,
+        });
+        request.log.info(
+          { ticket_id: key.ticketId, portal_id: key.portalId, useful: fields.useful },
+          'dashboard.feedback',
+        );
+        return reply.redirect(`${ticketPath(key)}#feedback`, 303);
       });
 
       if (deps.development && deps.sendSample) {
@@ -212,6 +238,7 @@ export function webRoutes(deps: WebDeps): FastifyPluginAsync {
     ) {
       const row = await deps.tickets.findTicket(key);
       const runs = await deps.runs.runsForTicket(key);
+      const feedback = await deps.feedback.feedbackFor(key);
       if (!row && runs.length === 0) reply.code(404);
       return sendPage(
         reply,
@@ -220,7 +247,7 @@ export function webRoutes(deps: WebDeps): FastifyPluginAsync {
           section: 'tickets',
           refreshSeconds: REFRESH_SECONDS,
         }),
-        ticketPage(key, row, runs, reply.generateCsrf(), notice),
+        ticketPage(key, row, runs, feedback, reply.generateCsrf(), notice),
       );
     }
 

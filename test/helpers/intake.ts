@@ -6,6 +6,7 @@ import type { FastifyInstance } from 'fastify';
 import type pg from 'pg';
 import { buildApp } from '../../src/app.ts';
 import { type Config, loadConfig } from '../../src/config.ts';
+import { createFeedbackStore } from '../../src/db/feedback-store.ts';
 import { createRunStore } from '../../src/db/run-store.ts';
 import { createTicketStore } from '../../src/db/ticket-store.ts';
 import { type TriageTicketPayload, triageJobKey } from '../../src/domain/job.ts';
@@ -72,7 +73,9 @@ export async function startIntakeApp(tdb: TestDatabase, options: IntakeAppOption
       ...(options.now ? { now: options.now } : {}),
       ...(options.unauthenticatedLimit ? { unauthenticatedLimit: options.unauthenticatedLimit } : {}),
     },
-    ...(options.dashboard ? { dashboard: { tickets: store, runs: createRunStore(tdb.db) } } : {}),
+    ...(options.dashboard
+      ? { dashboard: { tickets: store, runs: createRunStore(tdb.db), feedback: createFeedbackStore(tdb.db) } }
+      : {}),
   });
   const url = await app.listen({ host: '127.0.0.1', port: 0 });
   return { app, lifecycle, url, close: () => app.close() };

@@ -4,7 +4,9 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { loadConfig } from '../../src/config.ts';
+import { createFeedbackStore } from '../../src/db/feedback-store.ts';
 import { createTicketStore } from '../../src/db/ticket-store.ts';
+import { exportFeedback } from '../../src/web/export-feedback.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
 import { type IntakeApp, startIntakeApp } from '../helpers/intake.ts';
 
@@ -332,4 +334,81 @@ test('the ticket list searches by id or subject, filters, and pages with a keyse
   const bad = await locked.app.inject({ url: '/tickets?priority=urgent', headers: bearer });
   assert.equal(bad.statusCode, 400);
   assert.equal(bad.json().details.field, 'priority');
+});
+
+test('feedback on a ticket: validated, saved once per ticket, and counted on the overview', async () => {
+  const { cookie } = await signIn(locked);
+  const page = await locked.app.inject({ url: '/tickets/77/d-ok', headers: { cookie } });
+  const csrf = /action="\/tickets\/77\/d-ok\/feedback"[^>]*>\s*<input type="hidden" name="_csrf" value="([^"]+)"/.exec(
+    page.body,
+  )?.[1];
+  assert.ok(csrf, 'the ticket page has a feedback form');
+  assert.match(page.body, /Did you use the reply draft\?/);
+
+  const without = await post(locked, '/tickets/77/d-ok/feedback', cookie, { useful: 'yes' });
+  assert.equal(without.statusCode, 403);
+  const bad = await post(locked, '/tickets/77/d-ok/feedback', cookie, {
+    _csrf: csrf,
+    useful: 'yes',
+    priority: 'urgent',
+  });
+  assert.equal(bad.statusCode, 400);
+  assert.equal(bad.json().details.field, 'priority');
+  const noAnswer = await post(locked, '/tickets/77/d-ok/feedback', cookie, { _csrf: csrf });
+  assert.equal(noAnswer.json().details.field, 'useful');
+
+  const first = await post(locked, '/tickets/77/d-ok/feedback', cookie, {
+    _csrf: csrf,
+    useful: 'no',
+    priority: 'medium',
+    draft: 'no',
+    note: 'Not <b>that</b> urgent',
+  });
+  assert.equal(first.statusCode, 303);
+  const second = await post(locked, '/tickets/77/d-ok/feedback', cookie, {
+    _csrf: csrf,
+    useful: 'yes',
+    priority: 'high',
+    draft: 'yes',
+    note: 'Right call',
+  });
+  assert.equal(second.statusCode, 303);
+  const { rows } = await tdb.pool.query(
+    `select useful, chosen_priority, triaged_priority, triaged_provider, draft_used, note, run_id is not null as has_run
+       from ticket_feedback where ticket_id = 'd-ok'`,
+  );
+  assert.deepEqual(rows, [
+    {
+      useful: true,
+      chosen_priority: 'high',
+      triaged_priority: 'high',
+      triaged_provider: 'groq',
+      draft_used: true,
+      note: 'Right call',
+      has_run: true,
+    },
+  ]);
+  const overview = await locked.app.inject({ url: '/', headers: { cookie } });
+  assert.match(overview.body, /<div class="n">1<\/div><div class="l">tickets with feedback/);
+  assert.match(overview.body, /<div class="n">100 %<\/div><div class="l">useful \(acceptance\)/);
+  assert.match(overview.body, /<div class="n">100 %<\/div><div class="l">priority agreement/);
+  const again = await locked.app.inject({ url: '/tickets/77/d-ok', headers: { cookie } });
+  assert.match(again.body, /Saved useful, would have chosen high/);
+
+  // `triage export-feedback`: a candidate line for the evaluation set, labelled by the answer, no address.
+  const lines: string[] = [];
+  const counts = await exportFeedback(createFeedbackStore(tdb.db), new Date(0), (line) => lines.push(line));
+  assert.deepEqual(counts, { exported: 1, skipped: 0 });
+  const line = JSON.parse(lines[0]!);
+  assert.deepEqual(Object.keys(line), ['id', 'split', 'kind', 'ticket', 'labels', 'note']);
+  assert.equal(line.kind, 'bug');
+  assert.equal(line.ticket.subject, 'Export <img src=x onerror=alert(1)>');
+  assert.equal(line.ticket.from_email, null);
+  assert.deepEqual(line.labels, {
+    priorities: ['high'],
+    handling_modes: ['reply_and_internal_followup'],
+    internal_actions: ['Create bug report'],
+    security: false,
+  });
+  assert.match(line.note, /Their note: Right call/);
 });

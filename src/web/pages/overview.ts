@@ -1,5 +1,6 @@
 // The overview for a window (24 h, 7 d, 30 d): what came in and what became of it, by provider; tickets that need a
 // person; the latest runs.
+import type { FeedbackSummary } from '../../db/feedback-store.ts';
 import type { RunStore } from '../../db/run-store.ts';
 import type { ProcessingStats, TicketStore } from '../../db/ticket-store.ts';
 import { html, when } from '../html.ts';
@@ -15,7 +16,14 @@ export function parseWindow(value: unknown): WindowName {
 type Failure = Awaited<ReturnType<TicketStore['recentFailures']>>[number];
 type RecentRun = Awaited<ReturnType<RunStore['recentRuns']>>[number];
 
-export function overviewPage(window: WindowName, stats: ProcessingStats, failures: Failure[], runs: RecentRun[]) {
+export function overviewPage(
+  window: WindowName,
+  stats: ProcessingStats,
+  failures: Failure[],
+  runs: RecentRun[],
+  feedback: FeedbackSummary,
+) {
+  const share = (part: number, whole: number) => (whole === 0 ? 'n/a' : `${((part / whole) * 100).toFixed(0)} %`);
   const rate = stats.successRate === null ? 'n/a' : `${(stats.successRate * 100).toFixed(1)} %`;
   const card = (n: string | number, label: string) =>
     html`<div class="card"><div class="n">${n}</div><div class="l">${label}</div></div>`;
@@ -25,6 +33,10 @@ export function overviewPage(window: WindowName, stats: ProcessingStats, failure
   )}</p>
 <div class="cards">
 ${card(stats.total, 'tickets received')}${card(stats.notified, 'posted')}${card(stats.failed, 'not posted')}${card(stats.processing, 'in progress')}${card(stats.duplicates, 'duplicate deliveries suppressed')}${card(rate, 'success rate')}
+</div>
+<h2>What the team said</h2>
+<div class="cards">
+${card(feedback.answers, 'tickets with feedback')}${card(share(feedback.useful, feedback.answers), 'useful (acceptance)')}${card(share(feedback.priorityAgreed, feedback.withPriority), 'priority agreement')}${card(share(feedback.falseCritical, feedback.triagedCritical), 'false critical')}${card(share(feedback.draftUsed, feedback.draftAnswered), 'drafts used')}
 </div>
 <h2>By provider</h2>
 <p>${Object.entries(stats.byProvider).map(([provider, n]) => html`<span class="tag">${provider}: ${n}</span> `) || 'none'}</p>

@@ -6,6 +6,7 @@ import type { TicketStore } from '../../db/ticket-store.ts';
 import { hubspotTicketUrl, type NormalizedTicket, type TicketKey } from '../../domain/ticket.ts';
 import type { FallbackReason, GuardIntervention } from '../../domain/triage-result.ts';
 import { type Html, html, when } from '../html.ts';
+import { feedbackForm, type SavedFeedback } from './feedback.ts';
 
 export type TicketRow = NonNullable<Awaited<ReturnType<TicketStore['findTicket']>>>;
 
@@ -18,7 +19,14 @@ export function ticketKeyFromPath(portal: string, ticket: string): TicketKey {
   return { portalId: portal === '_' ? null : portal, ticketId: ticket };
 }
 
-export function ticketPage(key: TicketKey, row: TicketRow | null, runs: TriageRunRow[], csrf: string, notice?: Html) {
+export function ticketPage(
+  key: TicketKey,
+  row: TicketRow | null,
+  runs: TriageRunRow[],
+  feedback: SavedFeedback,
+  csrf: string,
+  notice?: Html,
+) {
   const latest = runs[0];
   const ticket = (runs.find((run) => run.ticket)?.ticket ?? null) as NormalizedTicket | null;
   const hubspot = hubspotTicketUrl(key.portalId, key.ticketId);
@@ -42,6 +50,7 @@ ${row && isPostedState(row.status) ? html`<label><input type="checkbox" name="fo
 <p><button class="primary">Replay</button> <span class="muted">queues the ticket again with the copy its last run saw</span></p>
 </form>
 ${latest ? runDetails(latest) : html`<p class="muted">No run recorded for this ticket.</p>`}
+${latest ? html`<div id="feedback">${feedbackForm(`${ticketPath(key)}/feedback`, csrf, feedback, Boolean((latest.output as { reply_draft?: unknown } | null)?.reply_draft))}</div>` : ''}
 ${
   ticket
     ? html`<h2>What the customer wrote</h2><dl class="facts">
