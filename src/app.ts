@@ -3,14 +3,15 @@
 // arrives as a parameter; one error handler renders HttpError and hides other errors.
 import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance, LogController } from 'fastify';
 import type { Config } from './config.ts';
-import { HttpError, payloadTooLarge } from './http/errors.ts';
+import { forbidden, HttpError, payloadTooLarge } from './http/errors.ts';
 import type { Lifecycle } from './http/lifecycle.ts';
 import { sanitizeRequestId } from './http/request-id.ts';
 import { type WebhookRouteDeps, webhookRoutes } from './intake/webhook-route.ts';
 import type { HealthReport } from './observability/health.ts';
 import { type Logger, lazyChildLogger } from './observability/logger.ts';
 import type { Metrics } from './observability/metrics.ts';
-import { type DashboardDeps, dashboardRoutes } from './web/dashboard.ts';
+import { checkAccess } from './web/access.ts';
+import { type WebDeps, webRoutes } from './web/routes.ts';
 
 export interface AppDeps {
   config: Config;
@@ -24,8 +25,8 @@ export interface AppDeps {
   queueRunning?: () => boolean;
   /** The webhook route's queue and credentials (the rest of its dependencies come from here). */
   intake: Pick<WebhookRouteDeps, 'auth' | 'queue' | 'now' | 'unauthenticatedLimit'>;
-  /** The stores the dashboard reads; absent, the app has no dashboard. */
-  dashboard?: Omit<DashboardDeps, 'adminToken'>;
+  /** The stores the dashboard reads and writes through; absent, the app has no dashboard. */
+  dashboard?: Pick<WebDeps, 'tickets' | 'runs' | 'feedback' | 'now'>;
 }
 
 export const BODY_LIMIT_BYTES = 1024 * 1024;
@@ -100,12 +101,44 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     return deps.health();
   });
 
-  app.get('/metrics', async (_request, reply) => {
+  // The same access as the dashboard: ADMIN_TOKEN (Bearer, for Prometheus) when set, else loopback only.
+  app.get('/metrics', async (request, reply) => {
+    const verdict = checkAccess(request, deps.config.adminToken, Date.now());
+    if (verdict === 'loopback_only') throw forbidden('/metrics is only served to localhost until ADMIN_TOKEN is set');
+    if (verdict === 'login_required') {
+      throw new HttpError(401, 'unauthorized', 'Send ADMIN_TOKEN as a Bearer token', {
+        headers: { 'www-authenticate': 'Bearer realm="hubspot-triage"' },
+      });
+    }
     reply.header('content-type', deps.metrics.registry.contentType);
     return deps.metrics.registry.metrics();
   });
 
-  if (deps.dashboard) await app.register(dashboardRoutes({ ...deps.dashboard, adminToken: deps.config.adminToken }));
+  if (deps.dashboard) {
+    const token = deps.intake.auth.token;
+    await app.register(
+      webRoutes({
+        ...deps.dashboard,
+        adminToken: deps.config.adminToken,
+        development: deps.config.env === 'development',
+        // The sample form goes through the real webhook route, authenticated like any sender.
+        sendSample: token
+          ? async (ticket) => {
+              const response = await app.inject({
+                method: 'POST',
+                url: '/webhook/hubspot',
+                headers: {
+                  'content-type': 'application/json',
+                  [deps.intake.auth.tokenHeader ?? 'x-webhook-token']: token,
+                },
+                payload: JSON.stringify(ticket),
+              });
+              return { statusCode: response.statusCode, body: response.body };
+            }
+          : undefined,
+      }),
+    );
+  }
   await app.register(
     webhookRoutes({
       ...deps.intake,
@@ -129,6 +162,13 @@ function toHttpError(error: FastifyError | HttpError): HttpError {
     case 'FST_ERR_CTP_INVALID_JSON_BODY':
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
       return new HttpError(400, 'invalid_json', 'Request body is not valid JSON');
+    case 'FST_CSRF_MISSING_SECRET':
+    case 'FST_CSRF_INVALID_TOKEN':
+      return new HttpError(
+        403,
+        'csrf_token_invalid',
+        'The form is stale or came from another site: reload the page and send it again',
+      );
     default:
       break;
   }

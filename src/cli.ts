@@ -2,6 +2,7 @@
 // is given into a Config and hands it down. Nothing runs at import: main.ts calls runCli and owns the process.
 import { parseArgs } from 'node:util';
 import { type Config, ConfigError, loadConfig } from './config.ts';
+import { createFeedbackStore } from './db/feedback-store.ts';
 import { deleteOldRecords } from './db/retention.ts';
 import { createRunStore } from './db/run-store.ts';
 import { createTicketStore, type ProcessingStats } from './db/ticket-store.ts';
@@ -10,6 +11,7 @@ import { createLogger, type Logger } from './observability/logger.ts';
 import { planReplay, type ReplayPlan, replayTicket } from './pipeline/replay.ts';
 import { developmentTokenFile, openDatabase, Releasers, type Service, startService } from './service.ts';
 import { VERSION } from './version.ts';
+import { exportFeedback } from './web/export-feedback.ts';
 
 /** A long-running command's service, and the logger its shutdown reports to. */
 export interface Started {
@@ -26,11 +28,16 @@ Commands:
   cleanup    Delete idempotency rows and run records older than RETENTION_DAYS
   stats      Print tickets by state (posted, posted_as_failure, not_posted, in progress) and the success rate
   replay     Queue a not_posted ticket again (triage replay <ticket_id>)
+  export-feedback  Print the team's dashboard feedback as candidate evaluation-set lines (JSONL)
 
 Run 'triage <command> --help' for a command's options. Configuration comes from the environment and .env;
 see .env.example.`;
 
 const COMMAND_HELP: Record<string, string> = {
+  'export-feedback':
+    'Usage: triage export-feedback [--days N]\n\nPrints the feedback given on the dashboard in the last N days (default ' +
+    "30) as JSONL lines in the evaluation set's format (eval/README.md), labelled by the person's answers. They " +
+    'hold real customer text: review and scrub them before adding any to eval/tickets.jsonl.',
   serve:
     'Usage: triage serve\n\nStarts the HTTP server, the queue workers and the cleanup cron. Stops cleanly on SIGTERM/SIGINT.',
   worker: 'Usage: triage worker\n\nStarts only the queue workers (no HTTP server). Stops cleanly on SIGTERM/SIGINT.',
@@ -130,7 +137,7 @@ async function runOneShot(
   config: Config,
   logger: Logger,
 ): Promise<number> {
-  const days = parsePositive(values.days, config.retentionDays);
+  const days = parsePositive(values.days, command === 'export-feedback' ? 30 : config.retentionDays);
   const hours = parsePositive(values.hours, 24);
   if (days === null || hours === null) {
     process.stderr.write('--days and --hours take a positive whole number\n');
@@ -146,7 +153,15 @@ async function runOneShot(
       process.stdout.write('migrations applied\n');
     } else if (command === 'cleanup') {
       process.stdout.write(
-        `${JSON.stringify({ retention_days: days, deleted: await deleteOldRecords({ tickets: store, runs }, days) })}\n`,
+        `${JSON.stringify({ retention_days: days, deleted: await deleteOldRecords({ tickets: store, runs, feedback: createFeedbackStore(database.db) }, days) })}\n`,
+      );
+    } else if (command === 'export-feedback') {
+      const since = new Date(Date.now() - days * 86_400_000);
+      const counts = await exportFeedback(createFeedbackStore(database.db), since, (line) =>
+        process.stdout.write(line),
+      );
+      process.stderr.write(
+        `${counts.exported} line(s) exported, ${counts.skipped} answer(s) skipped (not useful and no priority named, or the run's copy of the ticket is gone)\n`,
       );
     } else if (command === 'stats') {
       const stats = await store.getProcessingStats(new Date(Date.now() - hours * 3_600_000));
@@ -178,7 +193,7 @@ async function runOneShot(
 /** A few plain lines for the person who just ran `npm start`: where to look and what to try (on stderr). */
 export function startupBanner(config: Config, url: string): string {
   const tokenFile = developmentTokenFile(config);
-  const lines = [`hubspot-triage ${VERSION} is running (${config.env})`, `  Dashboard: ${url}/dashboard`];
+  const lines = [`hubspot-triage ${VERSION} is running (${config.env})`, `  Dashboard: ${url}/`];
   lines.push(`  Webhook:   POST ${url}/webhook/hubspot`);
   if (tokenFile) {
     const body = JSON.stringify({

@@ -8,6 +8,7 @@ import { type Config, describeConfig } from './config.ts';
 import { createDatabase, type Database } from './db/client.ts';
 import { startEmbeddedPostgres } from './db/embedded.ts';
 import { databaseUnreachable } from './db/errors.ts';
+import { createFeedbackStore, type FeedbackStore } from './db/feedback-store.ts';
 import { migrateDatabase } from './db/migrate.ts';
 import { deleteOldRecords } from './db/retention.ts';
 import { createRunStore, type RunStore } from './db/run-store.ts';
@@ -119,6 +120,7 @@ export async function startService(config: Config, logger: Logger, options: Serv
       database,
       tickets: createTicketStore(database.db),
       runs: createRunStore(database.db),
+      feedback: createFeedbackStore(database.db),
       metrics: createMetrics(),
       chain: await createChainFromConfig(config, logger),
     };
@@ -171,6 +173,7 @@ interface Parts {
   database: Database & { url: string };
   tickets: TicketStore;
   runs: RunStore;
+  feedback: FeedbackStore;
   metrics: Metrics;
   chain: TriageChain;
 }
@@ -182,7 +185,7 @@ interface Workers {
 
 /** The queue runner with its tasks, the mover that feeds it and the lease sweeper. */
 async function startWorkers(parts: Parts, options: ServiceOptions): Promise<Workers> {
-  const { config, logger, database, tickets, runs, releasers } = parts;
+  const { config, logger, database, tickets, runs, feedback, releasers } = parts;
   const notifier =
     options.notifier ?? createNotifierFromConfig(config, logger, (text) => process.stderr.write(`${text}\n`));
   const hubspot = createHubSpotFromConfig(config, logger);
@@ -207,7 +210,7 @@ async function startWorkers(parts: Parts, options: ServiceOptions): Promise<Work
     taskList: createTaskList({
       logger,
       retentionDays: config.retentionDays,
-      cleanup: (days) => deleteOldRecords({ tickets, runs }, days),
+      cleanup: (days) => deleteOldRecords({ tickets, runs, feedback }, days),
       catchUp: catchUpOn ? (signal) => sweep.run(new Date(), { signal }) : undefined,
       pipeline: {
         store: tickets,
@@ -241,7 +244,7 @@ async function startServer(
   lifecycle: Lifecycle,
   workers: (() => Workers | undefined) | null,
 ): Promise<{ url: string; close: () => Promise<void> }> {
-  const { config, logger, database, tickets, runs } = parts;
+  const { config, logger, database, tickets, runs, feedback } = parts;
   const webhookToken = await developmentWebhookToken(config, logger);
   const intakeDatabase = createIntakeDatabase(database.url);
   const intakeQueue = createIntakeQueue(intakeDatabase.pool);
@@ -279,7 +282,7 @@ async function startServer(
     databaseReachable: async () => (await tickets.checkIdempotencyHealth()).healthy,
     queueRunning: workers ? () => workers()?.queue.state() === 'running' : undefined,
     intake: { auth: { ...config.webhook, token: webhookToken }, queue: intakeQueue },
-    dashboard: { tickets, runs },
+    dashboard: { tickets, runs, feedback },
   });
   const close = async () => {
     try {

@@ -64,7 +64,19 @@ export function createRunStore(db: Db) {
         .returning({ id: triageRuns.id });
       return rows.length;
     },
+
+    /** Every run of one ticket, newest first, for its dashboard page (customer data: shown only behind access). */
+    async runsForTicket(key: TicketKey, limit = 50) {
+      return db
+        .select()
+        .from(triageRuns)
+        .where(matchesTicket(triageRuns, key))
+        .orderBy(desc(triageRuns.createdAt))
+        .limit(limit);
+    },
   };
 }
+
+export type TriageRunRow = typeof triageRuns.$inferSelect;
 
 export type RunStore = ReturnType<typeof createRunStore>;

@@ -138,3 +138,33 @@ export const triageRuns = pgTable(
 );
 
 export type NewTriageRun = typeof triageRuns.$inferInsert;
+
+/**
+ * What a person on the support team thought of a ticket's triage (the dashboard's feedback form): one row per
+ * ticket, the latest answer replacing the earlier one. The triaged priority is copied from the judged run, so the
+ * overview's agreement numbers need no join. Deleted with the run records after RETENTION_DAYS.
+ */
+export const ticketFeedback = pgTable(
+  'ticket_feedback',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    ticketId: varchar('ticket_id', { length: 255 }).notNull(),
+    portalId: varchar('portal_id', { length: 64 }),
+    /** The run the person judged (the latest one when they answered). */
+    runId: uuid('run_id'),
+    triagedPriority: varchar('triaged_priority', { length: 10 }),
+    triagedProvider: varchar('triaged_provider', { length: 50 }),
+    useful: boolean('useful').notNull(),
+    /** The priority the person would have chosen; null when they did not say. */
+    chosenPriority: varchar('chosen_priority', { length: 10 }),
+    /** Whether the reply draft was used (as is or edited); null when there was none or they did not say. */
+    draftUsed: boolean('draft_used'),
+    note: text('note'),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (table) => [
+    unique('ticket_feedback_ticket_portal_key').on(table.ticketId, table.portalId).nullsNotDistinct(),
+    index('idx_ticket_feedback_updated_at').on(table.updatedAt),
+  ],
+);

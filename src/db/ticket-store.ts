@@ -18,7 +18,7 @@ import {
 } from '../domain/states.ts';
 import type { TicketKey } from '../domain/ticket.ts';
 import type { Db } from './client.ts';
-import { processedTickets, sqlList, type triageRuns } from './schema.ts';
+import { processedTickets, sqlList, type ticketFeedback, type triageRuns } from './schema.ts';
 
 /** A pool or a checked-out connection (the intake lane's, or a transaction's). */
 export type Queryable = Pick<pg.Pool, 'query'> | pg.PoolClient;
@@ -72,7 +72,10 @@ export interface MarkProcessed extends TicketKey {
 }
 
 /** Rows of `table` (processed_tickets or triage_runs) for one ticket; a null portal matches only null. */
-export const matchesTicket = (table: typeof processedTickets | typeof triageRuns, key: TicketKey) =>
+export const matchesTicket = (
+  table: typeof processedTickets | typeof triageRuns | typeof ticketFeedback,
+  key: TicketKey,
+) =>
   and(
     eq(table.ticketId, key.ticketId),
     key.portalId === null ? isNull(table.portalId) : eq(table.portalId, key.portalId),
@@ -379,6 +382,63 @@ export function createTicketStore(db: Db) {
       return rowCount === 1;
     },
 
+    /**
+     * The dashboard's ticket list, most recent activity first, one page at a time: `after` is the last row of the
+     * previous page (keyset pagination: every page costs the same however deep). Priority and subject come from the
+     * ticket's latest run.
+     */
+    async listTickets(filter: TicketListFilter): Promise<TicketListRow[]> {
+      const where = [sql`true`];
+      if (filter.state) where.push(sql`p.status = ${filter.state}`);
+      if (filter.provider) where.push(sql`p.provider = ${filter.provider}`);
+      if (filter.priority) where.push(sql`r.priority = ${filter.priority}`);
+      if (filter.q) {
+        const like = `%${filter.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+        where.push(sql`(p.ticket_id = ${filter.q} or r.subject ilike ${like})`);
+      }
+      if (filter.after) {
+        where.push(
+          sql`(p.processed_at, p.id) < (${filter.after.at.toISOString()}::timestamptz, ${filter.after.id}::uuid)`,
+        );
+      }
+      const { rows } = await db.execute<TicketListRow>(sql`
+        select p.id, p.ticket_id as "ticketId", p.portal_id as "portalId", p.status, p.provider, p.attempts,
+               p.duplicates, p.processed_at as "processedAt", r.priority, r.subject
+          from processed_tickets p
+          left join lateral (
+            select output->>'priority' as priority, ticket->>'subject' as subject
+              from triage_runs r
+             where r.ticket_id = p.ticket_id and r.portal_id is not distinct from p.portal_id
+             order by r.created_at desc limit 1) r on true
+         where ${sql.join(where, sql` and `)}
+         order by p.processed_at desc, p.id desc
+         limit ${filter.limit}`);
+      return rows.map((row) => ({ ...row, processedAt: new Date(row.processedAt) }));
+    },
+
+    /** One ticket's row, for its dashboard page. */
+    async findTicket(key: TicketKey) {
+      const [row] = await db
+        .select({
+          ticketId: processedTickets.ticketId,
+          portalId: processedTickets.portalId,
+          status: processedTickets.status,
+          provider: processedTickets.provider,
+          attempts: processedTickets.attempts,
+          duplicates: processedTickets.duplicates,
+          discordMessageId: processedTickets.discordMessageId,
+          lastError: processedTickets.lastError,
+          queued: sql<boolean>`${processedTickets.pendingJob} is not null`,
+          claimedUntil: processedTickets.claimedUntil,
+          createdAt: processedTickets.createdAt,
+          updatedAt: processedTickets.updatedAt,
+        })
+        .from(processedTickets)
+        .where(matchesTicket(processedTickets, key))
+        .limit(1);
+      return row ?? null;
+    },
+
     async checkIdempotencyHealth(): Promise<HealthCheck> {
       const started = performance.now();
       try {
@@ -392,6 +452,30 @@ export function createTicketStore(db: Db) {
 }
 
 export type TicketStore = ReturnType<typeof createTicketStore>;
+
+export interface TicketListFilter {
+  /** A ticket id (exact) or part of a subject. */
+  q?: string;
+  state?: string;
+  provider?: string;
+  priority?: string;
+  /** The last row of the previous page. */
+  after?: { at: Date; id: string };
+  limit: number;
+}
+
+export type TicketListRow = {
+  id: string;
+  ticketId: string;
+  portalId: string | null;
+  status: string;
+  provider: string | null;
+  attempts: number;
+  duplicates: number;
+  processedAt: Date;
+  priority: string | null;
+  subject: string | null;
+};
 
 // ---- Statements on the caller's connection: the intake lane's, and the queue mover's transaction ----
 

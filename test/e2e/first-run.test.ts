@@ -95,7 +95,7 @@ test('after start-up a plain banner on stderr gives the dashboard, the token fil
     await waitFor(service, () => service.stderr().includes('Stop:'), 'the banner');
     const banner = service.stderr();
     const tokenFile = join(dataDir, 'webhook-token');
-    assert.ok(banner.includes(`Dashboard: ${url}/dashboard`), banner);
+    assert.ok(banner.includes(`Dashboard: ${url}/`), banner);
     assert.ok(banner.includes(`Token:     ${tokenFile}`), banner);
     assert.ok(banner.includes(`curl -sS ${url}/webhook/hubspot`), banner);
     assert.ok(!banner.includes(readFileSync(tokenFile, 'utf8').trim()), 'the token itself is never printed');

@@ -5,7 +5,9 @@ import { Writable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import type pg from 'pg';
 import { buildApp } from '../../src/app.ts';
-import { loadConfig } from '../../src/config.ts';
+import { type Config, loadConfig } from '../../src/config.ts';
+import { createFeedbackStore } from '../../src/db/feedback-store.ts';
+import { createRunStore } from '../../src/db/run-store.ts';
 import { createTicketStore } from '../../src/db/ticket-store.ts';
 import { type TriageTicketPayload, triageJobKey } from '../../src/domain/job.ts';
 import { createLifecycle, type Lifecycle } from '../../src/http/lifecycle.ts';
@@ -32,6 +34,10 @@ export interface IntakeAppOptions {
   logger?: Logger;
   unauthenticatedLimit?: WebhookRouteDeps['unauthenticatedLimit'];
   now?: () => number;
+  /** The configuration the app sees (default: the development defaults). */
+  config?: Config;
+  /** Serve the dashboard over the test database too. */
+  dashboard?: boolean;
 }
 
 export interface IntakeApp {
@@ -50,7 +56,7 @@ export async function startIntakeApp(tdb: TestDatabase, options: IntakeAppOption
   const store = createTicketStore(tdb.db);
   const auth: WebhookAuthConfig = { token: TOKEN, clientSecret: null, publicUrl: null, ...options.auth };
   const app = await buildApp({
-    config: loadConfig({}),
+    config: options.config ?? loadConfig({}),
     logger,
     metrics,
     lifecycle,
@@ -67,6 +73,9 @@ export async function startIntakeApp(tdb: TestDatabase, options: IntakeAppOption
       ...(options.now ? { now: options.now } : {}),
       ...(options.unauthenticatedLimit ? { unauthenticatedLimit: options.unauthenticatedLimit } : {}),
     },
+    ...(options.dashboard
+      ? { dashboard: { tickets: store, runs: createRunStore(tdb.db), feedback: createFeedbackStore(tdb.db) } }
+      : {}),
   });
   const url = await app.listen({ host: '127.0.0.1', port: 0 });
   return { app, lifecycle, url, close: () => app.close() };

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { createFeedbackStore } from '../../src/db/feedback-store.ts';
 import { deleteOldRecords } from '../../src/db/retention.ts';
 import { createRunStore } from '../../src/db/run-store.ts';
 import { createTicketStore, type TicketStore } from '../../src/db/ticket-store.ts';
@@ -119,18 +120,21 @@ describe('cleanup, stats and health', () => {
           [`age-${i}`, days * 86_400],
         );
       }
-      assert.deepEqual(await deleteOldRecords({ tickets: s, runs: createRunStore(local.db) }, 7), {
-        tickets: 3,
-        runs: 3,
-      });
+      await local.pool.query(
+        `insert into ticket_feedback (ticket_id, useful, updated_at) values ('age-old', true, now() - interval '8 days'),
+           ('age-new', false, now() - interval '6 days')`,
+      );
+      const stores = { tickets: s, runs: createRunStore(local.db), feedback: createFeedbackStore(local.db) };
+      assert.deepEqual(await deleteOldRecords(stores, 7), { tickets: 3, runs: 3, feedback: 1 });
       const { rows } = await local.pool.query('select ticket_id from processed_tickets order by ticket_id');
       assert.deepEqual(
         rows.map((row) => row.ticket_id),
         ['age-0', 'age-1', 'age-2'],
       );
-      assert.deepEqual(await deleteOldRecords({ tickets: s, runs: createRunStore(local.db) }, 7), {
+      assert.deepEqual(await deleteOldRecords(stores, 7), {
         tickets: 0,
         runs: 0,
+        feedback: 0,
       });
     } finally {
       await local.drop();

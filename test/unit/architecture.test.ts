@@ -128,8 +128,13 @@ test('each table is written by one module', () => {
     triage_runs: 'db/run-store.ts',
     service_state: 'db/service-state.ts',
     portal_pacing: 'queue/mover.ts',
+    ticket_feedback: 'db/feedback-store.ts',
   };
-  const drizzleNames: Record<string, string> = { processedTickets: 'processed_tickets', triageRuns: 'triage_runs' };
+  const drizzleNames: Record<string, string> = {
+    processedTickets: 'processed_tickets',
+    triageRuns: 'triage_runs',
+    ticketFeedback: 'ticket_feedback',
+  };
   const found: Record<string, Set<string>> = {};
   const add = (table: string, name: string) => {
     found[table] = (found[table] ?? new Set()).add(name);
