@@ -120,7 +120,7 @@ export async function selfTest(provider: TriageProvider, sop?: string): Promise<
       const latency = Math.round(performance.now() - started);
       const parsed = parseTriageOutput(answer.text);
       if (!parsed.ok) {
-        const errors = parsed.errors.slice(0, 5);
+        const errors = parsed.errors.slice(0, 10);
         reports.push({ ticket: label, schema_valid: false, latency_ms: latency, expected, errors });
         continue;
       }
@@ -185,7 +185,9 @@ function describeTicket(report: TicketReport): string {
   const took = `${report.latency_ms} ms`;
   if (report.error !== undefined) return `${report.ticket}: no answer after ${took} (${report.error})`;
   if (!report.schema_valid) {
-    return `${report.ticket}: NOT schema-valid after ${took}: ${(report.errors ?? []).join('; ')}`;
+    const errors = report.errors ?? [];
+    const more = errors.length > 2 ? `; and ${errors.length - 2} more` : '';
+    return `${report.ticket}: NOT schema-valid after ${took}: ${errors.slice(0, 2).join('; ')}${more}`;
   }
   const verdict = `${report.priority} / ${report.handling_mode} / ${report.action}`;
   return `${report.ticket}: schema-valid in ${took}: ${verdict}${report.as_expected ? '' : ` (expected ${report.expected})`}`;
