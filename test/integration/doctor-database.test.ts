@@ -2,11 +2,15 @@
 // the pending migrations and the fix, and is still unmigrated afterwards (doctor changes nothing); a server that
 // is not there fails with the reason and the fix, and no password is printed.
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { loadConfig } from '../../src/config.ts';
 import { createDatabase } from '../../src/db/client.ts';
-import { findFreePort } from '../../src/db/embedded.ts';
+import { findFreePort, startEmbeddedPostgres } from '../../src/db/embedded.ts';
 import { pendingMigrations } from '../../src/db/migrate.ts';
+import { createLogger } from '../../src/observability/logger.ts';
 import { checkDatabase } from '../../src/ops/doctor-checks.ts';
 import { pendingQueueMigrations } from '../../src/queue/schema-status.ts';
 import { createEmptyDatabase, createTestDatabase, type TestDatabase } from '../helpers/db.ts';
@@ -77,4 +81,37 @@ test('nothing listening: fail with the reason and the fix; the password is not p
   );
   assert.match(outcome.fix ?? '', /Start PostgreSQL/);
   assert.ok(!JSON.stringify(outcome).includes('hidden-password-1'));
+});
+
+test('the embedded default: attaches to the running server without migrating it; stopped, it is only reported', async () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'triage-doctor-embedded-'));
+  const embeddedCheck = () =>
+    checkDatabase({
+      config: loadConfig({ DATA_DIR: dataDir }),
+      signal: AbortSignal.timeout(5_000),
+      timeoutMs: 5_000,
+      tokenFile: null,
+    });
+  try {
+    // What `npm start` leaves running, before it has migrated anything.
+    const embedded = await startEmbeddedPostgres({ dataDir, logger: createLogger({ level: 'silent' }) });
+    try {
+      const running = await embeddedCheck();
+      assert.equal(running.status, 'fail', running.detail);
+      assert.match(running.detail, /at the embedded server: reachable, but \d+ migration\(s\) not applied/);
+      const database = createDatabase(embedded.url, { max: 1 });
+      try {
+        assert.ok((await pendingMigrations(database.pool)).length > 0, 'doctor did not migrate it');
+      } finally {
+        await database.close();
+      }
+    } finally {
+      await embedded.stop();
+    }
+    const stopped = await embeddedCheck();
+    assert.equal(stopped.status, 'warn');
+    assert.match(stopped.detail, /is not running; doctor does not start one/);
+  } finally {
+    rmSync(dataDir, { recursive: true, force: true });
+  }
 });
