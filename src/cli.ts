@@ -1,4 +1,4 @@
-// `triage serve|worker|migrate|cleanup|stats|replay`, parsed with node:util parseArgs. Validates the environment it
+// `triage serve|worker|migrate|cleanup|stats|replay|doctor|send`, parsed with node:util parseArgs. Validates the environment it
 // is given into a Config and hands it down. Nothing runs at import: main.ts calls runCli and owns the process.
 import { parseArgs } from 'node:util';
 import { type Config, ConfigError, loadConfig } from './config.ts';
@@ -8,6 +8,8 @@ import { createRunStore } from './db/run-store.ts';
 import { createTicketStore, type ProcessingStats } from './db/ticket-store.ts';
 import { IN_PROGRESS_STATES, RUN_OUTCOMES, STATE_GUIDE, SUCCESS_RATE_RULE } from './domain/states.ts';
 import { createLogger, type Logger } from './observability/logger.ts';
+import { DEFAULT_TIMEOUT_MS, runDoctor } from './ops/doctor.ts';
+import { runSend } from './ops/send.ts';
 import { planReplay, type ReplayPlan, replayTicket } from './pipeline/replay.ts';
 import { developmentTokenFile, openDatabase, Releasers, type Service, startService } from './service.ts';
 import { VERSION } from './version.ts';
@@ -29,6 +31,8 @@ Commands:
   stats      Print tickets by state (posted, posted_as_failure, not_posted, in progress) and the success rate
   replay     Queue a not_posted ticket again (triage replay <ticket_id>)
   export-feedback  Print the team's dashboard feedback as candidate evaluation-set lines (JSONL)
+  doctor     Check the configuration live and print a checklist with fixes (--deep: model self-test)
+  send       Post a delivery to the webhook the way HubSpot would (triage send <file|->)
 
 Run 'triage <command> --help' for a command's options. Configuration comes from the environment and .env;
 see .env.example.`;
@@ -54,6 +58,20 @@ const COMMAND_HELP: Record<string, string> = {
     'here is refused unless --fetch is given (the worker then fetches it from HubSpot). A ticket that is already ' +
     'posted or posted_as_failure is only replayed with --force, which posts a second message. What it will do is ' +
     'printed first.',
+  doctor:
+    'Usage: triage doctor [--deep] [--json] [--timeout-ms N]\n\nChecks each configured dependency live: the database ' +
+    '(reachable, migrated), Ollama (reachable, model pulled), the cloud LLM key and model, the Discord webhook, the ' +
+    'HubSpot token. Prints one line per check (ok, warn, FAIL, skip) and a fix under each problem; exits 1 when any ' +
+    'check failed. Changes nothing: no migration, no database started. Each check gives up after --timeout-ms ' +
+    `(default ${DEFAULT_TIMEOUT_MS}). --deep also sends two fixed test tickets to each configured LLM and reports ` +
+    'whether the answers were schema-valid without repair, the latency and the verdicts. --json prints the report as JSON.',
+  send:
+    'Usage: triage send <file|-> [--url URL] [--token TOKEN] [--secret SECRET]\n\nPosts the delivery in the file ' +
+    '(- reads stdin; a JSON object, or an array of HubSpot webhook events) to the webhook, by default ' +
+    'http://127.0.0.1:$PORT/webhook/hubspot, as X-Webhook-Token (--token) or signed like HubSpot with ' +
+    'X-HubSpot-Signature-v3 (--secret: the app client secret; the signed URL uses PUBLIC_URL when set). Without ' +
+    'either: HUBSPOT_WEBHOOK_TOKEN, else HUBSPOT_CLIENT_SECRET, else the development token file of `npm start`. ' +
+    'Prints the HTTP status (stderr) and the JSON answer (stdout); exits 1 on a non-2xx answer.',
 };
 
 /**
@@ -83,7 +101,7 @@ export async function runCli(argv: string[], env: Record<string, string | undefi
     ({ values, positionals } = parseArgs({
       args: rest,
       strict: true,
-      allowPositionals: command === 'replay',
+      allowPositionals: command === 'replay' || command === 'send',
       options: {
         portal: { type: 'string' },
         force: { type: 'boolean' },
@@ -92,6 +110,11 @@ export async function runCli(argv: string[], env: Record<string, string | undefi
         days: { type: 'string' },
         hours: { type: 'string' },
         json: { type: 'boolean' },
+        deep: { type: 'boolean' },
+        'timeout-ms': { type: 'string' },
+        url: { type: 'string' },
+        token: { type: 'string' },
+        secret: { type: 'string' },
       },
     }));
   } catch (error) {
@@ -106,6 +129,10 @@ export async function runCli(argv: string[], env: Record<string, string | undefi
     process.stderr.write(`replay takes exactly one ticket id\n\n${help}\n`);
     return 2;
   }
+  if (command === 'send' && positionals.length !== 1) {
+    process.stderr.write(`send takes exactly one file (or - for stdin)\n\n${help}\n`);
+    return 2;
+  }
 
   let config: Config;
   try {
@@ -117,6 +144,8 @@ export async function runCli(argv: string[], env: Record<string, string | undefi
     }
     throw error;
   }
+
+  if (command === 'doctor' || command === 'send') return runOps(command, values, positionals[0] ?? '-', config);
 
   const longRunning = command === 'serve' || command === 'worker';
   // One-shot commands print their result on stdout, so their logs go to stderr.
@@ -188,6 +217,41 @@ async function runOneShot(
   } finally {
     await releasers.releaseAll();
   }
+}
+
+/** doctor and send (src/ops/): they open no database of their own and log nothing. */
+async function runOps(
+  command: 'doctor' | 'send',
+  values: Record<string, string | boolean | undefined>,
+  source: string,
+  config: Config,
+): Promise<number> {
+  const tokenFile = developmentTokenFile(config);
+  if (command === 'send') {
+    const text = (name: string) => (typeof values[name] === 'string' ? (values[name] as string) : undefined);
+    return runSend(config, {
+      source,
+      url: text('url'),
+      token: text('token'),
+      secret: text('secret'),
+      tokenFile,
+      stdin: async () => Buffer.concat(await process.stdin.toArray()),
+      out: (chunk) => process.stdout.write(chunk),
+      err: (chunk) => process.stderr.write(chunk),
+    });
+  }
+  const timeoutMs = parsePositive(values['timeout-ms'], DEFAULT_TIMEOUT_MS);
+  if (timeoutMs === null) {
+    process.stderr.write('--timeout-ms takes a positive whole number\n');
+    return 2;
+  }
+  return runDoctor(config, {
+    deep: values.deep === true,
+    json: values.json === true,
+    timeoutMs,
+    tokenFile,
+    write: (chunk) => process.stdout.write(chunk),
+  });
 }
 
 /** A few plain lines for the person who just ran `npm start`: where to look and what to try (on stderr). */

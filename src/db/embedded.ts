@@ -150,6 +150,20 @@ async function importWithoutSignalHooks() {
   return module.default;
 }
 
+/**
+ * Where the embedded database of DATA_DIR stands, found without starting, creating or locking anything (for
+ * `triage doctor`): the URL of the server a running instance started, or why there is none.
+ */
+export async function embeddedStatus(
+  dataDir: string,
+): Promise<{ state: 'running'; url: string } | { state: 'stopped' | 'absent' }> {
+  const root = resolve(dataDir);
+  const pid = await postmasterPid(join(root, 'postgres'));
+  const running = pid !== null && isAlive(pid) ? await attachTo(root) : null;
+  if (running) return { state: 'running', url: running.url };
+  return { state: existsSync(join(root, 'postgres', 'PG_VERSION')) ? 'stopped' : 'absent' };
+}
+
 /** The running instance's server, when DATA_DIR says where it listens and that server is still the one running. */
 async function attachTo(root: string): Promise<EmbeddedDatabase | null> {
   try {

@@ -13,25 +13,36 @@ export function isDataError(error: unknown): boolean {
  * the password) and the likely fix.
  */
 export function databaseUnreachable(url: string, error: unknown, fromEnv: boolean): OperatorError {
+  const { problem, fix } = describeDatabaseFailure(url, error, fromEnv);
+  return new OperatorError(`${problem}. ${fix}`, { cause: error });
+}
+
+/** The same diagnosis in two parts, what is wrong and what to do, for a checklist (`triage doctor`). */
+export function describeDatabaseFailure(
+  url: string,
+  error: unknown,
+  fromEnv: boolean,
+): { problem: string; fix: string } {
   const where = describeUrl(url);
   const source = fromEnv ? `DATABASE_URL (${where})` : `the embedded PostgreSQL (${where})`;
   const code = (error as { code?: string })?.code;
   const message = (error as Error)?.message ?? String(error);
-  let reason: string;
-  if (code === 'ECONNREFUSED') reason = 'nothing accepts connections there. Start PostgreSQL, or fix the host and port';
-  else if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') reason = 'its host name does not resolve. Fix the host';
-  else if (code === '3D000') reason = `${message}. Create it (createdb) or name an existing database in the URL`;
-  else if (code === '28P01' || code === '28000') reason = `${message}. Fix the user name or password in the URL`;
-  else if (/timeout/i.test(message)) reason = 'no answer in time. Check that the host is reachable from here';
+  let reason: [string, string];
+  if (code === 'ECONNREFUSED')
+    reason = ['nothing accepts connections there', 'Start PostgreSQL, or fix the host and port'];
+  else if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') reason = ['its host name does not resolve', 'Fix the host'];
+  else if (code === '3D000') reason = [message, 'Create it (createdb) or name an existing database in the URL'];
+  else if (code === '28P01' || code === '28000') reason = [message, 'Fix the user name or password in the URL'];
+  else if (/timeout/i.test(message)) reason = ['no answer in time', 'Check that the host is reachable from here'];
   else if (/terminated unexpectedly|unexpected/i.test(message)) {
-    reason = 'the server there does not speak the PostgreSQL protocol (an HTTP port?). Fix the port';
-  } else reason = message;
+    reason = ['the server there does not speak the PostgreSQL protocol (an HTTP port?)', 'Fix the port'];
+  } else reason = [message, 'Check the server and the URL'];
   const unset = fromEnv ? ' Unset DATABASE_URL to use the embedded PostgreSQL in development.' : '';
-  return new OperatorError(`Cannot use ${source}: ${reason}.${unset}`, { cause: error });
+  return { problem: `Cannot use ${source}: ${reason[0]}`, fix: `${reason[1]}.${unset}` };
 }
 
 /** postgres://user@host:port/database, without the password or query. */
-function describeUrl(url: string): string {
+export function describeUrl(url: string): string {
   try {
     const parsed = new URL(url);
     const user = parsed.username ? `${decodeURIComponent(parsed.username)}@` : '';

@@ -1,5 +1,8 @@
 // Applies our Drizzle migrations and graphile-worker's own schema, under one session-level advisory lock so that
 // several replicas (or a `triage migrate` next to a starting server) can run it at once without conflict.
+// `pendingMigrations` only reads: `triage doctor` uses it and must never change a database.
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { drizzle } from 'drizzle-orm/node-postgres';
 import { migrate } from 'drizzle-orm/node-postgres/migrator';
@@ -27,3 +30,24 @@ export async function migrateDatabase(pool: pg.Pool, logger?: GraphileLogger): P
 }
 
 const silentGraphileLogger = new GraphileLogger(() => () => {});
+
+/**
+ * Our Drizzle migrations not yet applied to this database (their tags, oldest first), judged as Drizzle's migrator
+ * does: every journal entry newer than the newest applied one. Read-only; a database never migrated has them all.
+ */
+export async function pendingMigrations(pool: pg.Pool): Promise<string[]> {
+  const journal = JSON.parse(await readFile(join(MIGRATIONS_FOLDER, 'meta', '_journal.json'), 'utf8')) as {
+    entries: { tag: string; when: number }[];
+  };
+  const { rows } = await pool.query<{ table: string | null }>(
+    "select to_regclass('drizzle.__drizzle_migrations')::text as table",
+  );
+  let newest = -1;
+  if (rows[0]?.table) {
+    const applied = await pool.query<{ newest: string | null }>(
+      'select max(created_at)::text as newest from drizzle.__drizzle_migrations',
+    );
+    newest = Number(applied.rows[0]?.newest ?? -1);
+  }
+  return journal.entries.filter((entry) => entry.when > newest).map((entry) => entry.tag);
+}

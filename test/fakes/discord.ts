@@ -136,6 +136,20 @@ export function computePings(payload: unknown): Pings {
   return pings;
 }
 
+/** Discord's webhook object for an incoming webhook fetched with its token. */
+function webhookObject(id: string, token: string): Record<string, unknown> {
+  return {
+    application_id: null,
+    avatar: null,
+    channel_id: '1100000000000000001',
+    guild_id: '1100000000000000000',
+    id,
+    name: 'Triage',
+    type: 1,
+    token,
+  };
+}
+
 function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   const text = JSON.stringify(body);
   res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), ...headers });
@@ -263,6 +277,8 @@ export async function startFakeDiscord(): Promise<FakeDiscord> {
     record(entry);
 
     if (!match || webhooks.get(match[1]!) !== match[2]) return answer(404, { message: 'Unknown Webhook', code: 10015 });
+    // GET with the token answers the webhook object, as Discord does (`triage doctor` checks a URL this way).
+    if (req.method === 'GET') return answer(200, webhookObject(match[1]!, match[2]!));
     if (req.method !== 'POST') return answer(405, { message: '405: Method Not Allowed', code: 0 });
     const hookId = match[1]!;
     const now = performance.now();

@@ -10,6 +10,7 @@ export type ScriptedFailure =
   | { kind: 'rate_limit'; retryAfter?: string }
   | { kind: 'server_error'; status?: number }
   | { kind: 'unauthorized' }
+  | { kind: 'missing_scopes' }
   | { kind: 'hang' };
 
 export interface RecordedRequest {
@@ -77,6 +78,7 @@ export async function startFakeHubSpot(options: FakeHubSpotOptions = {}): Promis
       return send(res, answer.status, answer.body);
     }
     if (req.method !== 'GET') return send(res, 405, { status: 'error', message: 'Method not allowed' });
+    if (url.pathname === '/crm/v3/objects/tickets') return send(res, 200, listTickets([...tickets.values()], url));
     const match = /^\/crm\/v3\/objects\/(tickets|contacts)\/([^/]+)$/.exec(url.pathname);
     if (!match) return send(res, 404, { status: 'error', message: 'Not found', category: 'OBJECT_NOT_FOUND' });
     const [, type, rawId] = match;
@@ -171,9 +173,38 @@ function playFailure(res: ServerResponse, failure: ScriptedFailure): void {
     case 'unauthorized':
       sendUnauthorized(res);
       return;
+    case 'missing_scopes':
+      send(res, 403, {
+        status: 'error',
+        message:
+          "This app hasn't been granted all required scopes to make this call. Read more about required scopes here: https://developers.hubspot.com/scopes.",
+        correlationId: 'c0ffee00-0000-4000-8000-000000000403',
+        errors: [
+          {
+            message: 'One or more of the following scopes are required.',
+            context: { requiredGranularScopes: ['tickets'] },
+          },
+        ],
+        category: 'MISSING_SCOPES',
+      });
+      return;
     case 'hang':
       return; // never answered; close() destroys the socket
   }
+}
+
+/** GET /crm/v3/objects/tickets (the list endpoint): the first `limit` tickets, with paging when more exist. */
+function listTickets(all: FakeTicket[], url: URL): Record<string, unknown> {
+  const limit = Math.max(1, Math.min(100, Number(url.searchParams.get('limit') ?? 10) || 10));
+  const results = all.slice(0, limit).map((ticket) => ({
+    id: ticket.id,
+    properties: pickProperties(ticket.id, ticket.properties, []),
+    createdAt: CREATED,
+    updatedAt: CREATED,
+    archived: false,
+  }));
+  const next = all.length > limit ? { paging: { next: { after: String(limit), link: '' } } } : {};
+  return { results, ...next };
 }
 
 function sendUnauthorized(res: ServerResponse): void {

@@ -28,6 +28,8 @@ export interface ScriptedServer {
   enqueue(...replies: Responder[]): void;
   /** Used once the queue is empty (default: a 500 saying nothing was scripted). */
   setDefault(reply: Responder): void;
+  /** Replaces the fixed answer of another path (e.g. /api/tags without the model, or 'hang'). */
+  setFixed(path: string, reply: ScriptedReply): void;
   /** Resolves once at least n requests to the main route have arrived (hung ones included). */
   waitForRequests(n: number): Promise<RecordedRequest[]>;
   close(): Promise<void>;
@@ -42,6 +44,7 @@ export interface ScriptedServerOptions {
 
 export async function startScriptedServer(options: ScriptedServerOptions): Promise<ScriptedServer> {
   const queue: Responder[] = [];
+  const fixed: Record<string, ScriptedReply> = { ...options.fixed };
   let fallback: Responder = options.unscripted;
   const requests: RecordedRequest[] = [];
   const sockets = new Set<Socket>();
@@ -62,7 +65,7 @@ export async function startScriptedServer(options: ScriptedServerOptions): Promi
       const path = (req.url ?? '/').split('?')[0] ?? '/';
       const recorded: RecordedRequest = { method: req.method ?? 'GET', path, headers: req.headers, rawBody, body };
       if (path !== options.mainPath) {
-        send(res, options.fixed?.[path] ?? { status: 404, json: { error: 'not found' } });
+        send(res, fixed[path] ?? { status: 404, json: { error: 'not found' } });
         return;
       }
       requests.push(recorded);
@@ -110,6 +113,9 @@ export async function startScriptedServer(options: ScriptedServerOptions): Promi
     enqueue: (...replies) => queue.push(...replies),
     setDefault: (reply) => {
       fallback = reply;
+    },
+    setFixed: (path, reply) => {
+      fixed[path] = reply;
     },
     waitForRequests: (n) =>
       requests.length >= n ? Promise.resolve(requests.slice()) : new Promise((resolve) => waiters.push({ n, resolve })),

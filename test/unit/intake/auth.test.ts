@@ -8,6 +8,7 @@ import {
   isWebhookAuthConfigured,
   publicRequestUri,
   safeEqual,
+  signatureV3,
   type WebhookAuthConfig,
   type WebhookAuthRequest,
 } from '../../../src/intake/auth.ts';
@@ -166,6 +167,12 @@ describe('signature v3', () => {
       ok: true,
       method: 'v3',
     });
+  });
+
+  test('the shared signer (used by `triage send`) yields the independently computed vector', () => {
+    assert.equal(signatureV3(SECRET, 'post', 'https://www.example.com/webhook_uri', BODY, V3_TS), V3_POST);
+    // The URI is decoded by HubSpot's rule before signing, so an escaped '/' signs like a plain one.
+    assert.equal(signatureV3(SECRET, 'POST', 'https://www.example.com%2Fwebhook_uri', BODY, V3_TS), V3_POST);
   });
 
   test('timestamps within five minutes either way pass; beyond that are stale or future', () => {
