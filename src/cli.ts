@@ -1,12 +1,14 @@
-// `triage serve|worker|migrate|cleanup|stats|replay`, parsed with node:util parseArgs. Validates the environment it
+// `triage serve|worker|migrate|cleanup|stats|replay|eval`, parsed with node:util parseArgs. Validates the environment it
 // is given into a Config and hands it down. Nothing runs at import: main.ts calls runCli and owns the process.
 import { parseArgs } from 'node:util';
 import { type Config, ConfigError, loadConfig } from './config.ts';
 import { deleteOldRecords } from './db/retention.ts';
 import { createRunStore } from './db/run-store.ts';
 import { createTicketStore, type ProcessingStats } from './db/ticket-store.ts';
+import { runEvalCommand } from './eval/command.ts';
 import { createLogger, type Logger } from './observability/logger.ts';
 import { planReplay, type ReplayPlan, replayTicket } from './pipeline/replay.ts';
+import { createChainFromConfig } from './pipeline/wiring.ts';
 import { developmentTokenFile, openDatabase, Releasers, type Service, startService } from './service.ts';
 import { VERSION } from './version.ts';
 
@@ -25,6 +27,7 @@ Commands:
   cleanup    Delete idempotency rows and run records older than RETENTION_DAYS
   stats      Print processing statistics
   replay     Queue a failed ticket again (triage replay <ticket_id>)
+  eval       Measure a provider against the labelled set eval/tickets.jsonl (no database)
 
 Run 'triage <command> --help' for a command's options. Configuration comes from the environment and .env;
 see .env.example.`;
@@ -43,6 +46,14 @@ const COMMAND_HELP: Record<string, string> = {
     'matches the id; otherwise name it with --portal (none: the ticket came without one). A ticket id never seen ' +
     'here is refused unless --fetch is given (the worker then fetches it from HubSpot). A ticket that was already ' +
     'notified is only replayed with --force, which posts a second message. What it will do is printed first.',
+  eval:
+    'Usage: triage eval [--provider local|groq|rules] [--model NAME] [--file PATH] [--concurrency N]\n' +
+    '                   [--split main|heldout|all] [--json]\n' +
+    '       triage eval --compare a.json b.json [--json]\n\nRuns the labelled tickets (default eval/tickets.jsonl) ' +
+    'through the triage chain built from the configuration (only --provider when given; --model replaces its model) ' +
+    'and prints accuracy, security recall/precision, schema validity, latency, tokens, a confusion matrix and the ' +
+    'misses; --json prints the report as JSON. --compare diffs two JSON reports and exits 1 when a metric got worse ' +
+    'by more than 2 points. See docs/evaluation.md.',
 };
 
 /**
@@ -72,7 +83,7 @@ export async function runCli(argv: string[], env: Record<string, string | undefi
     ({ values, positionals } = parseArgs({
       args: rest,
       strict: true,
-      allowPositionals: command === 'replay',
+      allowPositionals: command === 'replay' || command === 'eval',
       options: {
         portal: { type: 'string' },
         force: { type: 'boolean' },
@@ -81,6 +92,12 @@ export async function runCli(argv: string[], env: Record<string, string | undefi
         days: { type: 'string' },
         hours: { type: 'string' },
         json: { type: 'boolean' },
+        provider: { type: 'string' },
+        model: { type: 'string' },
+        file: { type: 'string' },
+        concurrency: { type: 'string' },
+        split: { type: 'string' },
+        compare: { type: 'string' },
       },
     }));
   } catch (error) {
@@ -110,6 +127,10 @@ export async function runCli(argv: string[], env: Record<string, string | undefi
   const longRunning = command === 'serve' || command === 'worker';
   // One-shot commands print their result on stdout, so their logs go to stderr.
   const logger = createLogger({ level: config.logLevel, destination: longRunning ? process.stdout : process.stderr });
+  if (command === 'eval') {
+    const deps = { config, logger, createChain: createChainFromConfig, stdout: process.stdout, stderr: process.stderr };
+    return runEvalCommand(values, positionals, deps);
+  }
 
   if (longRunning) {
     const service = await startService(config, logger, { role: command === 'worker' ? 'worker' : 'serve' });
