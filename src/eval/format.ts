@@ -64,7 +64,7 @@ export function formatReport(report: EvalReport): string {
     row('answered by', [describeCounts(s.all.by_provider)], 0),
   ];
   if (s.all.errors > 0) lines.push(row('failures by class', [describeCounts(s.all.errors_by_class)], 0));
-  lines.push('', ...formatConfusion(report), '', ...formatMisses(report.tickets));
+  lines.push('', ...formatConfusion(report), '', ...formatKinds(report), '', ...formatMisses(report.tickets));
   return `${lines.join('\n')}\n`;
 }
 
@@ -87,6 +87,16 @@ function formatConfusion(report: EvalReport): string[] {
         p,
         columns.map((c) => String(matrix[p]?.[c] ?? 0)),
       ),
+    ),
+  ];
+}
+
+function formatKinds(report: EvalReport): string[] {
+  const kinds = Object.entries(report.splits.all.by_kind).sort((a, b) => b[1].tickets - a[1].tickets);
+  return [
+    'Tickets passing every check, by kind (all splits)',
+    ...kinds.map(
+      ([kind, k]) => `  ${kind.padEnd(18)}${showRate({ hits: k.pass, total: k.tickets, value: k.pass / k.tickets })}`,
     ),
   ];
 }

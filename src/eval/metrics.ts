@@ -43,6 +43,8 @@ export interface SplitReport {
   confusion: Record<string, Record<string, number>>;
   by_provider: Record<string, number>;
   errors_by_class: Record<string, number>;
+  /** Per ticket kind (eval/README.md): tickets, and how many pass all four checks. */
+  by_kind: Record<string, { tickets: number; pass: number }>;
 }
 
 /** Which of a ticket's checks passed; `pass` is all four of priority (acceptable), mode, action and security. */
@@ -137,6 +139,7 @@ export function computeSplitReport(outcomes: TicketOutcome[]): SplitReport {
     confusion: confusionMatrix(outcomes),
     by_provider: tally(outcomes.map((o) => o.provider).filter((p): p is string => p !== null)),
     errors_by_class: tally(outcomes.map((o) => o.error).filter((e): e is string => e !== null)),
+    by_kind: byKind(outcomes),
   };
 }
 
@@ -158,6 +161,17 @@ export function computeSplits(outcomes: TicketOutcome[]): Record<ReportSplit, Sp
     main: computeSplitReport(outcomes.filter((o) => o.split === 'main')),
     heldout: computeSplitReport(outcomes.filter((o) => o.split === 'heldout')),
   };
+}
+
+function byKind(outcomes: TicketOutcome[]): Record<string, { tickets: number; pass: number }> {
+  const kinds: Record<string, { tickets: number; pass: number }> = {};
+  for (const o of outcomes) {
+    const entry = kinds[o.kind] ?? { tickets: 0, pass: 0 };
+    kinds[o.kind] = entry;
+    entry.tickets++;
+    if (checkTicket(o).pass) entry.pass++;
+  }
+  return kinds;
 }
 
 function tally(values: string[]): Record<string, number> {

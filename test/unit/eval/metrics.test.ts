@@ -119,6 +119,8 @@ describe('computeSplitReport', () => {
     assert.deepEqual(r.confusion.high, { low: 0, medium: 1, high: 0, critical: 2, none: 0 });
     assert.deepEqual(r.by_provider, { local: 5 });
     assert.deepEqual(r.errors_by_class, { invalid_output: 1 });
+    // all six are kind bug; passing all four checks: 1 and 3 → 2/6
+    assert.deepEqual(r.by_kind, { bug: { tickets: 6, pass: 2 } });
   });
 
   test('no_answer tickets are outside the schema rates; empty denominators are null, not 0', () => {
