@@ -1,4 +1,4 @@
-// `triage serve|worker|migrate|cleanup|stats|replay|doctor|send`, parsed with node:util parseArgs. Validates the environment it
+// `triage serve|worker|migrate|cleanup|stats|replay|export-feedback|doctor|send|eval`, parsed with node:util parseArgs. Validates the environment it
 // is given into a Config and hands it down. Nothing runs at import: main.ts calls runCli and owns the process.
 import { parseArgs } from 'node:util';
 import { type Config, ConfigError, loadConfig } from './config.ts';
@@ -7,10 +7,12 @@ import { deleteOldRecords } from './db/retention.ts';
 import { createRunStore } from './db/run-store.ts';
 import { createTicketStore, type ProcessingStats } from './db/ticket-store.ts';
 import { IN_PROGRESS_STATES, RUN_OUTCOMES, STATE_GUIDE, SUCCESS_RATE_RULE } from './domain/states.ts';
+import { runEvalCommand } from './eval/command.ts';
 import { createLogger, type Logger } from './observability/logger.ts';
 import { DEFAULT_TIMEOUT_MS, runDoctor } from './ops/doctor.ts';
 import { runSend } from './ops/send.ts';
 import { planReplay, type ReplayPlan, replayTicket } from './pipeline/replay.ts';
+import { createChainFromConfig } from './pipeline/wiring.ts';
 import { developmentTokenFile, openDatabase, Releasers, type Service, startService } from './service.ts';
 import { VERSION } from './version.ts';
 import { exportFeedback } from './web/export-feedback.ts';
@@ -33,6 +35,7 @@ Commands:
   export-feedback  Print the team's dashboard feedback as candidate evaluation-set lines (JSONL)
   doctor     Check the configuration live and print a checklist with fixes (--deep: model self-test)
   send       Post a delivery to the webhook the way HubSpot would (triage send <file|->)
+  eval       Measure a provider against the labelled set eval/tickets.jsonl (no database)
 
 Run 'triage <command> --help' for a command's options. Configuration comes from the environment and .env;
 see .env.example.`;
@@ -72,6 +75,14 @@ const COMMAND_HELP: Record<string, string> = {
     'X-HubSpot-Signature-v3 (--secret: the app client secret; the signed URL uses PUBLIC_URL when set). Without ' +
     'either: HUBSPOT_WEBHOOK_TOKEN, else HUBSPOT_CLIENT_SECRET, else the development token file of `npm start`. ' +
     'Prints the HTTP status (stderr) and the JSON answer (stdout); exits 1 on a non-2xx answer.',
+  eval:
+    'Usage: triage eval [--provider local|groq|rules] [--model NAME] [--file PATH] [--concurrency N]\n' +
+    '                   [--split main|heldout|all] [--json]\n' +
+    '       triage eval --compare a.json b.json [--json]\n\nRuns the labelled tickets (default eval/tickets.jsonl) ' +
+    'through the triage chain built from the configuration (only --provider when given; --model replaces its model) ' +
+    'and prints accuracy, security recall/precision, schema validity, latency, tokens, a confusion matrix and the ' +
+    'misses; --json prints the report as JSON. --compare diffs two JSON reports and exits 1 when a metric got worse ' +
+    'by more than 2 points. See docs/evaluation.md.',
 };
 
 /**
@@ -101,7 +112,7 @@ export async function runCli(argv: string[], env: Record<string, string | undefi
     ({ values, positionals } = parseArgs({
       args: rest,
       strict: true,
-      allowPositionals: command === 'replay' || command === 'send',
+      allowPositionals: command === 'replay' || command === 'send' || command === 'eval',
       options: {
         portal: { type: 'string' },
         force: { type: 'boolean' },
@@ -115,6 +126,12 @@ export async function runCli(argv: string[], env: Record<string, string | undefi
         url: { type: 'string' },
         token: { type: 'string' },
         secret: { type: 'string' },
+        provider: { type: 'string' },
+        model: { type: 'string' },
+        file: { type: 'string' },
+        concurrency: { type: 'string' },
+        split: { type: 'string' },
+        compare: { type: 'string' },
       },
     }));
   } catch (error) {
@@ -150,6 +167,10 @@ export async function runCli(argv: string[], env: Record<string, string | undefi
   const longRunning = command === 'serve' || command === 'worker';
   // One-shot commands print their result on stdout, so their logs go to stderr.
   const logger = createLogger({ level: config.logLevel, destination: longRunning ? process.stdout : process.stderr });
+  if (command === 'eval') {
+    const deps = { config, logger, createChain: createChainFromConfig, stdout: process.stdout, stderr: process.stderr };
+    return runEvalCommand(values, positionals, deps);
+  }
 
   if (longRunning) {
     const service = await startService(config, logger, { role: command === 'worker' ? 'worker' : 'serve' });

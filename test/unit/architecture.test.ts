@@ -27,6 +27,7 @@ const ALLOWED: Record<string, string[] | 'any'> = {
   pipeline: [...LOWER, 'intake'],
   web: [...LOWER, 'intake', 'pipeline'],
   ops: [...LOWER, 'intake'],
+  eval: ['domain', 'observability', 'triage', 'config'],
   app: 'any',
   service: 'any',
   cli: 'any',
