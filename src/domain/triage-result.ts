@@ -54,7 +54,9 @@ export type GuardInterventionKind =
   /** Added by the triage engine: reply_needed true without a draft (kept, and noted for the human). */
   | 'reply_draft_missing'
   /** Added by the triage engine: the reply draft quotes the system prompt (prompt extraction). */
-  | 'prompt_leak';
+  | 'prompt_leak'
+  /** The model said critical (an @here ping) without outage, security or data-loss evidence in the ticket: high. */
+  | 'critical_unconfirmed';
 
 export interface GuardIntervention {
   kind: GuardInterventionKind;
@@ -80,6 +82,8 @@ export interface TriageSuccess extends ChainRunCommon {
   warnings: string[];
   /** True when the policy guard raised the ticket to a security escalation. */
   securityEscalation: boolean;
+  /** Why it escalated (the security signals that scored, an LLM security check); absent or empty otherwise. */
+  securityReasons?: string[];
 }
 
 export interface TriageFailure extends ChainRunCommon {

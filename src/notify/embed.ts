@@ -90,6 +90,9 @@ function buildSuccess(
     { name: 'Reply Draft', value: cap(replyDraft(out.reply_needed, out.reply_draft), DRAFT_CUT_SUFFIX) },
     { name: 'Internal Notes', value: cap(listOr(out.internal_notes, (n) => `• ${n}`)) },
   ];
+  // Why the guard escalated (which signals, or the LLM check): readers trust an escalation they can check.
+  const why = security ? (result.securityReasons ?? []).map(escapeInline).filter((r) => !isBlank(r)) : [];
+  if (why.length > 0) fields.push({ name: 'Why Security', value: cap(why.map((r) => `• ${r}`).join('\n')) });
   // Blank checks come after escaping: sanitizing can empty a string that looked non-blank.
   const warnings = result.warnings.map(escapeInline).filter((w) => !isBlank(w));
   if (warnings.length > 0) {
@@ -129,6 +132,7 @@ function buildSuccess(
       },
     },
     byName('Questions for Customer'),
+    byName('Why Security'),
     byName('Warnings'),
     byName('Customer'),
   ];

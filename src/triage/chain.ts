@@ -187,6 +187,7 @@ export function createTriageChain(options: TriageChainOptions): TriageChain {
       interventions: [...notes, ...guarded.interventions],
       warnings: guarded.warnings,
       securityEscalation: guarded.securityEscalation,
+      securityReasons: guarded.securityReasons,
     };
   }
 

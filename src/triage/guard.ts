@@ -1,18 +1,29 @@
 // The deterministic policy guard (CONTRACTS.md §2.2, ARCHITECTURE D7). It runs on every validated output, whatever
-// the provider: security tickets are escalated no matter what the model (or an injected instruction) said, and reply
-// drafts that claim actions or promise timelines are flagged for the human; the draft itself is kept for editing.
+// the provider: security tickets are escalated no matter what the model (or an injected instruction) said; a
+// `critical` (which pings @here) stands only with evidence in the ticket (a security signal, an outage many people
+// hit, lost data), otherwise it becomes high with a note; reply drafts that claim actions or promise timelines are
+// flagged for the human, the draft itself kept for editing. The guard never lowers a security escalation.
 import type { NormalizedTicket } from '../domain/ticket.ts';
 import { PRIORITIES, type Priority, type TriageOutput } from '../domain/triage-output.ts';
 import type { GuardIntervention } from '../domain/triage-result.ts';
+import { assessImpact } from './impact.ts';
 import { SYSTEM_TEMPLATE } from './prompt.ts';
-import { detectSecuritySignal } from './security.ts';
+import { assessSecurity, type SecurityAssessment } from './security/index.ts';
+import { readTicketText } from './ticket-text.ts';
 
 export interface GuardResult {
   output: TriageOutput;
   interventions: GuardIntervention[];
-  /** Human-facing flags for the notification (claimed actions, promised timelines). */
+  /** Human-facing flags for the notification (claimed actions, promised timelines, an unconfirmed critical). */
   warnings: string[];
   securityEscalation: boolean;
+  /** Why the ticket was escalated to security (the signals, or the LLM check); empty when it was not. */
+  securityReasons: string[];
+}
+
+export interface GuardOptions {
+  /** An LLM's answer to the narrow "is this security-relevant?" question: it can add an escalation, never remove one. */
+  llmSecurityVerdict?: { relevant: boolean; reason: string } | null;
 }
 
 const CLAIM_VERBS =
@@ -63,7 +74,11 @@ function firstMatch(text: string, patterns: RegExp[]): string | null {
 
 const rank = (p: Priority) => PRIORITIES.indexOf(p);
 
-export function applyPolicyGuard(ticket: NormalizedTicket, input: TriageOutput): GuardResult {
+export function applyPolicyGuard(
+  ticket: NormalizedTicket,
+  input: TriageOutput,
+  options: GuardOptions = {},
+): GuardResult {
   const output: TriageOutput = {
     ...input,
     questions_for_customer: [...input.questions_for_customer],
@@ -72,36 +87,21 @@ export function applyPolicyGuard(ticket: NormalizedTicket, input: TriageOutput):
   const interventions: GuardIntervention[] = [];
   const warnings: string[] = [];
 
-  const signal = detectSecuritySignal(ticket.subject, ticket.body);
-  if (signal.matches.length > 0) {
-    const changes: string[] = [];
-    // The floor is high (CONTRACTS §2.2); whether it is critical stays the model's (or the rules') judgement.
-    // Never lowers: only raises to the floor, so a model's "critical" stays critical.
-    const floor: Priority = 'high';
-    if (rank(output.priority) < rank(floor)) {
-      changes.push(`priority ${output.priority} → ${floor}`);
-      output.priority = floor;
-    }
-    if (output.recommended_internal_action !== 'Escalate to security') {
-      changes.push(`action "${output.recommended_internal_action}" → "Escalate to security"`);
-      output.recommended_internal_action = 'Escalate to security';
-    }
-    if (output.asana_ticket_type_if_needed !== 'Escalation') {
-      changes.push(`Asana type ${output.asana_ticket_type_if_needed} → Escalation`);
-      output.asana_ticket_type_if_needed = 'Escalation';
-    }
-    const mode = output.handling_mode;
-    if (mode === 'no_action') output.handling_mode = 'internal_followup_only';
-    else if (mode === 'reply_only' || mode === 'request_more_info')
-      output.handling_mode = 'reply_and_internal_followup';
-    if (output.handling_mode !== mode) changes.push(`handling ${mode} → ${output.handling_mode}`);
+  const text = readTicketText(ticket.subject, ticket.body);
+  const security = assessSecurity(text);
+  const securityReasons = securityReasonsFor(security, options.llmSecurityVerdict ?? null);
+  if (securityReasons.length > 0) escalateToSecurity(output, securityReasons, interventions);
 
-    const detail =
-      changes.length > 0
-        ? `Policy guard raised this ticket to a security escalation (signals: ${signal.matches.join(', ')}; ${changes.join('; ')}).`
-        : `Policy guard confirmed the security escalation (signals: ${signal.matches.join(', ')}).`;
-    interventions.push({ kind: 'security_escalation', detail });
-    output.internal_notes.push(detail);
+  if (output.priority === 'critical') {
+    const evidence = criticalEvidence(security, text);
+    if (evidence.length === 0) {
+      output.priority = 'high';
+      const warning =
+        'Critical without evidence in the ticket (no outage affecting many, security incident or data loss): posted as high, without @here.';
+      interventions.push({ kind: 'critical_unconfirmed', detail: warning });
+      warnings.push(warning);
+      output.internal_notes.push(`Policy guard: ${warning}`);
+    }
   }
 
   const draft = output.reply_draft ?? '';
@@ -128,5 +128,60 @@ export function applyPolicyGuard(ticket: NormalizedTicket, input: TriageOutput):
     output.internal_notes.push(`Policy guard: ${warning}`);
   }
 
-  return { output, interventions, warnings, securityEscalation: signal.matches.length > 0 };
+  return { output, interventions, warnings, securityEscalation: securityReasons.length > 0, securityReasons };
+}
+
+function securityReasonsFor(
+  security: SecurityAssessment,
+  verdict: { relevant: boolean; reason: string } | null,
+): string[] {
+  const reasons: string[] = [];
+  if (security.escalate) {
+    reasons.push(
+      `signals scored ${security.score} (threshold ${security.threshold}): ${security.signals.map((s) => s.reason).join('; ')}`,
+    );
+  }
+  if (verdict?.relevant) reasons.push(`LLM security check: ${verdict.reason || 'security-relevant'}`);
+  return reasons;
+}
+
+/** Floor high, action and Asana type for security, follow-up handling; only ever raises. */
+function escalateToSecurity(output: TriageOutput, reasons: string[], interventions: GuardIntervention[]): void {
+  const changes: string[] = [];
+  // The floor is high (CONTRACTS §2.2); whether it is critical stays the model's (or the rules') judgement.
+  const floor: Priority = 'high';
+  if (rank(output.priority) < rank(floor)) {
+    changes.push(`priority ${output.priority} → ${floor}`);
+    output.priority = floor;
+  }
+  if (output.recommended_internal_action !== 'Escalate to security') {
+    changes.push(`action "${output.recommended_internal_action}" → "Escalate to security"`);
+    output.recommended_internal_action = 'Escalate to security';
+  }
+  if (output.asana_ticket_type_if_needed !== 'Escalation') {
+    changes.push(`Asana type ${output.asana_ticket_type_if_needed} → Escalation`);
+    output.asana_ticket_type_if_needed = 'Escalation';
+  }
+  const mode = output.handling_mode;
+  if (mode === 'no_action') output.handling_mode = 'internal_followup_only';
+  else if (mode === 'reply_only' || mode === 'request_more_info') output.handling_mode = 'reply_and_internal_followup';
+  if (output.handling_mode !== mode) changes.push(`handling ${mode} → ${output.handling_mode}`);
+
+  const why = reasons.join(' | ');
+  const detail =
+    changes.length > 0
+      ? `Policy guard raised this ticket to a security escalation (${why}; ${changes.join('; ')}).`
+      : `Policy guard confirmed the security escalation (${why}).`;
+  interventions.push({ kind: 'security_escalation', detail });
+  output.internal_notes.push(detail);
+}
+
+/** What in the ticket itself can justify paging everyone; a model's say-so (or the customer's "URGENT") cannot. */
+function criticalEvidence(security: SecurityAssessment, text: ReturnType<typeof readTicketText>): string[] {
+  const impact = assessImpact(text);
+  const evidence: string[] = [];
+  if (security.escalate) evidence.push('security signals');
+  if (impact.outage && impact.wide) evidence.push('outage affecting many');
+  if (impact.dataLoss) evidence.push('data loss');
+  return evidence;
 }

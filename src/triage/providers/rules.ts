@@ -1,45 +1,19 @@
-// The deterministic last-resort provider and the offline default: keyword and pattern heuristics (shared security
-// detector, outage, billing, bug, how-to, feature request, spam, auto-replies) plus customer tier. Confidence stays
-// modest (<= 0.6) and the reply draft never claims an action or promises a timeline.
+// The deterministic last-resort provider and the offline default. It classifies by families of cues
+// (rules-classify.ts), reads the same security net and impact check as the policy guard, and maps each category to
+// the priority guide: critical only for a security incident or an outage many people hit; customer tier never raises
+// a priority by itself, only a blocking problem of a paying customer. Confidence stays modest (<= 0.6) and the reply
+// draft never claims an action or promises a timeline.
 import type { NormalizedTicket } from '../../domain/ticket.ts';
 import { PRIORITIES, type Priority, SUMMARY_MAX, type TriageOutput } from '../../domain/triage-output.ts';
-import { detectSecuritySignal } from '../security.ts';
+import { assessImpact } from '../impact.ts';
+import { assessSecurity } from '../security/index.ts';
+import { readTicketText } from '../ticket-text.ts';
 import { ProviderError, type TriageProvider } from './provider.ts';
+import { type Classification, classifyTicket } from './rules-classify.ts';
 
-export const RULES_MODEL = 'rules-v1';
+export const RULES_MODEL = 'rules-v2';
 
-type Category = 'auto_reply' | 'spam' | 'security' | 'outage' | 'billing' | 'bug' | 'feature' | 'howto' | 'unclear';
-
-const AUTO_REPLY =
-  /\b(?:out of (?:the )?office|automatic reply|auto-?reply|autoreply|on (?:annual )?leave until|away from (?:the|my) (?:office|desk)|delivery status notification|undeliverable|mail delivery (?:failed|failure|subsystem)|delivery (?:has )?failed|delivery failure|returned mail|mailer-daemon|message (?:could not|couldn't) be delivered|address not found)\b/i;
-const SPAM =
-  /\b(?:seo (?:services|agency|ranking)|guest post|backlinks?|crypto(?:currency)? (?:investment|opportunity)|bitcoin opportunity|you(?:'ve| have) won|claim your (?:prize|reward)|lottery|viagra|casino|work from home and earn|increase your (?:traffic|sales) by|limited time offer|unsubscribe from this list|web design services|lead generation services)\b/i;
-const OUTAGE =
-  /\b(?:outage|is down|are down|went down|(?:site|app|service|platform|api|dashboard|system|website)\s+(?:is\s+)?(?:completely\s+)?(?:down|unavailable|unreachable|offline)|(?:5\d\d|server) errors?|internal server error|bad gateway|service unavailable|can(?:no|'?)t access|cannot access|unable to access|not loading|won'?t load|can(?:no|'?)t log ?in|unable to log ?in|timing out|times out)\b/i;
-const OUTAGE_WIDE =
-  /\b(?:everyone|every user|all (?:of )?(?:our |my )?(?:users|customers|accounts|team|staff|employees)|entire (?:team|company|organi[sz]ation)|whole (?:team|company)|nobody can|no one can|company-?wide|across all|outage|completely down|production is down)\b/i;
-const BILLING =
-  /\b(?:invoices?|refunds?|charged?|charges|charging|billing|billed|payments?|subscription|overcharged|double[- ]charged|receipts?|credit card|pricing|plan upgrade|downgrade my plan|cancel my (?:plan|subscription|account)|vat|tax id)\b/i;
-const BUG =
-  /\b(?:bug|error|errors|broken|crash(?:es|ed|ing)?|not working|doesn'?t work|does not work|stopped working|fails?|failed|failing|exception|stack ?trace|unexpected|wrong|incorrect|glitch|freez(?:es|ing)|missing data|disappeared)\b/i;
-const FEATURE =
-  /\b(?:feature request|would be (?:great|nice|helpful|awesome) if|it would help if|could you (?:please )?add|can you (?:please )?add|please add|suggestion|i'?d love (?:to see|if)|wish (?:list|there was|it could)|would like (?:to see|the ability)|roadmap|any plans to)\b/i;
-const HOWTO =
-  /\b(?:how (?:do|can|should|would) (?:i|we|you)|how to|is it possible to|where (?:do|can) i|what is the best way|can i|is there a way|documentation for|help me (?:understand|set up|configure))\b/i;
-const HIGH_VALUE_TIERS = /^(?:enterprise|premium|platinum|gold|vip|strategic)$/i;
-
-function categorize(text: string, securityMatches: string[]): Category {
-  // Order matters: an auto-reply quoting "security" or "down" is still an auto-reply; security beats everything else.
-  if (AUTO_REPLY.test(text)) return 'auto_reply';
-  if (securityMatches.length > 0) return 'security';
-  if (SPAM.test(text)) return 'spam';
-  if (OUTAGE.test(text)) return 'outage';
-  if (BILLING.test(text)) return 'billing';
-  if (FEATURE.test(text)) return 'feature';
-  if (BUG.test(text)) return 'bug';
-  if (HOWTO.test(text) || /\?\s*$/.test(text.trim())) return 'howto';
-  return 'unclear';
-}
+const PAYING_TIERS = /^(?:enterprise|business|pro|premium|platinum|gold|vip|strategic|standard)$/i;
 
 const bump = (p: Priority): Priority =>
   PRIORITIES[Math.min(PRIORITIES.indexOf(p) + 1, PRIORITIES.length - 1)] as Priority;
@@ -63,11 +37,13 @@ function greeting(ticket: NormalizedTicket): string {
 const SIGN_OFF = '\n\nBest regards,\nThe Support Team';
 
 export function triageByRules(ticket: NormalizedTicket): TriageOutput {
-  const text = `${ticket.subject}\n${ticket.body}`;
-  const security = detectSecuritySignal(ticket.subject, ticket.body);
-  const category = categorize(text, security.matches);
+  const text = readTicketText(ticket.subject, ticket.body);
+  const security = assessSecurity(text);
+  const impact = assessImpact(text);
+  const classification = classifyTicket(text, security, impact);
+  const { category } = classification;
   const hello = greeting(ticket);
-  const notes = [`Rules provider (no LLM available): classified as ${category.replace('_', ' ')} by keyword match.`];
+  const notes = [`Rules provider (no LLM available): classified as ${category.replace('_', ' ')} by its cues.`];
   let out: TriageOutput;
 
   switch (category) {
@@ -88,7 +64,7 @@ export function triageByRules(ticket: NormalizedTicket): TriageOutput {
       break;
     case 'security':
       notes.push(
-        `Security signals: ${security.matches.join(', ')}${security.incident ? ' (reads like an incident in progress)' : ''}.`,
+        `Security signals (score ${security.score}, threshold ${security.threshold}): ${security.signals.map((x) => x.kind).join(', ')}${security.incident ? ' (reads like exposure or misuse that has happened)' : ''}.`,
         'Suggested first checks: identify the affected account/area, preserve logs, do not confirm or deny details to the reporter.',
       );
       out = {
@@ -105,16 +81,17 @@ export function triageByRules(ticket: NormalizedTicket): TriageOutput {
       };
       break;
     case 'outage': {
-      const wide = OUTAGE_WIDE.test(text);
-      notes.push(wide ? 'Reads like a wide outage (many users affected).' : 'Access or availability problem reported.');
+      // Critical pings everyone: only for a service that is down or failing for many, which the guard also checks.
+      const critical = impact.outage && impact.wide;
+      notes.push(critical ? 'Reads like an outage affecting many users.' : 'Service or access problem reported.');
       out = {
-        priority: wide ? 'critical' : 'high',
+        priority: critical ? 'critical' : 'high',
         handling_mode: 'reply_and_internal_followup',
         recommended_internal_action: 'Escalate to engineering',
         asana_ticket_type_if_needed: 'Escalation',
-        customer_summary: summarize(ticket, wide ? 'Possible outage' : 'Access problem'),
+        customer_summary: summarize(ticket, critical ? 'Possible outage' : 'Service problem'),
         reply_needed: true,
-        reply_draft: `${hello}\n\nThank you for letting us know, and sorry for the disruption. Our team will look into the access problem you describe. If you can, please reply with the time it started, the page or endpoint affected and any error message you see.${SIGN_OFF}`,
+        reply_draft: `${hello}\n\nThank you for letting us know, and sorry for the disruption. Our team will look into the problem you describe. If you can, please reply with the time it started, the page or endpoint affected and any error message you see.${SIGN_OFF}`,
         questions_for_customer: [
           'When did the problem start (date, time and time zone)?',
           'Which page, feature or API endpoint is affected?',
@@ -126,29 +103,52 @@ export function triageByRules(ticket: NormalizedTicket): TriageOutput {
       };
       break;
     }
-    case 'billing':
-      out = {
-        priority: /\b(?:double[- ]charged|overcharged|charged twice|unauthori[sz]ed charge)\b/i.test(text)
-          ? 'high'
-          : 'medium',
-        handling_mode: 'reply_and_internal_followup',
-        recommended_internal_action: 'None',
-        asana_ticket_type_if_needed: 'None',
-        customer_summary: summarize(ticket, 'Billing question'),
-        reply_needed: true,
-        reply_draft: `${hello}\n\nThank you for reaching out about your billing question. Our billing team will review your account. To help them, please confirm the invoice number and the amount in question.${SIGN_OFF}`,
-        questions_for_customer: ['What is the invoice number?', 'Which amount or charge is in question?'],
-        internal_notes: [...notes, 'Route to billing for review.'],
-        confidence: 0.5,
-      };
-      break;
-    case 'bug':
+    case 'access':
       out = {
         priority: 'medium',
         handling_mode: 'reply_and_internal_followup',
+        recommended_internal_action: 'None',
+        asana_ticket_type_if_needed: 'None',
+        customer_summary: summarize(ticket, 'Sign-in or access problem'),
+        reply_needed: true,
+        reply_draft: `${hello}\n\nSorry you are having trouble getting in. Our team will help you regain access; for your account's safety we may need to verify your identity first. Please do not send passwords or one-time codes by email.${SIGN_OFF}`,
+        questions_for_customer: [
+          'Which email address do you sign in with?',
+          'What exactly do you see when you try to sign in?',
+        ],
+        internal_notes: [...notes, 'Verify the requester before resetting 2FA or changing sign-in details.'],
+        confidence: 0.5,
+      };
+      break;
+    case 'billing':
+    case 'account_admin': {
+      const billing = category === 'billing';
+      out = {
+        priority: billing && classification.moneyDispute ? 'medium' : 'low',
+        handling_mode: 'reply_and_internal_followup',
+        recommended_internal_action: 'None',
+        asana_ticket_type_if_needed: 'None',
+        customer_summary: summarize(ticket, billing ? 'Billing request' : 'Account administration request'),
+        reply_needed: true,
+        reply_draft: billing
+          ? `${hello}\n\nThank you for reaching out about billing. Our billing team will review your request. To help them, please confirm the invoice number or the plan and amount in question.${SIGN_OFF}`
+          : `${hello}\n\nThank you for your request. Our team will review it; for changes to ownership or account data we may need to confirm the request with an account owner first.${SIGN_OFF}`,
+        questions_for_customer: billing ? ['Which invoice, plan or amount is this about?'] : [],
+        internal_notes: [...notes, billing ? 'Route to billing for review.' : 'Route to account administration.'],
+        confidence: 0.5,
+      };
+      break;
+    }
+    case 'bug':
+    case 'performance': {
+      const performance = category === 'performance';
+      const priority: Priority = classification.cosmetic ? 'low' : 'medium';
+      out = {
+        priority,
+        handling_mode: 'reply_and_internal_followup',
         recommended_internal_action: 'Create bug report',
         asana_ticket_type_if_needed: 'Bug',
-        customer_summary: summarize(ticket, 'Bug report'),
+        customer_summary: summarize(ticket, performance ? 'Performance problem' : 'Bug report'),
         reply_needed: true,
         reply_draft: `${hello}\n\nThank you for reporting this and sorry for the trouble. To help our team reproduce it, could you share the steps you took, what you expected to happen, and what happened instead (a screenshot helps)?${SIGN_OFF}`,
         questions_for_customer: [
@@ -156,10 +156,11 @@ export function triageByRules(ticket: NormalizedTicket): TriageOutput {
           'What did you expect to happen, and what happened instead?',
           'Which browser/app version and operating system are you using?',
         ],
-        internal_notes: notes,
+        internal_notes: classification.cosmetic ? [...notes, 'Looks cosmetic.'] : notes,
         confidence: 0.45,
       };
       break;
+    }
     case 'feature':
       out = {
         priority: 'low',
@@ -175,14 +176,15 @@ export function triageByRules(ticket: NormalizedTicket): TriageOutput {
       };
       break;
     case 'howto':
+    case 'other':
       out = {
         priority: 'low',
         handling_mode: 'reply_only',
         recommended_internal_action: 'None',
         asana_ticket_type_if_needed: 'None',
-        customer_summary: summarize(ticket, 'How-to question'),
+        customer_summary: summarize(ticket, category === 'howto' ? 'How-to question' : 'General message'),
         reply_needed: true,
-        reply_draft: `${hello}\n\nThank you for your question. [Agent: add the steps or a link to the relevant help article here.]${SIGN_OFF}`,
+        reply_draft: `${hello}\n\nThank you for your message. [Agent: add the answer, the steps or a link to the relevant help article here.]${SIGN_OFF}`,
         questions_for_customer: [],
         internal_notes: notes,
         confidence: 0.45,
@@ -190,7 +192,7 @@ export function triageByRules(ticket: NormalizedTicket): TriageOutput {
       break;
     default:
       out = {
-        priority: 'medium',
+        priority: 'low',
         handling_mode: 'request_more_info',
         recommended_internal_action: 'None',
         asana_ticket_type_if_needed: 'None',
@@ -207,15 +209,22 @@ export function triageByRules(ticket: NormalizedTicket): TriageOutput {
       };
   }
 
-  const nonTrivial = !['auto_reply', 'spam', 'howto', 'feature'].includes(category);
-  if (nonTrivial && ticket.customer_tier && HIGH_VALUE_TIERS.test(ticket.customer_tier.trim())) {
-    // The tier bump stops at high: critical (an @here ping) stays reserved for what the priority guide names.
-    const raised = out.priority === 'high' || out.priority === 'critical' ? out.priority : bump(out.priority);
-    if (raised !== out.priority) {
-      out.internal_notes.push(`Priority raised ${out.priority} → ${raised} for ${ticket.customer_tier} tier customer.`);
-      out.priority = raised;
-    }
-  }
+  return raiseForBlockingProblem(ticket, classification, out);
+}
+
+/**
+ * Tier alone never raises a priority (an enterprise how-to, invoice or "hola" is still low). A real problem that
+ * blocks a paying customer's work is high (the priority guide's "blocking issue for a paying customer").
+ */
+function raiseForBlockingProblem(ticket: NormalizedTicket, c: Classification, out: TriageOutput): TriageOutput {
+  const problem = c.category === 'bug' || c.category === 'performance' || c.category === 'access';
+  const paying = ticket.customer_tier !== null && PAYING_TIERS.test(ticket.customer_tier.trim());
+  if (!problem || !paying || !c.blocking || c.cosmetic || out.priority !== 'medium') return out;
+  const raised = bump(out.priority);
+  out.internal_notes.push(
+    `Priority raised ${out.priority} → ${raised}: blocking problem for a ${ticket.customer_tier} customer.`,
+  );
+  out.priority = raised;
   return out;
 }
 

@@ -82,6 +82,32 @@ test('a security escalation: shield in the title, content and role mention throu
   assert.equal(embed.fields?.at(-1)?.name, 'Warnings');
 });
 
+test('a security escalation shows why (the guard reasons), escaped, before the warnings', () => {
+  const result = makeSuccess(
+    {
+      securityEscalation: true,
+      securityReasons: ['signals scored 1.1 (threshold 1): a removed user, key or session still works', '@everyone'],
+      warnings: ['Reply draft promises a timeline ("within 24 hours")'],
+    },
+    { recommended_internal_action: 'Escalate to security', asana_ticket_type_if_needed: 'Escalation' },
+  );
+  const embed = only(buildDiscordMessage(makeTicket(), result, { now: NOW, securityRoleId: null }));
+  const why = fieldMap(embed).get('Why Security') ?? '';
+  assert.match(why, /^• signals scored 1\.1 \(threshold 1\): a removed user, key or session still works\n• /);
+  assert.ok(!why.includes('@everyone'), 'customer-influenced text cannot ping');
+  assert.deepEqual(
+    embed.fields?.slice(-2).map((f) => f.name),
+    ['Why Security', 'Warnings'],
+  );
+});
+
+test('no Why Security field without an escalation', () => {
+  const embed = only(
+    buildDiscordMessage(makeTicket(), makeSuccess({ securityReasons: ['stale'] }), { now: NOW, securityRoleId: null }),
+  );
+  assert.equal(fieldMap(embed).has('Why Security'), false);
+});
+
 test('a security escalation without a (valid) role id mentions no role', () => {
   for (const securityRoleId of [null, 'not-a-snowflake', '']) {
     const payload = buildDiscordMessage(makeTicket(), makeSuccess({ securityEscalation: true }), {

@@ -1,0 +1,200 @@
+// What kind of ticket the rules provider is looking at. Each category is scored from families of cues (a family counts
+// once), read from the folded, steering-free text (ticket-text.ts), in English, Spanish, German, French and
+// Portuguese; the highest score wins, ties going to the category that needs more care. Families describe a kind
+// ("a question about where a setting lives", "something stopped working"), not one customer's sentence.
+import type { ImpactAssessment } from '../impact.ts';
+import type { SecurityAssessment } from '../security/index.ts';
+import type { TicketText } from '../ticket-text.ts';
+
+export type Category =
+  | 'auto_reply'
+  | 'spam'
+  | 'security'
+  | 'outage'
+  | 'access'
+  | 'performance'
+  | 'bug'
+  | 'feature'
+  | 'billing'
+  | 'account_admin'
+  | 'howto'
+  | 'other'
+  | 'unclear';
+
+export interface Classification {
+  category: Category;
+  /** Bugs that only look wrong (typos, logos, colours, time zones): low, not medium. */
+  cosmetic: boolean;
+  /** A blocking problem (nothing ships, a gate is open, a deadline): a paying customer's bug becomes high. */
+  blocking: boolean;
+  /** Disputed or duplicated money (charged twice, refund): medium, not low. */
+  moneyDispute: boolean;
+}
+
+const AUTO_REPLY =
+  /\b(?:out of (?:the )?office|automatic reply|auto-?reply|autoreply|automatic confirmation|on (?:annual |parental |sick |maternity )?leave until|away from (?:the|my) (?:office|desk)|delivery status notification|undeliver(?:able|ed)|mail delivery (?:failed|failure|subsystem)|delivery (?:has )?failed|returned mail|returned to sender|mailer-daemon|mail system at host|(?:message|email) (?:could not|couldn't|wasn't|was not) (?:be )?delivered|address not found|no longer monitored|we (?:have )?received your (?:request|email|message)|do not reply to this (?:message|email)|abwesenheit\w*|nicht im buro|fuera de (?:la )?oficina|respuesta automatica|absent du bureau|reponse automatique|fora do escritorio|resposta automatica)\b/;
+
+const SPAM_FAMILIES: RegExp[] = [
+  /\b(?:seo|backlinks?|do-?follow|guest post|rank(?:ing)? (?:#?1|first)|page 1|keywords?)\b/,
+  /\b(?:crypto\w*|bitcoin|usdt|trading bot|win rate|recovery (?:services|agents)|lottery|gift card|you(?:'ve| have) (?:won|been selected)|claim (?:your|before))\b/,
+  /\b(?:verified (?:\w+ )*(?:emails?|contacts?|lists?)|contact list|lead (?:lists?|generation)|outbound campaigns?)\b/,
+  /\b(?:\$\d+ ?\/ ?(?:hour|hr)|team of \d+ (?:developers|experts)|schedule a (?:quick )?call|whatsapp us|limited (?:time|slots)|\d+% off|no upfront fees?|guaranteed)\b/,
+];
+
+// Families of the other categories: [pattern, weight].
+type Families = [RegExp, number][];
+
+const ACCESS: Families = [
+  [
+    /\b(?:can(?:no|')?t|cannot|unable to|not able to) (?:log ?in|sign ?in|get in|access my account)|locked(?: out)?|lockout|bloquead[oa]|gesperrt|bloquee?|no puedo (?:entrar|acceder)|nao consigo (?:entrar|acessar)|kann mich nicht anmelden|impossible de me connecter\b/,
+    2,
+  ],
+  [
+    /\b(?:lost|lose|perdi|perdido|verloren|perdu) (?:my |the |el |meu |mein )?(?:phone|device|movil|celular|telemovel|handy|telephone|authenticator)\b|(?:2fa|mfa|two-factor|doble factor|authenticator)\b[^.\n]{0,60}\b(?:reset|lost|rejected|codes?)|codes? (?:are |is )?rejected|backup codes|codigos de respaldo/,
+    2,
+  ],
+  [
+    /\b(?:redirect loop|sso loop|bounce between|audience mismatch|saml login fails|invit\w+ (?:\w+ )?(?:expired|says expired))\b/,
+    2,
+  ],
+  [
+    /\breset (?:email|mail|link)s? (?:never arrives?|doesn't arrive|does not arrive)|nothing arrives\b|\bsuspended\b/,
+    2,
+  ],
+];
+
+const PERFORMANCE: Families = [
+  [
+    /\b(?:slow(?:er|ly|ness)?|sluggish|takes? (?:\d+|ages|forever)|took \d+|\d+\+? ?(?:min(?:ute)?s?|hours?|h|seconds?|s) (?:to load|per|instead)|times? out|timing out|timed out|stuck at|hung|hangs|\d+ to \d+ hours|dauert ewig|langsam|lento|lenta|demora|lent(?:e)?)\b/,
+    2,
+  ],
+];
+// Only adds to a slowness cue: "instead of" alone is how bug reports talk too.
+const SLOWER_THAN_BEFORE = /\b(?:used to take|it was|in \w+ it was|instead of|vorher|antes|avant)\b/;
+
+const DEFECT: Families = [
+  [
+    /\b(?:bug|broken|crash(?:es|ed|ing)?|not working|doesn'?t work|does not work|stopped working|does nothing|nothing happens|fails?|failed|failing|error|exception|stack ?trace|glitch|freez(?:es|ing)|regression)\b/,
+    1,
+  ],
+  [
+    /\b(?:wrong|incorrect|missing|empty|blank|cut off|duplicates?|twice|\d+ times|three times|ignored?|ignores|skipped|invisible|unreadable|literally|instead of|even though|greyed out|grayed out|still shows|shift(?:s|ed)?|reset(?:s)? (?:every|when)|garbled|weird characters|caracteres? (?:raros|bizarres)|bizarres|disappear\w*)\b|≠/,
+    1,
+  ],
+  [
+    /\b(?:worked (?:on|in|before|until)|since (?:the |last |our )?(?:update|upgrade|release|week|tuesday|monday|yesterday)|desde (?:ayer|la semana)|seit (?:dem|gestern)|depuis (?:hier|la)|no funciona|funktioniert nicht|ne fonctionne pas|nao funciona|nao (?:recebemos|chegam)|en blanco|falla|fehler|erreur|erro)\b/,
+    1,
+  ],
+  [/\b(?:steps:|steps to reproduce|reproduc\w+|pasos:|schritte:)\b/, 1],
+  [/\b(?:typo|misspel\w*|spelling)\b/, 2],
+  // Two numbers for one thing: "the tile says 12, the list shows 9".
+  [/\b(?:says|shows|displays) \d+\b[^.\n]{0,80}\b(?:shows?|says|lists?|displays|has) \d+\b/, 1],
+  [
+    /\b(?:ignoriert|trotzdem|falsch|fehlt|funktioniert nicht|incorrect[oa]|no aparece|funciona mal|ne marche pas|n'apparait pas|errad[oa]|nao aparece|kaputt|roto|cassee?s?|quebrad[oa])\b/,
+    1,
+  ],
+];
+const COSMETIC =
+  /\b(?:typo|logo|colou?rs?|dark mode|font|label(?:s)?|alignment|markdown|formatting|time ?zone|utc|minor|fyi|cosmetic|annoying|accents?|encoding)\b/;
+const BLOCKING =
+  /\b(?:blocks?|blocking|blocked|merge gate|lets everything through|silently stops|can't ship|cannot ship|production|audit (?:meeting|tomorrow)|deadline|bloquea|blockiert|bloque)\b/;
+
+const FEATURE: Families = [
+  [
+    /\b(?:feature request|would be (?:great|nice|helpful|awesome|lovely|useful|much nicer)|would (?:help|love)|would like (?:to see|the ability|an option|a way)|it would help if|(?:could|can) you (?:please )?add|please add|add (?:an? )?(?:option|setting|export|support)|suggest(?:ion)?|i'?d love|we'?d love|would love|wish(?:list)?|roadmap|any plans|on the roadmap|is (?:that|it|this) planned|(?:could|can) it be configurable|would make\b|pls|sugerencia|seria (?:genial|otimo|util)|sugestao|ware (?:toll|schon|super|praktisch)|vorschlag|ce serait|est-ce prevu|serait (?:tres )?pratique)\b/,
+    2,
+  ],
+  [
+    /\b(?:(?:not|won't|will not) renew\w*|unless\b[^.\n]{0,80}\b(?:renew\w*|vendor|move|moving|walk)|moving to another vendor|or we walk|difficil renovar|dificil renovar|sem isso)\b/,
+    2,
+  ],
+  [/\b(?:native|integration with|support for|a provider for|api for)\b/, 1],
+];
+
+const BILLING: Families = [
+  [
+    /\b(?:invoices?|refunds?|charged?|charges|billing|billed|payments?|subscription|receipts?|credit card|card (?:expired|on file)|pricing|quote|discount|seats?|w-9|w9|vat|tax id|po (?:number|#)|purchase order|downgrade|upgrade to|annual|prorated|factura|rechnung|facture|fatura|boleto|segunda via|ust-idnr|cif|nif|tva|cartao|tarjeta|kreditkarte|carte bancaire|abonnement|suscripcion|assinatura)\b/,
+    2,
+  ],
+  [/\b(?:cancel (?:our|my|the)? ?(?:\w+ )?(?:plan|subscription|account)|reissue|resend invoice)\b/, 1],
+];
+const MONEY_DISPUTE =
+  /\b(?:charged twice|double[- ]charged|overcharged|two identical transactions|refund (?:one|the))\b/;
+
+const ACCOUNT_ADMIN: Families = [
+  [
+    /\b(?:owner (?:email|role|account)|transfer (?:the )?ownership|hand (?:the )?owner|rename|org(?:anisation|anization)? name|merge (?:two |the |our )?orgs?|delete (?:our|my|the) (?:organi[sz]ation|org|account|data)|unsubscribe|newsletter|marketing emails?|mailing (?:list|preferences)|stop (?:the|sending) (?:product )?(?:newsletter|emails))\b/,
+    2,
+  ],
+];
+
+const HOWTO: Families = [
+  [
+    /\b(?:how (?:do|can|should|would|does) (?:i|we|you|one)|how to|how (?:many|much|long)|where (?:do|can|is|are|should) (?:i|we|you|the|it)|where is|is (?:it|there) (?:possible|a way|an? \w+)|what(?:'s| is) the (?:best|right|actual|correct|recommended) (?:way|syntax|difference|procedure)|what happens (?:to|if|when)|which (?:\w+ )?(?:do you|should|ip|claim|role|variables?|plan)|can (?:the|your|i|we) [^.\n]{0,120}\?|does (?:the|your|it) [^.\n]{0,80}\?|do you (?:support|have|keep|send|offer)|looking for (?:the place|a way|docs)|need (?:the )?steps|docs? link|documentation|is that a switch|como (?:puedo|configuramos|configuro|hago|faco|posso|obtener|exportar)|donde|onde|qual (?:o|a)|wie (?:stelle|kann|konnen|richte)|wo (?:stelle|finde|kann)|welche|gibt es|comment (?:obtenir|faire|configurer)|ou (?:trouver|est)|existe-t-il|quelles?|preciso dos passos|necesito)\b/,
+    2,
+  ],
+  [/\?/, 1],
+];
+
+const OTHER: Families = [
+  [
+    /\b(?:thank(?:s| you)[^.\n]{0,40}(?:close (?:this|it)|all good|quick help)|just wanted to say|all good now|apply for|cv attached|resume attached|reseller?|resell|partner(?:ship)? agreement|partnership|soc ?2|questionnaire|vendor (?:risk|review)|dpa\b|under nda)\b/,
+    2,
+  ],
+];
+
+// What a report needs to name to be actionable: a part of the product.
+const PRODUCT_OBJECT =
+  /\b(?:page|dashboard|export|report|scans?|api|endpoint|button|settings?|emails?|pdf|csv|login|integration|filter|list|targets?|findings?|webhooks?|cli|app|invoice|chart|upload|import|notifications?|search|schedule|pagina|seite|rapport|relatorio|informe|bericht)\b/;
+
+function score(text: string, families: Families): number {
+  return families.reduce((sum, [pattern, weight]) => sum + (pattern.test(text) ? weight : 0), 0);
+}
+
+// Ties go to the earlier entry: the category whose miss costs more.
+const RANKED: Category[] = ['access', 'performance', 'bug', 'howto', 'feature', 'account_admin', 'billing', 'other'];
+
+export function classifyTicket(
+  text: TicketText,
+  security: SecurityAssessment,
+  impact: ImpactAssessment,
+): Classification {
+  const t = text.clean;
+  const base = { cosmetic: false, blocking: BLOCKING.test(t), moneyDispute: MONEY_DISPUTE.test(t) };
+  // Order matters: an auto-reply quoting "security" or "down" is still an auto-reply; security beats everything else.
+  if (AUTO_REPLY.test(t)) return { ...base, category: 'auto_reply' };
+  if (security.escalate) return { ...base, category: 'security' };
+  if (SPAM_FAMILIES.filter((p) => p.test(t)).length >= 1 && !/\b(?:our|my) (?:scan|account|api|invoice)/.test(t)) {
+    return { ...base, category: 'spam' };
+  }
+  const access = score(t, ACCESS);
+  if (impact.outage || (access > 0 && impact.wide)) return { ...base, category: 'outage' };
+
+  const scores: Record<string, number> = {
+    access,
+    performance: score(t, PERFORMANCE) > 0 ? score(t, PERFORMANCE) + (SLOWER_THAN_BEFORE.test(t) ? 1 : 0) : 0,
+    bug: score(t, DEFECT),
+    feature: score(t, FEATURE),
+    account_admin: score(t, ACCOUNT_ADMIN),
+    billing: score(t, BILLING),
+    other: score(t, OTHER),
+    // A question counts once: an explicit how-to phrase (2) or only a question mark (1).
+    howto: Math.min(2, score(t, HOWTO)),
+  };
+  // A question about how to do something, with at most a passing complaint, is a how-to.
+  if (scores.howto !== undefined && scores.howto >= 2 && (scores.bug ?? 0) <= 1) scores.bug = 0;
+  let best: Category = 'unclear';
+  let bestScore = 0;
+  for (const category of RANKED) {
+    const s = scores[category] ?? 0;
+    if (s > bestScore) {
+      best = category;
+      bestScore = s;
+    }
+  }
+  // "it's broken again", "not working": nothing to act on without the customer telling more.
+  if (best === 'bug' && bestScore <= 2 && t.length < 80 && !PRODUCT_OBJECT.test(t)) best = 'unclear';
+  // A bare "?" or "any update?" is not a question anyone can answer.
+  if (best === 'howto' && bestScore < 2 && t.replace(/\s+/g, ' ').trim().length < 40) best = 'unclear';
+  return { ...base, category: best, cosmetic: best === 'bug' && COSMETIC.test(t) };
+}

@@ -1,0 +1,59 @@
+// The security net: scored evidence from independent kinds of signal (signals.ts), one explicit threshold. Shared by
+// the policy guard (which must never miss an escalation, whatever the provider said) and the rules provider (which
+// must agree with it). Deterministic, cheap, testable, and blind to instructions inside the ticket: upward steering is
+// dropped before scoring (ticket-text.ts), and a request to lower the ticket is itself evidence.
+import { readTicketText, type TicketText } from '../ticket-text.ts';
+import { SIGNALS, type SignalKind } from './signals.ts';
+
+export type { SignalKind } from './signals.ts';
+
+/** A ticket escalates when the weights of its distinct signal kinds add up to this. */
+export const SECURITY_THRESHOLD = 1;
+
+export interface SecuritySignalHit {
+  kind: SignalKind;
+  weight: number;
+  reason: string;
+}
+
+export interface SecurityAssessment {
+  /** Score reached the threshold: the ticket must be escalated to security. */
+  escalate: boolean;
+  score: number;
+  threshold: number;
+  /** Every kind that matched (also below the threshold), strongest first. */
+  signals: SecuritySignalHit[];
+  /** Evidence that exposure or misuse has happened (not only a weakness): the rules call it critical. */
+  incident: boolean;
+}
+
+export function assessSecurity(text: TicketText): SecurityAssessment {
+  const signals: SecuritySignalHit[] = [];
+  let incidentEvidence = false;
+  for (const signal of SIGNALS) {
+    if (!signal.test(text)) continue;
+    signals.push({ kind: signal.kind, weight: signal.weight, reason: signal.reason });
+    if (signal.incident) incidentEvidence = true;
+  }
+  signals.sort((a, b) => b.weight - a.weight);
+  // Rounded so 0.6 + 0.4 reaches 1 despite binary fractions.
+  const score = Math.round(signals.reduce((sum, s) => sum + s.weight, 0) * 100) / 100;
+  const escalate = score >= SECURITY_THRESHOLD;
+  return {
+    escalate,
+    score,
+    threshold: SECURITY_THRESHOLD,
+    signals,
+    incident: escalate && incidentEvidence,
+  };
+}
+
+/** Convenience for callers holding the subject and body. */
+export function detectSecuritySignal(subject: string, body = ''): SecurityAssessment {
+  return assessSecurity(readTicketText(subject, body));
+}
+
+/** "credential (0.5), public place (0.5)": the why, for notes and the embed. */
+export function describeSignals(assessment: SecurityAssessment): string {
+  return assessment.signals.map((s) => `${s.reason} (${s.kind}, ${s.weight})`).join('; ');
+}
