@@ -27,6 +27,7 @@ import { createCatchUpSweep } from './pipeline/catch-up.ts';
 import { createTaskList } from './pipeline/task-list.ts';
 import {
   createChainFromConfig,
+  createCloudBudgetFromConfig,
   createHubSpotFromConfig,
   createNotifierFromConfig,
   notifierHealth,
@@ -36,7 +37,7 @@ import { startLeaseSweeper } from './queue/lease-sweeper.ts';
 import { startQueueMover, wakeMovers } from './queue/mover.ts';
 import { type QueueRunner, startQueueRunner } from './queue/runner.ts';
 import { getQueueCounts } from './queue/stats.ts';
-import type { TriageChain } from './triage/index.ts';
+import type { CloudBudget, TriageChain } from './triage/index.ts';
 import { VERSION } from './version.ts';
 
 type Releaser = { name: string; release: () => Promise<void> };
@@ -112,6 +113,7 @@ export async function startService(config: Config, logger: Logger, options: Serv
   logger.info({ role: options.role, config: describeConfig(config) }, 'configuration');
   try {
     const database = await openDatabase(config, logger, releasers);
+    const cloudBudget = createCloudBudgetFromConfig(config, database.pool, logger);
     const parts: Parts = {
       config,
       logger,
@@ -120,11 +122,13 @@ export async function startService(config: Config, logger: Logger, options: Serv
       tickets: createTicketStore(database.db),
       runs: createRunStore(database.db),
       metrics: createMetrics(),
-      chain: await createChainFromConfig(config, logger),
+      chain: await createChainFromConfig(config, logger, { pool: database.pool, cloudBudget }),
+      cloudBudget,
     };
     registerServiceGauges(parts.metrics, {
       queueDepth: async () => ({ ...(await getQueueCounts(database.pool, parts.tickets)) }),
       circuits: () => parts.chain.circuits(),
+      ...(cloudBudget ? { cloudBudget: () => cloudBudget.status() } : {}),
     });
     const runsWorkers = config.workerConcurrency > 0 || options.role === 'worker';
     let workers: Workers | undefined;
@@ -173,6 +177,7 @@ interface Parts {
   runs: RunStore;
   metrics: Metrics;
   chain: TriageChain;
+  cloudBudget: CloudBudget | null;
 }
 
 interface Workers {
@@ -275,6 +280,7 @@ async function startServer(
           }
         : undefined,
       warnings: () => tickets.failureWarnings(),
+      ...(parts.cloudBudget ? { cloudBudget: parts.cloudBudget.status } : {}),
     }),
     databaseReachable: async () => (await tickets.checkIdempotencyHealth()).healthy,
     queueRunning: workers ? () => workers()?.queue.state() === 'running' : undefined,

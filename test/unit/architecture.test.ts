@@ -128,8 +128,15 @@ test('each table is written by one module', () => {
     triage_runs: 'db/run-store.ts',
     service_state: 'db/service-state.ts',
     portal_pacing: 'queue/mover.ts',
+    cloud_token_usage: 'db/token-usage-store.ts',
+    sop_chunks: 'db/sop-store.ts',
   };
-  const drizzleNames: Record<string, string> = { processedTickets: 'processed_tickets', triageRuns: 'triage_runs' };
+  const drizzleNames: Record<string, string> = {
+    processedTickets: 'processed_tickets',
+    triageRuns: 'triage_runs',
+    cloudTokenUsage: 'cloud_token_usage',
+    sopChunks: 'sop_chunks',
+  };
   const found: Record<string, Set<string>> = {};
   const add = (table: string, name: string) => {
     found[table] = (found[table] ?? new Set()).add(name);
