@@ -48,8 +48,11 @@ export async function createChainFromConfig(
   logger: Logger,
   extras: ChainExtras = {},
 ): Promise<TriageChain> {
-  const sopText = config.sop.file ? await readSopFile(config.sop.file, config.sop.tokenBudget, logger) : undefined;
-  const sopRetriever = config.sop.dir && extras.pool ? await indexSopDir(config, extras.pool, logger) : undefined;
+  // With SOP_DIR in use the file gets half the budget at most, so retrieved chunks always have room.
+  const retrieving = config.sop.dir !== null && config.sop.topK > 0;
+  const fileBudget = retrieving ? Math.floor(config.sop.tokenBudget / 2) : config.sop.tokenBudget;
+  const sopText = config.sop.file ? await readSopFile(config.sop.file, fileBudget, logger) : undefined;
+  const sopRetriever = retrieving && extras.pool ? await indexSopDir(config, extras.pool, logger) : undefined;
   // In production a local model is only tried where LOCAL_LLM_URL says it is; the development default would just
   // fail (and cost a circuit-breaker cycle) on a server.
   const order = config.providers.filter(
@@ -104,7 +107,7 @@ async function readSopFile(path: string, budgetTokens: number, logger: Logger): 
   if (fitted.truncated) {
     logger.warn(
       { sop_file: path, chars: text.length, kept_chars: fitted.text.length, budget_tokens: budgetTokens },
-      'SOP_FILE is longer than SOP_TOKEN_BUDGET: the prompt carries its beginning only',
+      'SOP_FILE is longer than its share of SOP_TOKEN_BUDGET: the prompt carries its beginning only',
     );
   }
   return fitted.text;
