@@ -26,6 +26,27 @@ function intWithDefault(fallback: number, min: number, max: number) {
     .refine((value) => value >= min && value <= max, `must be between ${min} and ${max}`);
 }
 
+function optionalPositiveInt(max: number) {
+  return optionalString
+    .refine((value) => value === null || /^\d+$/.test(value), 'must be a whole number')
+    .transform((value) => (value === null ? null : Number(value)))
+    .refine((value) => value === null || (value >= 1 && value <= max), `must be between 1 and ${max}`);
+}
+
+const optionalDecimal = optionalString
+  .refine((value) => value === null || /^\d+(?:\.\d+)?$/.test(value), 'must be a non-negative number, e.g. 0.59')
+  .transform((value) => (value === null ? null : Number(value)));
+
+function booleanWithDefault(fallback: boolean) {
+  return optionalString.transform((value, ctx) => {
+    if (value === null) return fallback;
+    if (/^(?:true|1|yes|on)$/i.test(value)) return true;
+    if (/^(?:false|0|no|off)$/i.test(value)) return false;
+    ctx.addIssue({ code: 'custom', message: 'must be true or false' });
+    return z.NEVER;
+  });
+}
+
 const envSchema = z.object({
   NODE_ENV: optionalString
     .transform((value) => value ?? 'development')
@@ -83,6 +104,12 @@ const envSchema = z.object({
     return /^\d+$/.test(value) ? Number(value) : value;
   }),
   SOP_FILE: optionalString,
+  SOP_DIR: optionalString,
+  SOP_TOKEN_BUDGET: intWithDefault(1000, 0, 100_000),
+  SOP_TOP_K: intWithDefault(3, 0, 20),
+  CLOUD_DAILY_TOKEN_BUDGET: optionalPositiveInt(1_000_000_000_000),
+  CLOUD_PRICE_PER_MILLION_TOKENS: optionalDecimal,
+  TRIAGE_SHORT_CIRCUIT: booleanWithDefault(true),
 });
 
 export interface Config {
@@ -137,7 +164,25 @@ export interface Config {
   portalTicketsPerMinute: number;
   /** Which proxies' X-Forwarded-For to believe for the client IP (rate limit, logs): false, true, hops or addresses. */
   trustProxy: boolean | number | string;
-  sopFile: string | null;
+  /** SOP knowledge for the prompt. Tokens are estimated as characters / 4. */
+  sop: {
+    /** Markdown added to the system prompt, cut to tokenBudget. */
+    file: string | null;
+    /** A folder of markdown files, chunked and indexed in PostgreSQL at start-up; the topK best chunks per ticket. */
+    dir: string | null;
+    /** SOP text one prompt carries, the file's and the chunks' together. */
+    tokenBudget: number;
+    topK: number;
+  };
+  /** Cost guards: what is decided without an LLM, and the cloud provider's daily token budget. */
+  cost: {
+    /** Obvious auto-replies, bounces and spam are decided by rules before any LLM call. */
+    shortCircuit: boolean;
+    /** Cloud tokens (prompt + completion) per UTC day; null = no budget. */
+    cloudDailyTokenBudget: number | null;
+    /** For the cost estimate in /health and /metrics only. */
+    cloudPricePerMillionTokens: number | null;
+  };
 }
 
 export class ConfigError extends Error {
@@ -196,7 +241,12 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     webhookMaxEvents: e.WEBHOOK_MAX_EVENTS,
     portalTicketsPerMinute: e.PORTAL_TICKETS_PER_MINUTE,
     trustProxy: e.TRUST_PROXY,
-    sopFile: e.SOP_FILE,
+    sop: { file: e.SOP_FILE, dir: e.SOP_DIR, tokenBudget: e.SOP_TOKEN_BUDGET, topK: e.SOP_TOP_K },
+    cost: {
+      shortCircuit: e.TRIAGE_SHORT_CIRCUIT,
+      cloudDailyTokenBudget: e.CLOUD_DAILY_TOKEN_BUDGET,
+      cloudPricePerMillionTokens: e.CLOUD_PRICE_PER_MILLION_TOKENS,
+    },
   };
 
   const problems = crossFieldProblems(config, env);

@@ -28,6 +28,7 @@ import { createCatchUpSweep } from './pipeline/catch-up.ts';
 import { createTaskList } from './pipeline/task-list.ts';
 import {
   createChainFromConfig,
+  createCloudBudgetFromConfig,
   createHubSpotFromConfig,
   createNotifierFromConfig,
   notifierHealth,
@@ -37,7 +38,7 @@ import { startLeaseSweeper } from './queue/lease-sweeper.ts';
 import { startQueueMover, wakeMovers } from './queue/mover.ts';
 import { type QueueRunner, startQueueRunner } from './queue/runner.ts';
 import { getQueueCounts } from './queue/stats.ts';
-import type { TriageChain } from './triage/index.ts';
+import type { CloudBudget, TriageChain } from './triage/index.ts';
 import { VERSION } from './version.ts';
 
 type Releaser = { name: string; release: () => Promise<void> };
@@ -113,6 +114,7 @@ export async function startService(config: Config, logger: Logger, options: Serv
   logger.info({ role: options.role, config: describeConfig(config) }, 'configuration');
   try {
     const database = await openDatabase(config, logger, releasers);
+    const cloudBudget = createCloudBudgetFromConfig(config, database.pool, logger);
     const parts: Parts = {
       config,
       logger,
@@ -122,11 +124,13 @@ export async function startService(config: Config, logger: Logger, options: Serv
       runs: createRunStore(database.db),
       feedback: createFeedbackStore(database.db),
       metrics: createMetrics(),
-      chain: await createChainFromConfig(config, logger),
+      chain: await createChainFromConfig(config, logger, { pool: database.pool, cloudBudget }),
+      cloudBudget,
     };
     registerServiceGauges(parts.metrics, {
       queueDepth: async () => ({ ...(await getQueueCounts(database.pool, parts.tickets)) }),
       circuits: () => parts.chain.circuits(),
+      ...(cloudBudget ? { cloudBudget: () => cloudBudget.status() } : {}),
     });
     const runsWorkers = config.workerConcurrency > 0 || options.role === 'worker';
     let workers: Workers | undefined;
@@ -176,6 +180,7 @@ interface Parts {
   feedback: FeedbackStore;
   metrics: Metrics;
   chain: TriageChain;
+  cloudBudget: CloudBudget | null;
 }
 
 interface Workers {
@@ -278,6 +283,7 @@ async function startServer(
           }
         : undefined,
       warnings: () => tickets.failureWarnings(),
+      ...(parts.cloudBudget ? { cloudBudget: parts.cloudBudget.status } : {}),
     }),
     databaseReachable: async () => (await tickets.checkIdempotencyHealth()).healthy,
     queueRunning: workers ? () => workers()?.queue.state() === 'running' : undefined,

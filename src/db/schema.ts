@@ -2,8 +2,11 @@
 // drizzle/ (checked in; a test fails when they drift). graphile-worker owns its own schema and migrations.
 import { sql } from 'drizzle-orm';
 import {
+  bigint,
   boolean,
   check,
+  customType,
+  date,
   index,
   integer,
   json,
@@ -89,6 +92,36 @@ export const serviceState = pgTable('service_state', {
   value: jsonb('value'),
 });
 
+/**
+ * Cloud LLM tokens (prompt + completion) per UTC day, counted after every cloud call by every worker process, for
+ * CLOUD_DAILY_TOKEN_BUDGET. Written only by db/token-usage-store.ts; one row a day.
+ */
+export const cloudTokenUsage = pgTable('cloud_token_usage', {
+  day: date('day').primaryKey(),
+  tokens: bigint('tokens', { mode: 'number' }).notNull().default(0),
+  updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+});
+
+const tsvector = customType<{ data: string }>({ dataType: () => 'tsvector' });
+
+/**
+ * SOP_DIR's markdown, chunked by heading and indexed for full-text search (the GIN index over the generated
+ * tsvector). Rewritten as a whole by db/sop-store.ts when the files change, at start-up.
+ */
+export const sopChunks = pgTable(
+  'sop_chunks',
+  {
+    id: varchar('id', { length: 300 }).primaryKey(),
+    title: text('title').notNull(),
+    content: text('content').notNull(),
+    searchVector: tsvector('search_vector')
+      .notNull()
+      .generatedAlwaysAs(sql`to_tsvector('english', coalesce(title, '') || ' ' || coalesce(content, ''))`),
+    indexedAt: timestamp('indexed_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (table) => [index('idx_sop_chunks_search').using('gin', table.searchVector)],
+);
+
 /** Per-stage timings of one worker attempt, in milliseconds. */
 export interface RunTimings {
   queueWaitMs: number | null;
@@ -128,6 +161,8 @@ export const triageRuns = pgTable(
     output: jsonb('output'),
     notification: jsonb('notification'),
     discordMessageId: varchar('discord_message_id', { length: 64 }),
+    /** The SOP_DIR chunks the prompt carried: [{id, title}] (ids stay stable while the SOP files are unchanged). */
+    sopChunks: jsonb('sop_chunks'),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   },
   (table) => [

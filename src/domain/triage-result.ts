@@ -16,6 +16,8 @@ export type FailureClass =
   | 'circuit_open'
   | 'disabled'
   | 'no_provider'
+  /** The cloud provider was skipped: CLOUD_DAILY_TOKEN_BUDGET is spent for this UTC day. */
+  | 'budget_spent'
   /** The worker could not fetch an event-only ticket from the HubSpot CRM (pipeline, not a provider). */
   | 'enrichment'
   /** A bug in our own code (the chain's last line of defence). */
@@ -63,11 +65,22 @@ export interface GuardIntervention {
   detail: string;
 }
 
+/** A chunk of SOP_DIR that went into the prompt as reference material (kept with the run record). */
+export interface SopChunkRef {
+  id: string;
+  title: string;
+}
+
+/** Tickets decided by the rules before any LLM call: obvious automatic replies, bounces and spam. */
+export type ShortCircuitKind = 'auto_reply' | 'bounce' | 'spam';
+
 interface ChainRunCommon {
   attempts: ProviderAttempt[];
   fallbackReasons: FallbackReason[];
   promptVersion: string;
   latencyMs: number;
+  /** The SOP_DIR chunks the prompt carried (absent or empty when none were retrieved). */
+  sopChunks?: SopChunkRef[];
 }
 
 export interface TriageSuccess extends ChainRunCommon {
@@ -84,6 +97,8 @@ export interface TriageSuccess extends ChainRunCommon {
   securityEscalation: boolean;
   /** Why it escalated (the security signals that scored, an LLM security check); absent or empty otherwise. */
   securityReasons?: string[];
+  /** Set when the ticket was decided by the rules without calling any LLM (cost guard). */
+  shortCircuit?: ShortCircuitKind;
 }
 
 export interface TriageFailure extends ChainRunCommon {

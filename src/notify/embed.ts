@@ -38,6 +38,8 @@ export const FAILURE_CONTENT = '**TRIAGE FAILED** - Manual review required';
 const SHIELD = '🛡️';
 const SIREN = '🚨';
 const DRAFT_CUT_SUFFIX = '… (truncated - full ticket in HubSpot)';
+const SHORT_CIRCUIT_WORDS = { auto_reply: 'auto-reply', bounce: 'bounce', spam: 'spam' } as const;
+export const BUDGET_SPENT_FOOTER = 'cloud budget spent';
 
 const REASON_WORDS: Record<FailureClass, string> = {
   timeout: 'timeout',
@@ -51,6 +53,7 @@ const REASON_WORDS: Record<FailureClass, string> = {
   circuit_open: 'circuit open',
   disabled: 'disabled',
   no_provider: 'no provider',
+  budget_spent: 'budget spent',
   enrichment: 'CRM enrichment failed',
   internal: 'internal error',
 };
@@ -179,7 +182,12 @@ function buildFailure(
           : fenceCode((result.rawOutput ?? '').slice(0, 500), limits.fieldValue),
       },
     ],
-    footer: { text: truncate(escapePlain(`Request ID: ${ticket.request_id}`), DISCORD_LIMITS.footer) },
+    footer: {
+      text: truncate(
+        escapePlain(`${budgetSpent(result) ? `${BUDGET_SPENT_FOOTER} | ` : ''}Request ID: ${ticket.request_id}`),
+        DISCORD_LIMITS.footer,
+      ),
+    },
     timestamp: opts.now.toISOString(),
   };
   setUrl(embed, ticket.hubspot_ticket_url);
@@ -208,16 +216,28 @@ function replyDraft(needed: boolean, draft: string | null): string {
 }
 
 function successFooter(result: TriageSuccess, now: Date): string {
-  const parts = [`Triaged via ${withFallback(result.provider, result.fallbackReasons)}`, `model ${result.model}`];
+  const triaged = result.shortCircuit
+    ? `Decided by rules without an LLM (${SHORT_CIRCUIT_WORDS[result.shortCircuit]})`
+    : budgetSpent(result)
+      ? `${capitalize(BUDGET_SPENT_FOOTER)}; triaged by ${withFallback(result.provider, result.fallbackReasons)}`
+      : `Triaged via ${withFallback(result.provider, result.fallbackReasons)}`;
+  const parts = [triaged, `model ${result.model}`];
   parts.push(`prompt ${result.promptVersion}`);
   if (result.repaired) parts.push('repaired');
   parts.push(utcMinute(now));
   return escapePlain(parts.join(' | '));
 }
 
+/** The cloud provider was skipped because its daily token budget is spent (said once, at the footer's start). */
+function budgetSpent(result: TriageResult): boolean {
+  return result.fallbackReasons.some((r) => r.reason === 'budget_spent');
+}
+
 /** "groq (after local timeout)": the providers that failed before the one named, and why. */
 function withFallback(provider: string, reasons: FallbackReason[]): string {
-  const before = reasons.filter((r) => r.provider !== provider).map((r) => `${r.provider} ${REASON_WORDS[r.reason]}`);
+  const before = reasons
+    .filter((r) => r.provider !== provider && r.reason !== 'budget_spent')
+    .map((r) => `${r.provider} ${REASON_WORDS[r.reason]}`);
   return before.length > 0 ? `${provider} (after ${before.join(', ')})` : provider;
 }
 

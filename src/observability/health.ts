@@ -52,9 +52,23 @@ export interface HealthSources {
   queueRunner?: () => { state: string; lastError: string | null };
   /** Where messages go: Discord's rate-limit state, or the console sink; absent in an intake-only process. */
   discord?: () => DependencyStatus;
+  /** Today's cloud token count against CLOUD_DAILY_TOKEN_BUDGET; absent when no budget is set. */
+  cloudBudget?: () => Promise<CloudBudgetReading>;
   /** Operator-facing warnings raised elsewhere (e.g. tickets not posted, Discord misconfiguration). */
   warnings?: () => Promise<string[]> | string[];
 }
+
+/** The cloud budget as /health shows it under dependencies.cloud_llm.budget. */
+export interface CloudBudgetReading {
+  day: string;
+  usedTokens: number;
+  limitTokens: number;
+  spent: boolean;
+  resetsAt: string;
+  estimatedCost: number | null;
+}
+
+export const BUDGET_SPENT_HEALTH_WARNING = 'cloud token budget spent until 00:00 UTC: tickets skip the cloud provider';
 
 export function createHealthReporter(sources: HealthSources) {
   const now = sources.now ?? Date.now;
@@ -86,6 +100,26 @@ export function createHealthReporter(sources: HealthSources) {
       local: { status: 'unknown' as const },
       cloud: { status: 'unknown' as const },
     };
+    let cloud: DependencyStatus = providers.cloud;
+    if (db.healthy && sources.cloudBudget) {
+      try {
+        const budget = await sources.cloudBudget();
+        cloud = {
+          ...cloud,
+          budget: {
+            day: budget.day,
+            used_tokens: budget.usedTokens,
+            limit_tokens: budget.limitTokens,
+            spent: budget.spent,
+            resets_at: budget.resetsAt,
+            estimated_cost: budget.estimatedCost,
+          },
+        };
+        if (budget.spent) warnings.push(BUDGET_SPENT_HEALTH_WARNING);
+      } catch {
+        warnings.push('cloud token budget unreadable');
+      }
+    }
     for (const [name, provider] of [
       ['local_llm', providers.local],
       ['cloud_llm', providers.cloud],
@@ -105,7 +139,7 @@ export function createHealthReporter(sources: HealthSources) {
           : { status: 'down', latency_ms: round(db.latencyMs), error: 'unreachable' },
         queue,
         local_llm: providers.local,
-        cloud_llm: providers.cloud,
+        cloud_llm: cloud,
         ...(discord ? { discord } : {}),
       },
       warnings,

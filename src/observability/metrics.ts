@@ -26,6 +26,17 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}) {
       labelNames: ['status', 'provider'] as const,
       registers: [registry],
     }),
+    cloudBudgetSkips: new Counter({
+      name: 'triage_cloud_budget_skips_total',
+      help: 'Tickets whose cloud provider was skipped because CLOUD_DAILY_TOKEN_BUDGET was spent',
+      registers: [registry],
+    }),
+    shortCircuits: new Counter({
+      name: 'triage_short_circuit_total',
+      help: 'Tickets decided by rules without any LLM call, by kind (auto_reply, bounce, spam)',
+      labelNames: ['kind'] as const,
+      registers: [registry],
+    }),
     providerCalls: new Histogram({
       name: 'triage_provider_call_duration_seconds',
       help: 'LLM provider call latency by provider and outcome',
@@ -49,9 +60,11 @@ export function registerServiceGauges(
   sources: {
     queueDepth?: () => Promise<Record<string, number>>;
     circuits?: () => { name: string; state: keyof typeof CIRCUIT_VALUES; enabled: boolean }[];
+    cloudBudget?: () => Promise<{ usedTokens: number; limitTokens: number; estimatedCost: number | null }>;
   },
 ): void {
-  const { queueDepth, circuits } = sources;
+  const { queueDepth, circuits, cloudBudget } = sources;
+  if (cloudBudget) registerBudgetGauges(metrics, cloudBudget);
   if (queueDepth) {
     new Gauge({
       name: 'triage_queue_depth',
@@ -75,6 +88,43 @@ export function registerServiceGauges(
       registers: [metrics.registry],
       collect() {
         for (const c of circuits()) if (c.enabled) this.set({ provider: c.name }, CIRCUIT_VALUES[c.state]);
+      },
+    });
+  }
+}
+
+/**
+ * Today's cloud tokens (all processes together, read from the database at scrape time), the budget, and the
+ * estimated cost when CLOUD_PRICE_PER_MILLION_TOKENS is set. A failed read (database away) keeps the last values.
+ */
+function registerBudgetGauges(
+  metrics: Metrics,
+  read: () => Promise<{ usedTokens: number; limitTokens: number; estimatedCost: number | null }>,
+): void {
+  const gauges = [
+    [
+      'triage_cloud_tokens_today',
+      'Cloud LLM tokens (prompt + completion) used this UTC day, all processes',
+      'usedTokens',
+    ],
+    ['triage_cloud_token_budget', 'CLOUD_DAILY_TOKEN_BUDGET: cloud tokens allowed per UTC day', 'limitTokens'],
+    [
+      'triage_cloud_cost_today_estimate',
+      'Estimated cloud cost this UTC day: tokens x CLOUD_PRICE_PER_MILLION_TOKENS / 1e6 (absent without a price)',
+      'estimatedCost',
+    ],
+  ] as const;
+  for (const [name, help, key] of gauges) {
+    new Gauge({
+      name,
+      help,
+      registers: [metrics.registry],
+      async collect() {
+        const value = await read().then(
+          (reading) => reading[key],
+          () => null,
+        );
+        if (value !== null) this.set(value);
       },
     });
   }

@@ -106,7 +106,7 @@ function providerFor(config: Config, name: 'local' | 'groq'): TriageProvider {
   return entry!.provider!;
 }
 
-const sopText = async (config: Config) => (config.sopFile ? await readFile(config.sopFile, 'utf8') : undefined);
+const sopText = async (config: Config) => (config.sop.file ? await readFile(config.sop.file, 'utf8') : undefined);
 
 /** Sends the fixed tickets one after the other (as a worker would) and judges each answer as given. */
 export async function selfTest(provider: TriageProvider, sop?: string): Promise<Outcome> {

@@ -94,6 +94,7 @@ export function createTriageTask(deps: PipelineDeps): Task<'triage-ticket'> {
       if (enriched.ok) {
         ticket = enriched.ticket;
         result = await deps.chain.run(ticket, helpers.abortSignal);
+        countCostGuards(deps.metrics, result);
         for (const a of result.attempts) {
           if (a.outcome === 'skipped') continue;
           const outcome = a.outcome === 'ok' ? 'ok' : (a.failureClass ?? 'failed');
@@ -336,10 +337,17 @@ function enrichmentFailure(error: HubSpotError, promptVersion: string): TriageFa
   );
 }
 
+/** Tickets the cost guards touched: decided without an LLM, or sent past a spent cloud budget. */
+function countCostGuards(metrics: PipelineDeps['metrics'], result: TriageResult): void {
+  if (result.ok && result.shortCircuit) metrics.shortCircuits.inc({ kind: result.shortCircuit });
+  if (result.fallbackReasons.some((r) => r.reason === 'budget_spent')) metrics.cloudBudgetSkips.inc();
+}
+
 function runDetails(result: TriageResult): Partial<NewTriageRun> {
   const common = {
     fallbackReasons: result.fallbackReasons,
     promptVersion: result.promptVersion,
+    sopChunks: result.sopChunks ?? null,
   };
   if (!result.ok) {
     return {

@@ -1,7 +1,12 @@
 // Builds the pipeline's collaborators from the Config: the provider chain, the notifier (Discord or console) and the
 // HubSpot CRM client. Kept apart from main.ts so tests and the CLI build exactly what the service runs.
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
+import { join, sep } from 'node:path';
+import type pg from 'pg';
 import type { Config } from '../config.ts';
+import { createSopStore } from '../db/sop-store.ts';
+import { createTokenUsageStore } from '../db/token-usage-store.ts';
+import { OperatorError } from '../domain/operator-error.ts';
 import { OLLAMA_DEFAULTS } from '../domain/providers.ts';
 import { createHubSpotClient } from '../hubspot/client.ts';
 import { createConsoleSink } from '../notify/console-sink.ts';
@@ -9,10 +14,45 @@ import { createDiscordClient } from '../notify/discord-client.ts';
 import type { Notifier } from '../notify/types.ts';
 import type { DependencyStatus } from '../observability/health.ts';
 import type { Logger } from '../observability/logger.ts';
-import { buildTriageProviders, createTriageChain, type TriageChain } from '../triage/index.ts';
+import {
+  buildTriageProviders,
+  type CloudBudget,
+  chunkMarkdown,
+  createCloudBudget,
+  createTriageChain,
+  fitSopText,
+  type SopChunk,
+  searchTermsOf,
+  type TriageChain,
+} from '../triage/index.ts';
 
-export async function createChainFromConfig(config: Config, logger: Logger): Promise<TriageChain> {
-  const sopText = config.sopFile ? await readFile(config.sopFile, 'utf8') : undefined;
+/** The cloud's daily token budget over the shared PostgreSQL counter, or null when CLOUD_DAILY_TOKEN_BUDGET is unset. */
+export function createCloudBudgetFromConfig(config: Config, pool: pg.Pool, logger: Logger): CloudBudget | null {
+  if (config.cost.cloudDailyTokenBudget === null) return null;
+  return createCloudBudget({
+    dailyTokens: config.cost.cloudDailyTokenBudget,
+    pricePerMillionTokens: config.cost.cloudPricePerMillionTokens,
+    counter: createTokenUsageStore(pool),
+    logger: logger.child({ component: 'cloud-budget' }),
+  });
+}
+
+export interface ChainExtras {
+  /** Needed for SOP_DIR (indexed and searched in PostgreSQL). */
+  pool?: pg.Pool;
+  cloudBudget?: CloudBudget | null;
+}
+
+export async function createChainFromConfig(
+  config: Config,
+  logger: Logger,
+  extras: ChainExtras = {},
+): Promise<TriageChain> {
+  // With SOP_DIR in use the file gets half the budget at most, so retrieved chunks always have room.
+  const retrieving = config.sop.dir !== null && config.sop.topK > 0;
+  const fileBudget = retrieving ? Math.floor(config.sop.tokenBudget / 2) : config.sop.tokenBudget;
+  const sopText = config.sop.file ? await readSopFile(config.sop.file, fileBudget, logger) : undefined;
+  const sopRetriever = retrieving && extras.pool ? await indexSopDir(config, extras.pool, logger) : undefined;
   // In production a local model is only tried where LOCAL_LLM_URL says it is; the development default would just
   // fail (and cost a circuit-breaker cycle) on a server.
   const order = config.providers.filter(
@@ -45,8 +85,62 @@ export async function createChainFromConfig(config: Config, logger: Logger): Pro
     now: () => performance.now(),
     redactForCloud: true,
     contextTokens: OLLAMA_DEFAULTS.numCtx,
+    shortCircuit: config.cost.shortCircuit,
+    sopTokenBudget: config.sop.tokenBudget,
     ...(sopText === undefined ? {} : { sopText }),
+    ...(sopRetriever ? { sopRetriever } : {}),
+    ...(extras.cloudBudget ? { cloudBudget: extras.cloudBudget } : {}),
   });
+}
+
+/** SOP_FILE's text within SOP_TOKEN_BUDGET; an unreadable file stops the start naming the variable. */
+async function readSopFile(path: string, budgetTokens: number, logger: Logger): Promise<string> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    throw new OperatorError(`SOP_FILE: cannot read ${path} (${(error as NodeJS.ErrnoException).code ?? 'error'})`, {
+      cause: error,
+    });
+  }
+  const fitted = fitSopText(text, budgetTokens);
+  if (fitted.truncated) {
+    logger.warn(
+      { sop_file: path, chars: text.length, kept_chars: fitted.text.length, budget_tokens: budgetTokens },
+      'SOP_FILE is longer than its share of SOP_TOKEN_BUDGET: the prompt carries its beginning only',
+    );
+  }
+  return fitted.text;
+}
+
+/**
+ * Chunks every markdown file under SOP_DIR, brings the sop_chunks table up to date (a no-op when nothing changed)
+ * and returns the per-ticket search. Re-read at start-up only: restart the service after editing the SOPs.
+ */
+async function indexSopDir(
+  config: Config,
+  pool: pg.Pool,
+  logger: Logger,
+): Promise<(ticket: { subject: string; body: string }) => Promise<SopChunk[]>> {
+  const dir = config.sop.dir!;
+  let files: string[];
+  try {
+    files = (await readdir(dir, { recursive: true })).filter((name) => /\.(?:md|markdown)$/i.test(name)).sort();
+  } catch (error) {
+    throw new OperatorError(`SOP_DIR: cannot read ${dir} (${(error as NodeJS.ErrnoException).code ?? 'error'})`, {
+      cause: error,
+    });
+  }
+  const chunks: SopChunk[] = [];
+  for (const name of files) {
+    chunks.push(...chunkMarkdown(name.split(sep).join('/'), await readFile(join(dir, name), 'utf8')));
+  }
+  const store = createSopStore(pool);
+  const written = await store.replaceAll(chunks);
+  logger.info({ sop_dir: dir, files: files.length, chunks: chunks.length, reindexed: written }, 'SOP_DIR indexed');
+  if (chunks.length === 0) logger.warn({ sop_dir: dir }, 'SOP_DIR holds no markdown: no SOP chunks will be used');
+  const topK = config.sop.topK;
+  return (ticket) => store.search(searchTermsOf(ticket.subject, ticket.body), topK);
 }
 
 export function createNotifierFromConfig(config: Config, logger: Logger, write: (text: string) => void): Notifier {

@@ -1,6 +1,8 @@
 // The provider chain (ARCHITECTURE D6): tries providers in the given order, skipping open circuits without waiting,
 // repairs an invalid output once with the same provider, falls back on any failure, and runs the policy guard on the
-// output it keeps. run() never throws: it ends in a TriageSuccess or a typed TriageFailure.
+// output it keeps. run() never throws: it ends in a TriageSuccess or a typed TriageFailure. Cost guards: obvious
+// auto-replies, bounces and spam are decided before any provider (short-circuit.ts), and the cloud provider is
+// skipped once its daily token budget is spent (budget.ts). SOP_DIR chunks retrieved for the ticket join the prompt.
 import type { NormalizedTicket } from '../domain/ticket.ts';
 import { triageJsonSchema } from '../domain/triage-output.ts';
 import type {
@@ -9,6 +11,8 @@ import type {
   GuardIntervention,
   ProviderAttempt,
   ProviderName,
+  ShortCircuitKind,
+  SopChunkRef,
   TokenUsage,
   TriageFailure,
   TriageResult,
@@ -16,6 +20,7 @@ import type {
 } from '../domain/triage-result.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { CircuitBreaker } from './breaker.ts';
+import type { CloudBudget } from './budget.ts';
 import { applyPolicyGuard } from './guard.ts';
 import { parseTriageOutput } from './parse.ts';
 import { type BuiltPrompt, buildPrompt, buildRepairPrompt, promptVersionFor } from './prompt.ts';
@@ -26,6 +31,8 @@ import {
   type TriageProvider,
 } from './providers/provider.ts';
 import { redactSecrets } from './redact.ts';
+import { detectShortCircuit, SHORT_CIRCUIT_MODEL, type ShortCircuit, shortCircuitOutput } from './short-circuit.ts';
+import { fitChunks, type SopChunk } from './sop.ts';
 
 export interface ChainProvider {
   name: ProviderName;
@@ -48,6 +55,14 @@ export interface TriageChainOptions {
   redactForCloud: boolean;
   sopText?: string;
   contextTokens?: number;
+  /** Decide obvious auto-replies, bounces and spam by rules, before any provider (TRIAGE_SHORT_CIRCUIT). */
+  shortCircuit?: boolean;
+  /** The cloud provider's daily token budget; absent = no budget. */
+  cloudBudget?: CloudBudget;
+  /** SOP_DIR chunks for a ticket, best first (PostgreSQL full-text search); absent = no SOP_DIR. */
+  sopRetriever?: (ticket: NormalizedTicket) => Promise<SopChunk[]>;
+  /** SOP text a prompt may carry, SOP_FILE's and the retrieved chunks' together (tokens ≈ chars / 4). */
+  sopTokenBudget?: number;
 }
 
 export interface TriageChain {
@@ -63,10 +78,12 @@ export interface TriageChain {
 }
 
 const RAW_OUTPUT_MAX = 500;
+/** SOP_TOKEN_BUDGET's default: room for SOP text in a 4096-token context next to the rules and the ticket. */
+export const DEFAULT_SOP_TOKEN_BUDGET = 1000;
 
 export function createTriageChain(options: TriageChainOptions): TriageChain {
   const { logger, now } = options;
-  const promptVersion = promptVersionFor(options.sopText);
+  const promptVersion = promptVersionFor(options.sopText, options.sopRetriever !== undefined);
   const promptOptions = {
     ...(options.sopText === undefined ? {} : { sopText: options.sopText }),
     ...(options.contextTokens === undefined ? {} : { contextTokens: options.contextTokens }),
@@ -76,7 +93,11 @@ export function createTriageChain(options: TriageChainOptions): TriageChain {
     const started = now();
     const trail: Trail = { attempts: [], fallbackReasons: [], promptVersion, started };
     if (options.providers.length === 0) return failure(trail, 'no_provider', 'no triage provider is configured');
-    const prompts = createPromptCache(ticket, promptOptions);
+    const decided = options.shortCircuit ? detectShortCircuit(ticket) : null;
+    if (decided) return shortCircuited(ticket, decided, trail);
+    const chunks = await retrieveSop(ticket);
+    if (chunks.length > 0) trail.sopChunks = chunks.map(({ id, title }) => ({ id, title }));
+    const prompts = createPromptCache(ticket, { ...promptOptions, sopChunks: chunks });
     let answered: { provider: ProviderName; raw: string } | null = null;
     let lastError: { cls: FailureClass; message: string } | null = null;
 
@@ -118,6 +139,9 @@ export function createTriageChain(options: TriageChainOptions): TriageChain {
       return { ok: false, attempt: record, reason, message, raw: null, callerAborted: false };
     };
     if (!entry.provider) return skip('disabled', 'provider not configured');
+    // Before the breaker: a skipped call must not take the half-open probe.
+    const budget = entry.kind === 'cloud_llm' ? options.cloudBudget : undefined;
+    if (budget && !(await budget.allows())) return skip('budget_spent', 'daily cloud token budget spent');
     if (!entry.breaker.tryAcquire()) return skip('circuit_open', 'circuit open');
 
     const provider = entry.provider;
@@ -160,7 +184,50 @@ export function createTriageChain(options: TriageChainOptions): TriageChain {
       const record = attempt(entry.name, model, 'failed', pe.errorClass, pe.message, latencyMs, repaired, calls);
       const message = `${entry.name}: ${pe.message}`;
       return { ok: false, attempt: record, reason: pe.errorClass, message, raw, callerAborted: pe.callerAborted };
+    } finally {
+      // Every call the cloud answered counts, the rejected answer and the repair included.
+      await budget?.record(meter.usage.promptTokens + meter.usage.completionTokens);
     }
+  }
+
+  /** SOP_DIR chunks for the ticket within the budget; a failed search costs the chunks, never the triage. */
+  async function retrieveSop(ticket: NormalizedTicket): Promise<SopChunk[]> {
+    if (!options.sopRetriever) return [];
+    try {
+      const found = await options.sopRetriever(ticket);
+      return fitChunks(found, options.sopTokenBudget ?? DEFAULT_SOP_TOKEN_BUDGET, options.sopText);
+    } catch (error) {
+      logger.warn(
+        { ticket_id: ticket.ticket_id, err: { message: (error as Error)?.message } },
+        'SOP search failed: triaging without SOP chunks',
+      );
+      return [];
+    }
+  }
+
+  /** An obvious auto-reply, bounce or spam: the rules decide, no provider is called; the guard still runs. */
+  function shortCircuited(ticket: NormalizedTicket, decided: ShortCircuit, trail: Trail): TriageSuccess {
+    const guarded = applyPolicyGuard(ticket, shortCircuitOutput(ticket, decided));
+    const message = `short-circuit: ${decided.kind}`;
+    trail.attempts.push(attempt('rules', SHORT_CIRCUIT_MODEL, 'ok', null, message, 0, false));
+    logger.info({ ticket_id: ticket.ticket_id, short_circuit: decided.kind }, 'triage decided without an LLM');
+    const kind: ShortCircuitKind = decided.kind;
+    return {
+      ok: true,
+      output: guarded.output,
+      provider: 'rules',
+      model: SHORT_CIRCUIT_MODEL,
+      repaired: false,
+      usage: { promptTokens: 0, completionTokens: 0 },
+      interventions: guarded.interventions,
+      warnings: guarded.warnings,
+      securityEscalation: guarded.securityEscalation,
+      shortCircuit: kind,
+      attempts: trail.attempts,
+      fallbackReasons: trail.fallbackReasons,
+      promptVersion: trail.promptVersion,
+      latencyMs: now() - trail.started,
+    };
   }
 
   /** The policy guard over a valid output, with the prompt's and parser's notes ahead of its own. */
@@ -216,6 +283,7 @@ export function createTriageChain(options: TriageChainOptions): TriageChain {
       fallbackReasons: trail.fallbackReasons,
       promptVersion: trail.promptVersion,
       latencyMs: now() - trail.started,
+      ...(trail.sopChunks ? { sopChunks: trail.sopChunks } : {}),
     };
   }
 
@@ -235,6 +303,7 @@ export function createTriageChain(options: TriageChainOptions): TriageChain {
       fallbackReasons: trail.fallbackReasons,
       promptVersion: trail.promptVersion,
       latencyMs: now() - trail.started,
+      ...(trail.sopChunks ? { sopChunks: trail.sopChunks } : {}),
     };
   }
 
@@ -262,6 +331,7 @@ interface Trail {
   fallbackReasons: FallbackReason[];
   promptVersion: string;
   started: number;
+  sopChunks?: SopChunkRef[];
 }
 
 /** One provider's turn: the kept, guarded output, or why it fell through (with its last output, if it answered). */
@@ -285,7 +355,10 @@ interface SentPrompt {
 }
 
 /** The prompt as sent, built at most twice per run: with the ticket as is, and redacted (for a cloud LLM). */
-function createPromptCache(ticket: NormalizedTicket, promptOptions: { sopText?: string; contextTokens?: number }) {
+function createPromptCache(
+  ticket: NormalizedTicket,
+  promptOptions: { sopText?: string; contextTokens?: number; sopChunks?: SopChunk[] },
+) {
   const prompts = new Map<boolean, SentPrompt>();
   return {
     get(redact: boolean): SentPrompt {

@@ -4,6 +4,13 @@
 export type * from '../domain/triage-result.ts';
 export { type CircuitBreaker, type CircuitState, createCircuitBreaker } from './breaker.ts';
 export {
+  BUDGET_SPENT_WARNING,
+  type CloudBudget,
+  type CloudBudgetStatus,
+  createCloudBudget,
+  type TokenCounter,
+} from './budget.ts';
+export {
   type ChainProvider,
   createTriageChain,
   failureWithoutAttempts,
@@ -17,3 +24,4 @@ export {
   type LocalProviderOptions,
   type ProvidersOptions,
 } from './providers/build.ts';
+export { chunkMarkdown, fitSopText, type SopChunk, searchTermsOf } from './sop.ts';

@@ -131,11 +131,15 @@ test('each table is written by one module', () => {
     service_state: 'db/service-state.ts',
     portal_pacing: 'queue/mover.ts',
     ticket_feedback: 'db/feedback-store.ts',
+    cloud_token_usage: 'db/token-usage-store.ts',
+    sop_chunks: 'db/sop-store.ts',
   };
   const drizzleNames: Record<string, string> = {
     processedTickets: 'processed_tickets',
     triageRuns: 'triage_runs',
     ticketFeedback: 'ticket_feedback',
+    cloudTokenUsage: 'cloud_token_usage',
+    sopChunks: 'sop_chunks',
   };
   const found: Record<string, Set<string>> = {};
   const add = (table: string, name: string) => {

@@ -216,4 +216,40 @@ describe('describeConfig', () => {
     assert.ok(printed.includes('db:5432'));
     assert.ok(printed.includes('https://discord.com/api/webhooks/123/***'));
   });
+
+  test('cost guards and SOP knowledge: defaults, parsed values, and bad values named', () => {
+    const defaults = loadConfig({});
+    assert.deepEqual(defaults.cost, {
+      shortCircuit: true,
+      cloudDailyTokenBudget: null,
+      cloudPricePerMillionTokens: null,
+    });
+    assert.deepEqual(defaults.sop, { file: null, dir: null, tokenBudget: 1000, topK: 3 });
+    const set = loadConfig({
+      TRIAGE_SHORT_CIRCUIT: 'false',
+      CLOUD_DAILY_TOKEN_BUDGET: '200000',
+      CLOUD_PRICE_PER_MILLION_TOKENS: '0.59',
+      SOP_DIR: 'sops',
+      SOP_TOKEN_BUDGET: '0',
+      SOP_TOP_K: '5',
+    });
+    assert.deepEqual(set.cost, {
+      shortCircuit: false,
+      cloudDailyTokenBudget: 200_000,
+      cloudPricePerMillionTokens: 0.59,
+    });
+    assert.deepEqual(set.sop, { file: null, dir: 'sops', tokenBudget: 0, topK: 5 });
+    const error = configError({
+      TRIAGE_SHORT_CIRCUIT: 'maybe',
+      CLOUD_DAILY_TOKEN_BUDGET: '0',
+      CLOUD_PRICE_PER_MILLION_TOKENS: '-1',
+      SOP_TOP_K: '50',
+    });
+    assert.deepEqual(error.problems.map((p) => p.split(':')[0]).sort(), [
+      'CLOUD_DAILY_TOKEN_BUDGET',
+      'CLOUD_PRICE_PER_MILLION_TOKENS',
+      'SOP_TOP_K',
+      'TRIAGE_SHORT_CIRCUIT',
+    ]);
+  });
 });
