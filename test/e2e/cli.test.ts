@@ -98,7 +98,7 @@ describe('triage CLI', () => {
 
     const cleanup = await triage(['cleanup', '--days', '7'], env);
     assert.equal(cleanup.code, 0, cleanup.stderr);
-    assert.deepEqual(JSON.parse(cleanup.stdout), { retention_days: 7, deleted: { tickets: 1, runs: 0 } });
+    assert.deepEqual(JSON.parse(cleanup.stdout), { retention_days: 7, deleted: { tickets: 1, runs: 0, feedback: 0 } });
   });
 
   test('replay says what it will do, queues a not_posted ticket, refuses unknown and posted ones', async () => {

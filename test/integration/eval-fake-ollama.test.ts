@@ -60,7 +60,8 @@ const SCRIPT: Record<string, { first: ScriptedReply; repair?: ScriptedReply }> =
     first: ollamaChat('Sorry, I cannot produce JSON today.', { promptEvalCount: 500, evalCount: 50 }),
     repair: ollamaChat('{"priority":"urgent"}', { promptEvalCount: 510, evalCount: 51 }),
   },
-  // Valid but wrong: critical / reply_only / Escalate to security on a feature request (the guard never lowers).
+  // Valid but wrong: critical / reply_only / Escalate to security on a feature request. The guard keeps the escalation
+  // (it never lowers one) but nothing corroborates critical (no outage, incident or data loss), so it becomes high.
   E6: { first: answer({ priority: 'critical', handling_mode: 'reply_only', action: 'Escalate to security' }, 600, 60) },
 };
 
@@ -109,11 +110,12 @@ test('eval --provider local reports exactly the hand-computed numbers', async ()
   const rates = (split: 'all' | 'main' | 'heldout') =>
     Object.fromEntries(Object.entries(report.splits[split].metrics).map(([k, r]) => [k, [r.hits, r.total]]));
   // By hand, all six (t901..t906 = E1..E6):
-  //   exact: E1 medium=medium, E2 high=high (after the guard), E3 low=low; E4 critical≠high, E5 none, E6 critical≠low → 3/6
+  //   exact: E1 medium=medium, E2 high=high (after the guard), E3 low=low; E4 critical≠high, E5 none, E6 high≠low → 3/6
   //   acceptable: E1, E2, E3, E4 → 4/6          handling mode: all but E5 (E6's reply_only is listed) → 5/6
   //   action: E1, E2, E3, E4 → 4/6              security recall: labelled {E2}, escalated → 1/1
   //   security precision: escalated {E2, E6}, labelled security {E2} → 1/2
-  //   false critical: lists without critical {E1, E3, E5, E6}, output critical among them {E6} → 1/4
+  //   false critical: lists without critical {E1, E3, E5, E6}, output critical among them: none (E6's uncorroborated
+  //   critical became high; E4's stands, a whole team's 502s) → 0/4
   //   schema: all six answered (E5 invalidly); valid at once E1, E2, E4, E6 → 4/6; after repair + E3 → 5/6
   assert.deepEqual(rates('all'), {
     priority_exact: [3, 6],
@@ -122,12 +124,12 @@ test('eval --provider local reports exactly the hand-computed numbers', async ()
     action: [4, 6],
     security_recall: [1, 1],
     security_precision: [1, 2],
-    false_critical_rate: [1, 4],
+    false_critical_rate: [0, 4],
     schema_valid_before_repair: [4, 6],
     schema_valid_after_repair: [5, 6],
   });
   assert.equal(report.splits.all.metrics.priority_exact.value, 0.5);
-  assert.equal(report.splits.all.metrics.false_critical_rate.value, 0.25);
+  assert.equal(report.splits.all.metrics.false_critical_rate.value, 0);
   // main = E1..E4: exact E1, E2, E3 → 3/4; everything else passes; no critical where it is not listed (E1, E3) → 0/2;
   // valid at once E1, E2, E4 → 3/4, after repair 4/4.
   assert.deepEqual(rates('main'), {
@@ -142,7 +144,7 @@ test('eval --provider local reports exactly the hand-computed numbers', async ()
     schema_valid_after_repair: [4, 4],
   });
   // heldout = E5, E6: nothing exact or acceptable; mode E6 → 1/2; no security ticket → recall 0/0 (null);
-  // escalated {E6} not security → 0/1; false critical {E5, E6} → E6 → 1/2; schema E6 valid, E5 invalid → 1/2, 1/2.
+  // escalated {E6} not security → 0/1; false critical {E5, E6} → none → 0/2; schema E6 valid, E5 invalid → 1/2, 1/2.
   assert.deepEqual(rates('heldout'), {
     priority_exact: [0, 2],
     priority_acceptable: [0, 2],
@@ -150,7 +152,7 @@ test('eval --provider local reports exactly the hand-computed numbers', async ()
     action: [0, 2],
     security_recall: [0, 0],
     security_precision: [0, 1],
-    false_critical_rate: [1, 2],
+    false_critical_rate: [0, 2],
     schema_valid_before_repair: [1, 2],
     schema_valid_after_repair: [1, 2],
   });
@@ -164,7 +166,7 @@ test('eval --provider local reports exactly the hand-computed numbers', async ()
   assert.deepEqual(report.splits.all.by_provider, { local: 5 });
   // Rows: expected (first listed) E1 medium, E2 high, E3 low, E4 high, E5 low, E6 low.
   assert.deepEqual(report.splits.all.confusion, {
-    low: { low: 1, medium: 0, high: 0, critical: 1, none: 1 },
+    low: { low: 1, medium: 0, high: 1, critical: 0, none: 1 },
     medium: { low: 0, medium: 1, high: 0, critical: 0, none: 0 },
     high: { low: 0, medium: 0, high: 1, critical: 1, none: 0 },
     critical: { low: 0, medium: 0, high: 0, critical: 0, none: 0 },
@@ -209,14 +211,14 @@ test('the text report shows the same numbers, the confusion matrix and the two m
   assert.equal(code, 0);
   const text = out.join('');
   assert.match(text, /^priority exact\s+50\.0 % \(3\/6\)\s+75\.0 % \(3\/4\)\s+0\.0 % \(0\/2\)$/m);
-  assert.match(text, /^false critical rate\s+25\.0 % \(1\/4\)\s+0\.0 % \(0\/2\)\s+50\.0 % \(1\/2\)$/m);
+  assert.match(text, /^false critical rate\s+0\.0 % \(0\/4\)\s+0\.0 % \(0\/2\)\s+0\.0 % \(0\/2\)$/m);
   assert.match(text, /^security recall\s+100\.0 % \(1\/1\)\s+100\.0 % \(1\/1\)\s+-$/m);
-  assert.match(text, /^low\s+1\s+0\s+0\s+1\s+1$/m);
+  assert.match(text, /^low\s+1\s+0\s+1\s+0\s+1$/m);
   assert.match(text, /^Misses: 2 of 6 tickets/m);
   assert.match(text, /^ {2}t905\s+heldout\s+billing\s+no output \(invalid_output\)$/m);
   assert.match(
     text,
-    /^ {2}t906 .*priority critical \(want low\|medium\); action Escalate to security \(want Create feedback ticket\); escalated to security \(not security\)$/m,
+    /^ {2}t906 .*priority high \(want low\|medium\); action Escalate to security \(want Create feedback ticket\); escalated to security \(not security\)$/m,
   );
   assert.doesNotMatch(text, /E1 CSV export|dana@example\.com/, 'no ticket text in the report');
 });
