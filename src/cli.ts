@@ -1,21 +1,17 @@
 // `triage serve|worker|migrate|cleanup|stats|replay|export-feedback|doctor|send|eval`, parsed with node:util parseArgs. Validates the environment it
 // is given into a Config and hands it down. Nothing runs at import: main.ts calls runCli and owns the process.
 import { parseArgs } from 'node:util';
-import { type Config, ConfigError, loadConfig } from './config.ts';
-import { createFeedbackStore } from './db/feedback-store.ts';
-import { deleteOldRecords } from './db/retention.ts';
-import { createRunStore } from './db/run-store.ts';
-import { createTicketStore, type ProcessingStats } from './db/ticket-store.ts';
+import { type Config, ConfigError, developmentTokenFile, loadConfig } from './config.ts';
+import type { ProcessingStats } from './db/ticket-store.ts';
 import { IN_PROGRESS_STATES, RUN_OUTCOMES, STATE_GUIDE, SUCCESS_RATE_RULE } from './domain/states.ts';
-import { runEvalCommand } from './eval/command.ts';
 import { createLogger, type Logger } from './observability/logger.ts';
-import { DEFAULT_TIMEOUT_MS, runDoctor } from './ops/doctor.ts';
-import { runSend } from './ops/send.ts';
-import { planReplay, type ReplayPlan, replayTicket } from './pipeline/replay.ts';
-import { createChainFromConfig } from './pipeline/wiring.ts';
-import { developmentTokenFile, openDatabase, Releasers, type Service, startService } from './service.ts';
+import { DEFAULT_TIMEOUT_MS } from './ops/defaults.ts';
+import type { ReplayPlan } from './pipeline/replay.ts';
+import type { Service } from './service.ts';
 import { VERSION } from './version.ts';
-import { exportFeedback } from './web/export-feedback.ts';
+
+// Each command loads only what it runs (dynamic imports below): `--version`, `eval`, `send` and `doctor` do not pay
+// for the HTTP server, the queue and the database layer.
 
 /** A long-running command's service, and the logger its shutdown reports to. */
 export interface Started {
@@ -168,11 +164,16 @@ export async function runCli(argv: string[], env: Record<string, string | undefi
   // One-shot commands print their result on stdout, so their logs go to stderr.
   const logger = createLogger({ level: config.logLevel, destination: longRunning ? process.stdout : process.stderr });
   if (command === 'eval') {
+    const [{ runEvalCommand }, { createChainFromConfig }] = await Promise.all([
+      import('./eval/command.ts'),
+      import('./pipeline/wiring.ts'),
+    ]);
     const deps = { config, logger, createChain: createChainFromConfig, stdout: process.stdout, stderr: process.stderr };
     return runEvalCommand(values, positionals, deps);
   }
 
   if (longRunning) {
+    const { startService } = await import('./service.ts');
     const service = await startService(config, logger, { role: command === 'worker' ? 'worker' : 'serve' });
     if (service.url) process.stderr.write(startupBanner(config, service.url));
     return { service, logger };
@@ -193,6 +194,13 @@ async function runOneShot(
     process.stderr.write('--days and --hours take a positive whole number\n');
     return 2;
   }
+  const [{ openDatabase, Releasers }, { createTicketStore }, { createRunStore }, { createFeedbackStore }] =
+    await Promise.all([
+      import('./service.ts'),
+      import('./db/ticket-store.ts'),
+      import('./db/run-store.ts'),
+      import('./db/feedback-store.ts'),
+    ]);
   const releasers = new Releasers(logger);
   try {
     // One-shot commands work next to a running `npm start`: they use its embedded server.
@@ -203,10 +211,11 @@ async function runOneShot(
       process.stdout.write('migrations applied\n');
     } else if (command === 'cleanup') {
       process.stdout.write(
-        `${JSON.stringify({ retention_days: days, deleted: await deleteOldRecords({ tickets: store, runs, feedback: createFeedbackStore(database.db) }, days) })}\n`,
+        `${JSON.stringify({ retention_days: days, deleted: await (await import('./db/retention.ts')).deleteOldRecords({ tickets: store, runs, feedback: createFeedbackStore(database.db) }, days) })}\n`,
       );
     } else if (command === 'export-feedback') {
       const since = new Date(Date.now() - days * 86_400_000);
+      const { exportFeedback } = await import('./web/export-feedback.ts');
       const counts = await exportFeedback(createFeedbackStore(database.db), since, (line) =>
         process.stdout.write(line),
       );
@@ -225,6 +234,7 @@ async function runOneShot(
         fetch: values.fetch === true,
       };
       const deps = { tickets: store, runs };
+      const { planReplay, replayTicket } = await import('./pipeline/replay.ts');
       const plan = await planReplay(deps, request);
       process.stderr.write(`${describeReplay(request.ticketId, plan)}\n`);
       const outcome = plan.status === 'queue' ? await replayTicket(deps, request, { plan }) : plan;
@@ -249,6 +259,7 @@ async function runOps(
 ): Promise<number> {
   const tokenFile = developmentTokenFile(config);
   if (command === 'send') {
+    const { runSend } = await import('./ops/send.ts');
     const text = (name: string) => (typeof values[name] === 'string' ? (values[name] as string) : undefined);
     return runSend(config, {
       source,
@@ -266,6 +277,7 @@ async function runOps(
     process.stderr.write('--timeout-ms takes a positive whole number\n');
     return 2;
   }
+  const { runDoctor } = await import('./ops/doctor.ts');
   return runDoctor(config, {
     deep: values.deep === true,
     json: values.json === true,

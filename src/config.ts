@@ -1,6 +1,7 @@
 // The only reader of the environment. `loadConfig(env)` is pure: it validates every variable once, applies the
 // development/production rules of ARCHITECTURE.md ("Modes") and returns a typed, frozen Config, or throws one
 // ConfigError that names every missing or invalid variable at once.
+import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import {
   DEFAULT_PROVIDER_ORDER,
@@ -322,4 +323,10 @@ function maskUrl(key: string, value: string): string {
   // A Discord webhook URL's last path segment is its secret token.
   if (/webhookUrl/i.test(key)) url.pathname = url.pathname.replace(/[^/]+$/, '***');
   return url.toString();
+}
+
+/** Where the generated development webhook token lives, or null when webhook authentication is configured. */
+export function developmentTokenFile(config: Config): string | null {
+  if (config.webhook.token || config.webhook.clientSecret || config.env === 'production') return null;
+  return resolve(join(config.dataDir, 'webhook-token'));
 }

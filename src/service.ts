@@ -2,9 +2,8 @@
 // The one place that wires modules together. Everything opened is registered as a releaser and closed in reverse
 // order, also after a half-failed start-up; a release that fails makes stop() reject.
 import { mkdir } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
 import { buildApp } from './app.ts';
-import { type Config, describeConfig } from './config.ts';
+import { type Config, describeConfig, developmentTokenFile } from './config.ts';
 import { createDatabase, type Database } from './db/client.ts';
 import { startEmbeddedPostgres } from './db/embedded.ts';
 import { databaseUnreachable } from './db/errors.ts';
@@ -309,12 +308,6 @@ async function startServer(
     }
     throw error;
   }
-}
-
-/** Where the generated development webhook token lives, or null when webhook authentication is configured. */
-export function developmentTokenFile(config: Config): string | null {
-  if (config.webhook.token || config.webhook.clientSecret || config.env === 'production') return null;
-  return resolve(join(config.dataDir, 'webhook-token'));
 }
 
 /**

@@ -18,7 +18,7 @@ export interface CheckReport extends Outcome {
   ms: number;
 }
 
-export const DEFAULT_TIMEOUT_MS = 5_000;
+export { DEFAULT_TIMEOUT_MS } from './defaults.ts';
 
 export async function runDoctor(config: Config, options: DoctorOptions): Promise<number> {
   const reports = await runChecks(config, options);
