@@ -6,6 +6,7 @@ import { after, before, test } from 'node:test';
 import { type FakeDiscord, startFakeDiscord } from '../fakes/discord.ts';
 import { type FakeHubSpot, startFakeHubSpot } from '../fakes/hubspot.ts';
 import { type FakeOllama, ollamaChat, startFakeOllama } from '../fakes/ollama.ts';
+import { validOutput } from '../fixtures/triage.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
 import {
   PORTAL_ID,
@@ -18,7 +19,6 @@ import {
   waitForMessages,
   waitForTicket,
 } from '../helpers/pipeline.ts';
-import { validOutput } from '../unit/triage/fixtures.ts';
 
 const ACCESS_TOKEN = 'pat-catch-up-test-token';
 let tdb: TestDatabase;

@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { ollamaChat } from '../fakes/ollama.ts';
+import { validOutput } from '../fixtures/triage.ts';
 import {
   logRecords,
   pendingJobs,
@@ -15,7 +16,6 @@ import {
   waitForEmptyQueue,
   waitUntil,
 } from '../helpers/pipeline.ts';
-import { validOutput } from '../unit/triage/fixtures.ts';
 
 // A little model latency so that jobs overlap and several workers (and processes) are busy at once.
 const pipeline = useLocalPipeline(({ ollama }) =>

@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { ollamaChat } from '../fakes/ollama.ts';
+import { validOutput } from '../fixtures/triage.ts';
 import {
   logRecords,
   postDelivery,
@@ -19,7 +20,6 @@ import {
   waitUntil,
   withDeadline,
 } from '../helpers/pipeline.ts';
-import { validOutput } from '../unit/triage/fixtures.ts';
 
 const LEASE_MS = 2000;
 const pipeline = useLocalPipeline();

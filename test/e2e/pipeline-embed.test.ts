@@ -6,6 +6,7 @@ import { after, before, describe, test } from 'node:test';
 import { PROMPT_VERSION } from '../../src/triage/prompt.ts';
 import { computePings, type FakeDiscord, startFakeDiscord } from '../fakes/discord.ts';
 import { type FakeOllama, ollamaChat, type RecordedRequest, startFakeOllama } from '../fakes/ollama.ts';
+import { validOutput } from '../fixtures/triage.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
 import { validateDiscordPayload } from '../helpers/discord-validator.ts';
 import {
@@ -23,7 +24,6 @@ import {
   waitForMessages,
   waitForTicket,
 } from '../helpers/pipeline.ts';
-import { validOutput } from '../unit/triage/fixtures.ts';
 
 const MENTIONS = '@everyone @here <@&123> <@456> <@!789> ```js\nalert(1)\n```';
 
@@ -90,22 +90,19 @@ describe('webhook → local LLM → Discord', () => {
     assert.equal(embed.title, `[HIGH] Ticket #${id}: Export button does nothing`);
     assert.equal(embed.color, 0xff8800);
     assert.equal(embed.url, `https://app.hubspot.com/contacts/${PORTAL_ID}/record/0-5/${id}`);
-    assert.equal(embed.description, 'CSV export returns only the header row since yesterday.');
+    assert.equal(embed.description, 'Invoice export fails silently for an enterprise customer.');
     assert.deepEqual(
       embed.fields?.map((f) => [f.name, f.value]),
       [
         ['Priority', 'High'],
-        ['Confidence', '82%'],
+        ['Confidence', '85%'],
         ['Handling Mode', 'Reply And Internal Followup'],
         ['Internal Action', 'Create bug report'],
         ['Asana Ticket Type', 'Bug'],
         ['Customer', 'Dana Smith (enterprise)'],
-        ['Questions for Customer', '1. Which list did you export?'],
-        [
-          'Reply Draft',
-          'Hi Dana,\n\nThanks for reporting this. Could you tell us which list you exported?\n\nBest regards',
-        ],
-        ['Internal Notes', '• Likely regression in the export service.'],
+        ['Questions for Customer', '1. Which browser do you use?\n2. Does it fail for every invoice?'],
+        ['Reply Draft', 'Hi Jane,\nthanks for reporting this. Could you tell us which browser you use?'],
+        ['Internal Notes', '• Export endpoint returned 500 in logs\n• Possibly related to last deploy'],
       ],
     );
     assert.match(

@@ -6,6 +6,7 @@ import { after, before, describe, test } from 'node:test';
 import { type FakeDiscord, startFakeDiscord } from '../fakes/discord.ts';
 import { type FakeHubSpot, startFakeHubSpot } from '../fakes/hubspot.ts';
 import { type FakeOllama, ollamaChat, startFakeOllama } from '../fakes/ollama.ts';
+import { validOutput } from '../fixtures/triage.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
 import { validateDiscordPayload } from '../helpers/discord-validator.ts';
 import {
@@ -21,7 +22,6 @@ import {
   waitForMessages,
   waitForTicket,
 } from '../helpers/pipeline.ts';
-import { validOutput } from '../unit/triage/fixtures.ts';
 
 const ACCESS_TOKEN = 'pat-na1-00000000-e2e0-4000-8000-000000000001';
 let withToken: TestDatabase;
@@ -96,7 +96,7 @@ describe('event-only deliveries', () => {
     const payload = payloadOf(request!);
     assert.deepEqual(validateDiscordPayload(payload), []);
     const embed = payload.embeds![0]!;
-    assert.equal(embed.title, `[MEDIUM] Ticket #${id}: Fetched: invoices page is blank`);
+    assert.equal(embed.title, `[HIGH] Ticket #${id}: Fetched: invoices page is blank`);
     assert.equal(embed.url, `https://app.hubspot.com/contacts/${PORTAL_ID}/record/0-5/${id}`);
     assert.equal(embed.fields?.find((f) => f.name === 'Customer')?.value, 'Lee Park');
     assert.equal(row.success, true);

@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { ollamaChat } from '../fakes/ollama.ts';
+import { validOutput } from '../fixtures/triage.ts';
 import {
   payloadOf,
   postDelivery,
@@ -17,7 +18,6 @@ import {
   waitForTicket,
   withDeadline,
 } from '../helpers/pipeline.ts';
-import { validOutput } from '../unit/triage/fixtures.ts';
 
 const pipeline = useLocalPipeline();
 
@@ -68,7 +68,7 @@ test('SIGTERM during a slow LLM call → no failure message; the next process no
   const done = await waitForTicket(pipeline.tdb.pool, id, 'notified');
   await waitForEmptyQueue(pipeline.tdb.pool);
   assert.equal(payloadOf(message!).content, undefined, 'a normal triage message');
-  assert.match(payloadOf(message!).embeds?.[0]?.title ?? '', /^\[MEDIUM\] Ticket #SHUT-1: /);
+  assert.match(payloadOf(message!).embeds?.[0]?.title ?? '', /^\[HIGH\] Ticket #SHUT-1: /);
   assert.equal(done.success, true);
   assert.equal(requestsFor(pipeline.discord, id).length, 1);
   second.kill();

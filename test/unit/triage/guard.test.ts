@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { applyPolicyGuard } from '../../../src/triage/guard.ts';
 import { detectSecuritySignal } from '../../../src/triage/security.ts';
-import { makeTicket, validOutput } from './fixtures.ts';
+import { makeTicket } from '../../fixtures/tickets.ts';
+import { validOutput } from '../../fixtures/triage.ts';
 
 describe('security detector', () => {
   const positives = [
