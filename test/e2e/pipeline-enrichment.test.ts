@@ -2,12 +2,12 @@
 // ticket and its contact from the (fake) HubSpot CRM and notifies with what it fetched; without an access token the
 // ticket is not dropped but posted as a failure that names the enrichment.
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
-import { type FakeDiscord, startFakeDiscord } from '../fakes/discord.ts';
+import { describe, test } from 'node:test';
+import type { FakeDiscord } from '../fakes/discord.ts';
 import { type FakeHubSpot, startFakeHubSpot } from '../fakes/hubspot.ts';
-import { type FakeOllama, ollamaChat, startFakeOllama } from '../fakes/ollama.ts';
+import { type FakeOllama, ollamaChat } from '../fakes/ollama.ts';
 import { validOutput } from '../fixtures/triage.ts';
-import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
+import type { TestDatabase } from '../helpers/db.ts';
 import { validateDiscordPayload } from '../helpers/discord-validator.ts';
 import {
   creationEvents,
@@ -17,7 +17,7 @@ import {
   type RunningService,
   requestsFor,
   runsFor,
-  startService,
+  usePipeline,
   waitForEmptyQueue,
   waitForMessages,
   waitForTicket,
@@ -32,32 +32,18 @@ let hubspot: FakeHubSpot;
 let enriching: RunningService;
 let tokenless: RunningService;
 
-before(async () => {
-  [withToken, withoutToken, ollama, discord, hubspot] = await Promise.all([
-    createTestDatabase(),
-    createTestDatabase(),
-    startFakeOllama(),
-    startFakeDiscord(),
-    startFakeHubSpot({ accessToken: ACCESS_TOKEN }),
+usePipeline(async (pipeline) => {
+  ({ tdb: withToken, ollama, discord } = pipeline);
+  [withoutToken, hubspot] = await Promise.all([
+    pipeline.database(),
+    startFakeHubSpot({ accessToken: ACCESS_TOKEN }).then(pipeline.closeAfter),
   ]);
   ollama.setDefault(ollamaChat(validOutput()));
-  const common = { LOCAL_LLM_URL: ollama.url, DISCORD_WEBHOOK_URL: discord.webhook.url };
   // Each service on its own database, so neither's workers take the other's jobs.
   [enriching, tokenless] = await Promise.all([
-    startService(withToken.url, {
-      ...common,
-      HUBSPOT_ACCESS_TOKEN: ACCESS_TOKEN,
-      HUBSPOT_API_BASE_URL: hubspot.baseUrl,
-    }),
-    startService(withoutToken.url, { ...common, HUBSPOT_API_BASE_URL: hubspot.baseUrl }),
+    pipeline.start({ HUBSPOT_ACCESS_TOKEN: ACCESS_TOKEN, HUBSPOT_API_BASE_URL: hubspot.baseUrl }),
+    pipeline.start({ HUBSPOT_API_BASE_URL: hubspot.baseUrl }, withoutToken),
   ]);
-});
-
-after(async () => {
-  enriching?.kill();
-  tokenless?.kill();
-  await Promise.all([ollama?.close(), discord?.close(), hubspot?.close()]);
-  await Promise.all([withToken?.drop(), withoutToken?.drop()]);
 });
 
 describe('event-only deliveries', () => {

@@ -10,20 +10,17 @@ import {
   postDelivery,
   requestsFor,
   specDelivery,
-  startService,
   ticketRow,
-  useLocalPipeline,
+  usePipeline,
   waitForEmptyQueue,
   waitForMessages,
   waitForTicket,
   withDeadline,
 } from '../helpers/pipeline.ts';
 
-const pipeline = useLocalPipeline();
+const pipeline = usePipeline();
 
 const baseEnv = () => ({
-  LOCAL_LLM_URL: pipeline.ollama.url,
-  DISCORD_WEBHOOK_URL: pipeline.discord.webhook.url,
   LOCAL_LLM_TIMEOUT_MS: '60000',
 });
 
@@ -42,8 +39,7 @@ test('SIGTERM during a slow LLM call → no failure message; the next process no
   const env = { ...baseEnv(), TRIAGE_LEASE_MS: '2000' };
   const id = 'SHUT-1';
   pipeline.ollama.enqueue('hang');
-  const first = await startService(pipeline.tdb.url, env);
-  pipeline.services.push(first);
+  const first = await pipeline.start(env);
   assert.equal((await postDelivery(first.url, specDelivery(id))).status, 200);
   await withDeadline(pipeline.ollama.waitForRequests(1), 15_000, 'the LLM request');
 
@@ -62,8 +58,7 @@ test('SIGTERM during a slow LLM call → no failure message; the next process no
   assert.ok(await jobOf(id), 'the job is still in the queue');
 
   pipeline.ollama.setDefault(ollamaChat(validOutput()));
-  const second = await startService(pipeline.tdb.url, env);
-  pipeline.services.push(second);
+  const second = await pipeline.start(env);
   const [message] = await waitForMessages(pipeline.discord, id, 1, 30_000);
   const done = await waitForTicket(pipeline.tdb.pool, id, 'notified');
   await waitForEmptyQueue(pipeline.tdb.pool);
@@ -80,8 +75,7 @@ test('a job that finishes during a graceful shutdown is released in the queue, n
   // until another process's lease sweeper frees it (TRIAGE_LEASE_MS later, 60 s by default).
   const id = 'SHUT-2';
   pipeline.ollama.enqueue({ ...(ollamaChat(validOutput()) as object), delayMs: 1000 });
-  const service = await startService(pipeline.tdb.url, baseEnv());
-  pipeline.services.push(service);
+  const service = await pipeline.start(baseEnv());
   assert.equal((await postDelivery(service.url, specDelivery(id))).status, 200);
   await withDeadline(pipeline.ollama.waitForRequests(pipeline.ollama.requests.length + 1), 15_000, 'the LLM request');
   service.proc.child.kill('SIGTERM');
