@@ -55,7 +55,7 @@ export interface DiscordProxy {
 }
 
 /** The ticket id in a Discord payload's embed title ("… Ticket #{id}: …"). */
-export function ticketIdOfPayload(raw: string): string | null {
+function ticketIdOfPayload(raw: string): string | null {
   try {
     const json = JSON.parse(raw) as { embeds?: { title?: string }[] };
     return /Ticket #([^:]+):/.exec(json.embeds?.[0]?.title ?? '')?.[1] ?? null;
