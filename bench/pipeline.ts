@@ -9,8 +9,8 @@ import { randomBytes } from 'node:crypto';
 import type { RunTimings } from '../src/db/schema.ts';
 import { type FakeDiscord, startFakeDiscord } from '../test/fakes/discord.ts';
 import { type FakeOllama, ollamaChat, type ScriptedReply, startFakeOllama } from '../test/fakes/ollama.ts';
+import { validOutput } from '../test/fixtures/triage.ts';
 import { postDelivery, type RunningService, specDelivery, startService, ticketIdOf } from '../test/helpers/pipeline.ts';
-import { validOutput } from '../test/unit/triage/fixtures.ts';
 import { ms, openBenchDatabase, type Summary, summarize } from './lib.ts';
 
 const SEQUENTIAL = Number(process.env.BENCH_N ?? 200);

@@ -13,7 +13,8 @@ import type { TriageProvider } from '../src/triage/providers/provider.ts';
 import { createRulesProvider } from '../src/triage/providers/rules.ts';
 import { ollamaChat, startFakeOllama } from '../test/fakes/ollama.ts';
 import { baseUrlOf, chatCompletion, startFakeOpenAI } from '../test/fakes/openai.ts';
-import { makeTicket, validOutput } from '../test/unit/triage/fixtures.ts';
+import { makeTicket } from '../test/fixtures/tickets.ts';
+import { validOutput } from '../test/fixtures/triage.ts';
 
 const TICKETS = Number(process.argv[2] ?? 2000);
 const DOWN_TIMEOUT_MS = 1000;

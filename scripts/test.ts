@@ -1,6 +1,7 @@
 // Test runner: provides a PostgreSQL server (DATABASE_URL when set, else an embedded one in a temporary directory),
 // migrates a template database once for this run, then runs every test file under node's test runner. Each test
 // file clones its own database from the template (test/helpers/db.ts); everything this run created is dropped after.
+// Every file runs with test/helpers/leak-check.ts loaded, which fails it when its tests leave anything open.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
@@ -14,6 +15,7 @@ import { createLogger } from '../src/observability/logger.ts';
 
 /** The fault suite starts its own PostgreSQL and service processes and runs for minutes: `npm run test:faults`. */
 const FAULT_SUITE = join('test', 'faults');
+const LEAK_CHECK = new URL('../test/helpers/leak-check.ts', import.meta.url).href;
 
 function collect(path: string): string[] {
   if (statSync(path).isFile()) return path.endsWith('.test.ts') ? [path] : [];
@@ -63,7 +65,17 @@ async function main(): Promise<number> {
   const concurrency = process.env.TEST_CONCURRENCY ?? '2';
   const child = spawn(
     process.execPath,
-    ['--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, '--test-timeout=180000', ...flags, ...files],
+    [
+      '--import',
+      'tsx',
+      '--import',
+      LEAK_CHECK,
+      '--test',
+      `--test-concurrency=${concurrency}`,
+      '--test-timeout=180000',
+      ...flags,
+      ...files,
+    ],
     { stdio: 'inherit', env },
   );
   return new Promise((resolve) => child.on('exit', (code, signal) => resolve(signal ? 1 : (code ?? 1))));

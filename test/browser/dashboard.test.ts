@@ -9,9 +9,9 @@ import { after, before, test } from 'node:test';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { type FakeDiscord, startFakeDiscord } from '../fakes/discord.ts';
 import { type FakeOllama, ollamaChat, startFakeOllama } from '../fakes/ollama.ts';
+import { validOutput } from '../fixtures/triage.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
 import { type RunningService, startService, waitForTicket } from '../helpers/pipeline.ts';
-import { validOutput } from '../unit/triage/fixtures.ts';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const ADMIN_TOKEN = 'browser-admin-token-0123456789';

@@ -2,23 +2,23 @@
 // and posted once; a ticket that was delivered is not posted again, and one created before the service first ran is
 // not posted at all. The sweep is started the way its cron schedule starts it: as a graphile-worker job.
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
-import { type FakeDiscord, startFakeDiscord } from '../fakes/discord.ts';
+import { test } from 'node:test';
+import type { FakeDiscord } from '../fakes/discord.ts';
 import { type FakeHubSpot, startFakeHubSpot } from '../fakes/hubspot.ts';
-import { type FakeOllama, ollamaChat, startFakeOllama } from '../fakes/ollama.ts';
-import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
+import { type FakeOllama, ollamaChat } from '../fakes/ollama.ts';
+import { validOutput } from '../fixtures/triage.ts';
+import type { TestDatabase } from '../helpers/db.ts';
 import {
   PORTAL_ID,
   postDelivery,
   type RunningService,
   requestsFor,
   specDelivery,
-  startService,
+  usePipeline,
   waitForEmptyQueue,
   waitForMessages,
   waitForTicket,
 } from '../helpers/pipeline.ts';
-import { validOutput } from '../unit/triage/fixtures.ts';
 
 const ACCESS_TOKEN = 'pat-catch-up-test-token';
 let tdb: TestDatabase;
@@ -27,26 +27,11 @@ let discord: FakeDiscord;
 let hubspot: FakeHubSpot;
 let service: RunningService;
 
-before(async () => {
-  [tdb, ollama, discord, hubspot] = await Promise.all([
-    createTestDatabase(),
-    startFakeOllama(),
-    startFakeDiscord(),
-    startFakeHubSpot({ accessToken: ACCESS_TOKEN }),
-  ]);
+usePipeline(async (pipeline) => {
+  ({ tdb, ollama, discord } = pipeline);
+  hubspot = pipeline.closeAfter(await startFakeHubSpot({ accessToken: ACCESS_TOKEN }));
   ollama.setDefault(ollamaChat(validOutput()));
-  service = await startService(tdb.url, {
-    LOCAL_LLM_URL: ollama.url,
-    DISCORD_WEBHOOK_URL: discord.webhook.url,
-    HUBSPOT_ACCESS_TOKEN: ACCESS_TOKEN,
-    HUBSPOT_API_BASE_URL: hubspot.baseUrl,
-  });
-});
-
-after(async () => {
-  service?.kill();
-  await Promise.all([ollama?.close(), discord?.close(), hubspot?.close()]);
-  await tdb?.drop();
+  service = await pipeline.start({ HUBSPOT_ACCESS_TOKEN: ACCESS_TOKEN, HUBSPOT_API_BASE_URL: hubspot.baseUrl });
 });
 
 test('a sweep queues the tickets never seen, once, with the live deliveries’ portal, and nothing older than the first run', async () => {

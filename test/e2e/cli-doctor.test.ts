@@ -10,9 +10,9 @@ import { type FakeDiscord, startFakeDiscord } from '../fakes/discord.ts';
 import { type FakeHubSpot, startFakeHubSpot } from '../fakes/hubspot.ts';
 import { type FakeOllama, ollamaChat, startFakeOllama } from '../fakes/ollama.ts';
 import { baseUrlOf, type FakeOpenAI, startFakeOpenAI } from '../fakes/openai.ts';
+import { validOutput } from '../fixtures/triage.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
 import { cleanEnv, PROJECT_ROOT } from '../helpers/process.ts';
-import { validOutput } from '../unit/triage/fixtures.ts';
 
 const execFileAsync = promisify(execFile);
 const GROQ_KEY = 'gsk_doctor_e2e_key_0123456789';

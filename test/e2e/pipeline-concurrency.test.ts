@@ -3,31 +3,26 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { ollamaChat } from '../fakes/ollama.ts';
+import { validOutput } from '../fixtures/triage.ts';
 import {
   logRecords,
   pendingJobs,
   postDelivery,
   requestsFor,
   specDelivery,
-  startService,
   ticketIdOf,
-  useLocalPipeline,
+  usePipeline,
   waitForEmptyQueue,
   waitUntil,
 } from '../helpers/pipeline.ts';
-import { validOutput } from '../unit/triage/fixtures.ts';
 
 // A little model latency so that jobs overlap and several workers (and processes) are busy at once.
-const pipeline = useLocalPipeline(({ ollama }) =>
+const pipeline = usePipeline(({ ollama }) =>
   ollama.setDefault({ ...(ollamaChat(validOutput()) as object), delayMs: 150 }),
 );
 
 function serviceEnv(concurrency: number) {
-  return {
-    LOCAL_LLM_URL: pipeline.ollama.url,
-    DISCORD_WEBHOOK_URL: pipeline.discord.webhook.url,
-    WORKER_CONCURRENCY: String(concurrency),
-  };
+  return { WORKER_CONCURRENCY: String(concurrency) };
 }
 
 /** Counts notified tickets in the database among `ids`. */
@@ -56,8 +51,7 @@ async function assertOneMessageEach(ids: string[]): Promise<void> {
 
 describe('exactly one message per ticket', () => {
   test('200 concurrent deliveries of 20 tickets (10 each) → 20 messages', async () => {
-    const service = await startService(pipeline.tdb.url, serviceEnv(4));
-    pipeline.services.push(service);
+    const service = await pipeline.start(serviceEnv(4));
     const ids = Array.from({ length: 20 }, (_, i) => `CC-${100 + i}`);
     const deliveries = ids.flatMap((id) => Array.from({ length: 10 }, () => specDelivery(id)));
     const answers = await Promise.all(deliveries.map((body) => postDelivery(service.url, body)));
@@ -81,8 +75,7 @@ describe('exactly one message per ticket', () => {
 
   test('two serve processes on one database, every delivery sent to both → one message per ticket', async () => {
     const first = pipeline.services[0]!;
-    const second = await startService(pipeline.tdb.url, serviceEnv(2));
-    pipeline.services.push(second);
+    const second = await pipeline.start(serviceEnv(2));
     const ids = Array.from({ length: 16 }, (_, i) => `MP-${200 + i}`);
     const before = pipeline.ollama.requests.length;
     // Each ticket twice to each process, interleaved, all at once.

@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { type FakeDiscord, startFakeDiscord } from '../fakes/discord.ts';
 import { baseUrlOf, chatCompletion, type FakeOpenAI, startFakeOpenAI } from '../fakes/openai.ts';
+import { validOutput } from '../fixtures/triage.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
 import { validateDiscordPayload } from '../helpers/discord-validator.ts';
 import {
@@ -16,7 +17,6 @@ import {
   waitForMessages,
   waitForTicket,
 } from '../helpers/pipeline.ts';
-import { validOutput } from '../unit/triage/fixtures.ts';
 
 let tdb: TestDatabase;
 let groq: FakeOpenAI;

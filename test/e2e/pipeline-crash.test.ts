@@ -4,38 +4,34 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { ollamaChat } from '../fakes/ollama.ts';
+import { validOutput } from '../fixtures/triage.ts';
 import {
   logRecords,
   postDelivery,
   requestsFor,
   runsFor,
   specDelivery,
-  startService,
   ticketRow,
-  useLocalPipeline,
+  usePipeline,
   waitForEmptyQueue,
   waitForMessages,
   waitForTicket,
   waitUntil,
   withDeadline,
 } from '../helpers/pipeline.ts';
-import { validOutput } from '../unit/triage/fixtures.ts';
 
 const LEASE_MS = 2000;
-const pipeline = useLocalPipeline();
+const pipeline = usePipeline();
 
 test('SIGKILL during the LLM call → restarted service retakes the job after the lease → one message', async () => {
   const env = {
-    LOCAL_LLM_URL: pipeline.ollama.url,
-    DISCORD_WEBHOOK_URL: pipeline.discord.webhook.url,
     TRIAGE_LEASE_MS: String(LEASE_MS),
     // The model must not time out while the first worker is alive; the kill ends that request.
     LOCAL_LLM_TIMEOUT_MS: '60000',
   };
   const id = 'CRASH-1';
   pipeline.ollama.enqueue('hang');
-  const first = await startService(pipeline.tdb.url, env);
-  pipeline.services.push(first);
+  const first = await pipeline.start(env);
 
   assert.equal((await postDelivery(first.url, specDelivery(id))).status, 200);
   await withDeadline(pipeline.ollama.waitForRequests(1), 15_000, 'the LLM request');
@@ -56,8 +52,7 @@ test('SIGKILL during the LLM call → restarted service retakes the job after th
 
   pipeline.ollama.setDefault(ollamaChat(validOutput()));
   const restarted = Date.now();
-  const second = await startService(pipeline.tdb.url, env);
-  pipeline.services.push(second);
+  const second = await pipeline.start(env);
 
   const [message] = await waitForMessages(pipeline.discord, id, 1, 30_000);
   const row = await waitForTicket(pipeline.tdb.pool, id, 'posted');

@@ -2,39 +2,33 @@
 // it (one request during a 429 window however many tickets wait); 5xx retries after 1 s then 3 s; 404 (deleted
 // webhook) is a configuration error: one request, the ticket `failed`, a warning on /health.
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
-import { type FakeDiscord, startFakeDiscord } from '../fakes/discord.ts';
-import { type FakeOllama, ollamaChat, startFakeOllama } from '../fakes/ollama.ts';
-import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
+import { describe, test } from 'node:test';
+import type { FakeDiscord } from '../fakes/discord.ts';
+import { type FakeOllama, ollamaChat } from '../fakes/ollama.ts';
+import { validOutput } from '../fixtures/triage.ts';
+import type { TestDatabase } from '../helpers/db.ts';
 import {
   postDelivery,
   type RunningService,
   requestsFor,
   runsFor,
   specDelivery,
-  startService,
+  usePipeline,
   waitForEmptyQueue,
   waitForMessages,
   waitForTicket,
   waitUntil,
 } from '../helpers/pipeline.ts';
-import { validOutput } from '../unit/triage/fixtures.ts';
 
 let tdb: TestDatabase;
 let ollama: FakeOllama;
 let discord: FakeDiscord;
 let service: RunningService;
 
-before(async () => {
-  [tdb, ollama, discord] = await Promise.all([createTestDatabase(), startFakeOllama(), startFakeDiscord()]);
+usePipeline(async (pipeline) => {
+  ({ tdb, ollama, discord } = pipeline);
   ollama.setDefault(ollamaChat(validOutput()));
-  service = await startService(tdb.url, { LOCAL_LLM_URL: ollama.url, DISCORD_WEBHOOK_URL: discord.webhook.url });
-});
-
-after(async () => {
-  service?.kill();
-  await Promise.all([ollama?.close(), discord?.close()]);
-  await tdb?.drop();
+  service = await pipeline.start();
 });
 
 /** The fake's script is global, so these tests run one ticket at a time (node:test runs a file's tests in order). */

@@ -2,14 +2,15 @@
 // embed follows CONTRACTS §5.1 field by field, with a run record and the ticket marked notified with the message id
 // Discord returned; and a ticket stuffed with mentions and fences pings nobody.
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { PROMPT_VERSION } from '../../src/triage/prompt.ts';
-import { computePings, type FakeDiscord, startFakeDiscord } from '../fakes/discord.ts';
-import { type FakeOllama, ollamaChat, type RecordedRequest, startFakeOllama } from '../fakes/ollama.ts';
-import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
+import { computePings, type FakeDiscord } from '../fakes/discord.ts';
+import { type FakeOllama, ollamaChat, type RecordedRequest } from '../fakes/ollama.ts';
+import { validOutput } from '../fixtures/triage.ts';
+import type { TestDatabase } from '../helpers/db.ts';
+import { type DiscordProxy, startDiscordProxy } from '../helpers/discord-proxy.ts';
 import { validateDiscordPayload } from '../helpers/discord-validator.ts';
 import {
-  type DiscordTap,
   PORTAL_ID,
   payloadOf,
   postDelivery,
@@ -17,20 +18,18 @@ import {
   requestsFor,
   runsFor,
   specDelivery,
-  startDiscordTap,
-  startService,
+  usePipeline,
   waitForEmptyQueue,
   waitForMessages,
   waitForTicket,
 } from '../helpers/pipeline.ts';
-import { validOutput } from '../unit/triage/fixtures.ts';
 
 const MENTIONS = '@everyone @here <@&123> <@456> <@!789> ```js\nalert(1)\n```';
 
 let tdb: TestDatabase;
 let ollama: FakeOllama;
 let discord: FakeDiscord;
-let tap: DiscordTap;
+let tap: DiscordProxy;
 let service: RunningService;
 
 /** Answers each chat request from the ticket it carries: the mention ticket gets an output full of mentions too. */
@@ -50,17 +49,13 @@ function answer(request: RecordedRequest) {
   return ollamaChat(validOutput({ priority: 'high' }), { promptEvalCount: 812, evalCount: 154 });
 }
 
-before(async () => {
-  [tdb, ollama, discord] = await Promise.all([createTestDatabase(), startFakeOllama(), startFakeDiscord()]);
+// The service posts through a proxy that keeps Discord's answers, so the test can compare the message id Discord
+// returned with the one the service stored (the fake records requests, not its answers).
+usePipeline(async (pipeline) => {
+  ({ tdb, ollama, discord } = pipeline);
   ollama.setDefault(answer);
-  tap = await startDiscordTap(discord);
-  service = await startService(tdb.url, { LOCAL_LLM_URL: ollama.url, DISCORD_WEBHOOK_URL: tap.webhookUrl });
-});
-
-after(async () => {
-  service?.kill();
-  await Promise.all([ollama?.close(), discord?.close(), tap?.close()]);
-  await tdb?.drop();
+  tap = pipeline.closeAfter(await startDiscordProxy(discord));
+  service = await pipeline.start({ DISCORD_WEBHOOK_URL: tap.webhookUrl });
 });
 
 describe('webhook → local LLM → Discord', () => {
@@ -90,22 +85,19 @@ describe('webhook → local LLM → Discord', () => {
     assert.equal(embed.title, `[HIGH] Ticket #${id}: Export button does nothing`);
     assert.equal(embed.color, 0xff8800);
     assert.equal(embed.url, `https://app.hubspot.com/contacts/${PORTAL_ID}/record/0-5/${id}`);
-    assert.equal(embed.description, 'CSV export returns only the header row since yesterday.');
+    assert.equal(embed.description, 'Invoice export fails silently for an enterprise customer.');
     assert.deepEqual(
       embed.fields?.map((f) => [f.name, f.value]),
       [
         ['Priority', 'High'],
-        ['Confidence', '82%'],
+        ['Confidence', '85%'],
         ['Handling Mode', 'Reply And Internal Followup'],
         ['Internal Action', 'Create bug report'],
         ['Asana Ticket Type', 'Bug'],
         ['Customer', 'Dana Smith (enterprise)'],
-        ['Questions for Customer', '1. Which list did you export?'],
-        [
-          'Reply Draft',
-          'Hi Dana,\n\nThanks for reporting this. Could you tell us which list you exported?\n\nBest regards',
-        ],
-        ['Internal Notes', '• Likely regression in the export service.'],
+        ['Questions for Customer', '1. Which browser do you use?\n2. Does it fail for every invoice?'],
+        ['Reply Draft', 'Hi Jane,\nthanks for reporting this. Could you tell us which browser you use?'],
+        ['Internal Notes', '• Export endpoint returned 500 in logs\n• Possibly related to last deploy'],
       ],
     );
     assert.match(
@@ -118,8 +110,8 @@ describe('webhook → local LLM → Discord', () => {
     assert.ok(stamp >= started - 1000 && stamp <= Date.now() + 1000, `timestamp ${embed.timestamp} is now`);
 
     // The message id Discord answered is the one stored on the ticket and on its run.
-    assert.equal(tap.responses.length, 1);
-    const messageId = (JSON.parse(tap.responses[0]!.body) as { id: string }).id;
+    assert.equal(tap.records.length, 1);
+    const messageId = (JSON.parse(tap.records[0]!.body) as { id: string }).id;
     assert.match(messageId, /^\d{17,20}$/);
     assert.equal(row.discord_message_id, messageId);
     assert.equal(row.provider, 'local');

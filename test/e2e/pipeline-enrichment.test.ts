@@ -2,11 +2,12 @@
 // ticket and its contact from the (fake) HubSpot CRM and notifies with what it fetched; without an access token the
 // ticket is not dropped but posted as a failure that names the enrichment.
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
-import { type FakeDiscord, startFakeDiscord } from '../fakes/discord.ts';
+import { describe, test } from 'node:test';
+import type { FakeDiscord } from '../fakes/discord.ts';
 import { type FakeHubSpot, startFakeHubSpot } from '../fakes/hubspot.ts';
-import { type FakeOllama, ollamaChat, startFakeOllama } from '../fakes/ollama.ts';
-import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
+import { type FakeOllama, ollamaChat } from '../fakes/ollama.ts';
+import { validOutput } from '../fixtures/triage.ts';
+import type { TestDatabase } from '../helpers/db.ts';
 import { validateDiscordPayload } from '../helpers/discord-validator.ts';
 import {
   creationEvents,
@@ -16,12 +17,11 @@ import {
   type RunningService,
   requestsFor,
   runsFor,
-  startService,
+  usePipeline,
   waitForEmptyQueue,
   waitForMessages,
   waitForTicket,
 } from '../helpers/pipeline.ts';
-import { validOutput } from '../unit/triage/fixtures.ts';
 
 const ACCESS_TOKEN = 'pat-na1-00000000-e2e0-4000-8000-000000000001';
 let withToken: TestDatabase;
@@ -32,32 +32,18 @@ let hubspot: FakeHubSpot;
 let enriching: RunningService;
 let tokenless: RunningService;
 
-before(async () => {
-  [withToken, withoutToken, ollama, discord, hubspot] = await Promise.all([
-    createTestDatabase(),
-    createTestDatabase(),
-    startFakeOllama(),
-    startFakeDiscord(),
-    startFakeHubSpot({ accessToken: ACCESS_TOKEN }),
+usePipeline(async (pipeline) => {
+  ({ tdb: withToken, ollama, discord } = pipeline);
+  [withoutToken, hubspot] = await Promise.all([
+    pipeline.database(),
+    startFakeHubSpot({ accessToken: ACCESS_TOKEN }).then(pipeline.closeAfter),
   ]);
   ollama.setDefault(ollamaChat(validOutput()));
-  const common = { LOCAL_LLM_URL: ollama.url, DISCORD_WEBHOOK_URL: discord.webhook.url };
   // Each service on its own database, so neither's workers take the other's jobs.
   [enriching, tokenless] = await Promise.all([
-    startService(withToken.url, {
-      ...common,
-      HUBSPOT_ACCESS_TOKEN: ACCESS_TOKEN,
-      HUBSPOT_API_BASE_URL: hubspot.baseUrl,
-    }),
-    startService(withoutToken.url, { ...common, HUBSPOT_API_BASE_URL: hubspot.baseUrl }),
+    pipeline.start({ HUBSPOT_ACCESS_TOKEN: ACCESS_TOKEN, HUBSPOT_API_BASE_URL: hubspot.baseUrl }),
+    pipeline.start({ HUBSPOT_API_BASE_URL: hubspot.baseUrl }, withoutToken),
   ]);
-});
-
-after(async () => {
-  enriching?.kill();
-  tokenless?.kill();
-  await Promise.all([ollama?.close(), discord?.close(), hubspot?.close()]);
-  await Promise.all([withToken?.drop(), withoutToken?.drop()]);
 });
 
 describe('event-only deliveries', () => {
@@ -96,7 +82,7 @@ describe('event-only deliveries', () => {
     const payload = payloadOf(request!);
     assert.deepEqual(validateDiscordPayload(payload), []);
     const embed = payload.embeds![0]!;
-    assert.equal(embed.title, `[MEDIUM] Ticket #${id}: Fetched: invoices page is blank`);
+    assert.equal(embed.title, `[HIGH] Ticket #${id}: Fetched: invoices page is blank`);
     assert.equal(embed.url, `https://app.hubspot.com/contacts/${PORTAL_ID}/record/0-5/${id}`);
     assert.equal(embed.fields?.find((f) => f.name === 'Customer')?.value, 'Lee Park');
     assert.equal(row.success, true);

@@ -1,10 +1,11 @@
 // The provider chain through the real service (TRIAGE_PROVIDERS=local,groq, rules off): the local model unreachable
 // → Groq answers and the footer says so; Groq failing too → the failure embed, still exactly one message.
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
-import { type FakeDiscord, startFakeDiscord } from '../fakes/discord.ts';
+import { describe, test } from 'node:test';
+import type { FakeDiscord } from '../fakes/discord.ts';
 import { baseUrlOf, chatCompletion, type FakeOpenAI, serverError, startFakeOpenAI } from '../fakes/openai.ts';
-import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
+import { validOutput } from '../fixtures/triage.ts';
+import type { TestDatabase } from '../helpers/db.ts';
 import { validateDiscordPayload } from '../helpers/discord-validator.ts';
 import {
   closedPortUrl,
@@ -14,33 +15,27 @@ import {
   requestsFor,
   runsFor,
   specDelivery,
-  startService,
+  usePipeline,
   waitForEmptyQueue,
   waitForMessages,
   waitForTicket,
 } from '../helpers/pipeline.ts';
-import { validOutput } from '../unit/triage/fixtures.ts';
 
 let tdb: TestDatabase;
 let groq: FakeOpenAI;
 let discord: FakeDiscord;
 let service: RunningService;
 
-before(async () => {
-  [tdb, groq, discord] = await Promise.all([createTestDatabase(), startFakeOpenAI(), startFakeDiscord()]);
-  service = await startService(tdb.url, {
+// The pipeline's fake Ollama stays unused: the local model's URL is a closed port.
+usePipeline(async (pipeline) => {
+  ({ tdb, discord } = pipeline);
+  groq = pipeline.closeAfter(await startFakeOpenAI());
+  service = await pipeline.start({
     TRIAGE_PROVIDERS: 'local,groq',
     LOCAL_LLM_URL: await closedPortUrl(),
     GROQ_API_KEY: 'gsk_e2e_fake_key_0123456789',
     GROQ_BASE_URL: baseUrlOf(groq),
-    DISCORD_WEBHOOK_URL: discord.webhook.url,
   });
-});
-
-after(async () => {
-  service?.kill();
-  await Promise.all([groq?.close(), discord?.close()]);
-  await tdb?.drop();
 });
 
 describe('provider fallback', () => {

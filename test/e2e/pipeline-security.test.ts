@@ -2,40 +2,28 @@
 // no action, or critical when asked) cannot keep an indirect security report from being escalated, and cannot page
 // @here for a how-to. Webhook → queue → worker → chain (fake Ollama) → guard → fake Discord.
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
-import { computePings, type FakeDiscord, startFakeDiscord } from '../fakes/discord.ts';
+import { before, describe, test } from 'node:test';
+import { computePings, type FakeDiscord } from '../fakes/discord.ts';
 import { gullibleTriage } from '../fakes/gullible-llm.ts';
-import { type FakeOllama, ollamaChat, startFakeOllama } from '../fakes/ollama.ts';
-import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
+import { type FakeOllama, ollamaChat } from '../fakes/ollama.ts';
 import { validateDiscordPayload } from '../helpers/discord-validator.ts';
 import {
-  type DiscordTap,
   payloadOf,
   postDelivery,
   type RunningService,
   specDelivery,
-  startDiscordTap,
-  startService,
+  usePipeline,
   waitForMessages,
 } from '../helpers/pipeline.ts';
 
-let tdb: TestDatabase;
 let ollama: FakeOllama;
 let discord: FakeDiscord;
-let tap: DiscordTap;
 let service: RunningService;
 
-before(async () => {
-  [tdb, ollama, discord] = await Promise.all([createTestDatabase(), startFakeOllama(), startFakeDiscord()]);
+usePipeline(async (pipeline) => {
+  ({ ollama, discord } = pipeline);
   ollama.setDefault((request) => ollamaChat(gullibleTriage(request)));
-  tap = await startDiscordTap(discord);
-  service = await startService(tdb.url, { LOCAL_LLM_URL: ollama.url, DISCORD_WEBHOOK_URL: tap.webhookUrl });
-});
-
-after(async () => {
-  service?.kill();
-  await Promise.all([ollama?.close(), discord?.close(), tap?.close()]);
-  await tdb?.drop();
+  service = await pipeline.start();
 });
 
 // One ticket per indirect kind of issue 13, none using the words security, vulnerability, breach, hack or exploit.

@@ -4,26 +4,23 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { ollamaChat } from '../fakes/ollama.ts';
+import { validOutput } from '../fixtures/triage.ts';
 import {
   payloadOf,
   postDelivery,
   requestsFor,
   specDelivery,
-  startService,
   ticketRow,
-  useLocalPipeline,
+  usePipeline,
   waitForEmptyQueue,
   waitForMessages,
   waitForTicket,
   withDeadline,
 } from '../helpers/pipeline.ts';
-import { validOutput } from '../unit/triage/fixtures.ts';
 
-const pipeline = useLocalPipeline();
+const pipeline = usePipeline();
 
 const baseEnv = () => ({
-  LOCAL_LLM_URL: pipeline.ollama.url,
-  DISCORD_WEBHOOK_URL: pipeline.discord.webhook.url,
   LOCAL_LLM_TIMEOUT_MS: '60000',
 });
 
@@ -42,8 +39,7 @@ test('SIGTERM during a slow LLM call → no failure message; the next process no
   const env = { ...baseEnv(), TRIAGE_LEASE_MS: '2000' };
   const id = 'SHUT-1';
   pipeline.ollama.enqueue('hang');
-  const first = await startService(pipeline.tdb.url, env);
-  pipeline.services.push(first);
+  const first = await pipeline.start(env);
   assert.equal((await postDelivery(first.url, specDelivery(id))).status, 200);
   await withDeadline(pipeline.ollama.waitForRequests(1), 15_000, 'the LLM request');
 
@@ -62,13 +58,12 @@ test('SIGTERM during a slow LLM call → no failure message; the next process no
   assert.ok(await jobOf(id), 'the job is still in the queue');
 
   pipeline.ollama.setDefault(ollamaChat(validOutput()));
-  const second = await startService(pipeline.tdb.url, env);
-  pipeline.services.push(second);
+  const second = await pipeline.start(env);
   const [message] = await waitForMessages(pipeline.discord, id, 1, 30_000);
   const done = await waitForTicket(pipeline.tdb.pool, id, 'posted');
   await waitForEmptyQueue(pipeline.tdb.pool);
   assert.equal(payloadOf(message!).content, undefined, 'a normal triage message');
-  assert.match(payloadOf(message!).embeds?.[0]?.title ?? '', /^\[MEDIUM\] Ticket #SHUT-1: /);
+  assert.match(payloadOf(message!).embeds?.[0]?.title ?? '', /^\[HIGH\] Ticket #SHUT-1: /);
   assert.equal(done.success, true);
   assert.equal(requestsFor(pipeline.discord, id).length, 1);
   second.kill();
@@ -80,8 +75,7 @@ test('a job that finishes during a graceful shutdown is released in the queue, n
   // until another process's lease sweeper frees it (TRIAGE_LEASE_MS later, 60 s by default).
   const id = 'SHUT-2';
   pipeline.ollama.enqueue({ ...(ollamaChat(validOutput()) as object), delayMs: 1000 });
-  const service = await startService(pipeline.tdb.url, baseEnv());
-  pipeline.services.push(service);
+  const service = await pipeline.start(baseEnv());
   assert.equal((await postDelivery(service.url, specDelivery(id))).status, 200);
   await withDeadline(pipeline.ollama.waitForRequests(pipeline.ollama.requests.length + 1), 15_000, 'the LLM request');
   service.proc.child.kill('SIGTERM');

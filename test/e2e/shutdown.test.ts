@@ -2,9 +2,9 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { startFakeDiscord } from '../fakes/discord.ts';
 import { ollamaChat, startFakeOllama } from '../fakes/ollama.ts';
+import { validOutput } from '../fixtures/triage.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
 import { cleanEnv, jsonLine, spawnService } from '../helpers/process.ts';
-import { validOutput } from '../unit/triage/fixtures.ts';
 
 let tdb: TestDatabase;
 before(async () => {

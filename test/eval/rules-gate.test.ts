@@ -11,7 +11,7 @@ import { buildReport } from '../../src/eval/report.ts';
 import { runTickets } from '../../src/eval/run.ts';
 import { checkThresholds, parseThresholds } from '../../src/eval/thresholds.ts';
 import { createChainFromConfig } from '../../src/pipeline/wiring.ts';
-import { captureLogger } from '../unit/triage/fixtures.ts';
+import { captureLogger } from '../helpers/logger.ts';
 
 const THRESHOLDS = fileURLToPath(new URL('../../eval/thresholds.json', import.meta.url));
 

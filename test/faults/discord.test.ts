@@ -3,16 +3,16 @@
 // not lost), and be posted exactly once after the webhook works again and `triage replay` queues them.
 import assert from 'node:assert/strict';
 import { setTimeout as delay } from 'node:timers/promises';
+import type { DiscordFailure } from '../fixtures/discord.ts';
 import { waitUntil, withDeadline } from '../helpers/pipeline.ts';
 import { cleanEnv, spawnService } from '../helpers/process.ts';
-import type { GateFailure } from './harness/discord-gate.ts';
 import { answerSummary, startDriver } from './harness/driver.ts';
 import { type Scenario, scenarioTest, useFaultRig } from './harness/rig.ts';
 import { assertInvariants, count, drain, messagesByTicket, report } from './harness/tally.ts';
 
 const rig = useFaultRig();
 
-async function discordOutage(fault: string, firstId: number, failure: GateFailure, outageMs: number) {
+async function discordOutage(fault: string, firstId: number, failure: DiscordFailure, outageMs: number) {
   const s = await rig.open(fault);
   await s.start('serve');
   const driver = startDriver({ urls: s.serveUrls, firstId, ratePerSecond: 6, durationMs: outageMs + 10_000 });
@@ -26,7 +26,7 @@ async function discordOutage(fault: string, firstId: number, failure: GateFailur
     const faultEnd = performance.now();
     const result = await withDeadline(driver.done, 90_000, 'the driver to settle');
     const drained = await drain(s, result.acknowledged, { timeoutMs: 45_000 });
-    const refusals = s.gate.records.filter((r) => r.refusedByGate).length;
+    const refusals = s.gate.records.filter((r) => r.refusedByProxy).length;
     const counts = count(fault, s, result, {
       drained,
       faultEnd,
@@ -80,7 +80,7 @@ scenarioTest(
       });
       s.gate.failNext(REFUSED, 'unknown_webhook');
       const result = await withDeadline(driver.done, 90_000, 'the driver to settle');
-      const refused = new Set(s.gate.records.filter((r) => r.refusedByGate).map((r) => r.ticketId ?? '?'));
+      const refused = new Set(s.gate.records.filter((r) => r.refusedByProxy).map((r) => r.ticketId ?? '?'));
       const drainedBefore = await drain(s, result.acknowledged, { timeoutMs: 30_000, exempt: refused });
       const { rows: failed } = await s.pool.query<{ ticket_id: string; portal_id: string | null }>(
         "select ticket_id, portal_id from processed_tickets where status = 'not_posted' order by ticket_id",

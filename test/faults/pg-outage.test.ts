@@ -4,8 +4,8 @@
 import assert from 'node:assert/strict';
 import { setTimeout as delay } from 'node:timers/promises';
 import { ollamaChat } from '../fakes/ollama.ts';
+import { validOutput } from '../fixtures/triage.ts';
 import { waitUntil, withDeadline } from '../helpers/pipeline.ts';
-import { validOutput } from '../unit/triage/fixtures.ts';
 import { answerSummary, startDriver } from './harness/driver.ts';
 import { scenarioTest, useFaultRig } from './harness/rig.ts';
 import { assertInvariants, count, drain, report } from './harness/tally.ts';

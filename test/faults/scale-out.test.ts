@@ -4,8 +4,8 @@
 import assert from 'node:assert/strict';
 import { findFreePort } from '../../src/db/embedded.ts';
 import { ollamaChat } from '../fakes/ollama.ts';
+import { validOutput } from '../fixtures/triage.ts';
 import { withDeadline } from '../helpers/pipeline.ts';
-import { validOutput } from '../unit/triage/fixtures.ts';
 import { answerSummary, startDriver } from './harness/driver.ts';
 import { scenarioTest, useFaultRig } from './harness/rig.ts';
 import { assertInvariants, count, drain, report } from './harness/tally.ts';

@@ -1,7 +1,9 @@
 // The webhook intake under test: buildApp + webhookRoutes + the durable queue against a test database, listening on
-// 127.0.0.1 port 0, plus request signing (token, HubSpot v1/v2/v3) and readers for the queued job rows.
+// 127.0.0.1 port 0 (useIntakeApp: the same for a whole test file), plus request signing (token, HubSpot v1/v2/v3)
+// and readers for the queued job rows.
 import { createHash, createHmac } from 'node:crypto';
 import { Writable } from 'node:stream';
+import { after, before } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import type pg from 'pg';
 import { buildApp } from '../../src/app.ts';
@@ -20,7 +22,7 @@ import { createMetrics } from '../../src/observability/metrics.ts';
 import { moveQueuedTickets } from '../../src/queue/mover.ts';
 import { getQueueCounts } from '../../src/queue/stats.ts';
 import { TRIAGE_MAX_ATTEMPTS, TRIAGE_TICKET } from '../../src/queue/tasks.ts';
-import type { TestDatabase } from './db.ts';
+import { createTestDatabase, type TestDatabase } from './db.ts';
 
 export const TOKEN = 'intake-test-token-0123456789';
 export const CLIENT_SECRET = 'yyyyyyyy-yyyy-yyyy-yyyy-yyyyyyyyyyyy';
@@ -79,6 +81,44 @@ export async function startIntakeApp(tdb: TestDatabase, options: IntakeAppOption
   });
   const url = await app.listen({ host: '127.0.0.1', port: 0 });
   return { app, lifecycle, url, close: () => app.close() };
+}
+
+export interface UsedIntake {
+  tdb: TestDatabase;
+  intake: IntakeApp;
+  /** Closes `resource` after the file, after the app and before the database is dropped; returns it. */
+  closeAfter<T extends { close(): Promise<void> }>(resource: T): T;
+}
+
+/**
+ * The set-up of the webhook integration files: a fresh database and the intake app over it before the file's tests
+ * (`options` may be built from the database), `ready` after that, and after the tests the app closed, then anything
+ * given to `closeAfter`, then the database dropped. Read the fields inside tests, not at load time.
+ */
+export function useIntakeApp(
+  options: IntakeAppOptions | ((used: Omit<UsedIntake, 'intake'>) => IntakeAppOptions) = {},
+  ready?: (used: UsedIntake) => unknown,
+  database: { max?: number } = {},
+): UsedIntake {
+  const closers: (() => Promise<void>)[] = [];
+  // tdb and intake are set in `before`.
+  const used = {
+    closeAfter(resource) {
+      closers.push(() => resource.close());
+      return resource;
+    },
+  } satisfies Omit<UsedIntake, 'tdb' | 'intake'> as UsedIntake;
+  before(async () => {
+    used.tdb = await createTestDatabase(database);
+    used.intake = await startIntakeApp(used.tdb, typeof options === 'function' ? options(used) : options);
+    await ready?.(used);
+  });
+  after(async () => {
+    await used.intake?.close();
+    for (const close of closers) await close();
+    await used.tdb?.drop();
+  });
+  return used;
 }
 
 export interface PostOptions {

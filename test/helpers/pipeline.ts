@@ -2,8 +2,6 @@
 // service started as a subprocess (`serve`) with its environment pointing at them, and helpers to post deliveries and
 // wait (with deadlines, never sleeps) for Discord messages and database states.
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer, request as httpRequest } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before } from 'node:test';
@@ -24,33 +22,67 @@ export interface RunningService {
   kill(): void;
 }
 
-export interface LocalPipeline {
+export interface Pipeline {
   tdb: TestDatabase;
   ollama: FakeOllama;
   discord: FakeDiscord;
-  /** Services the tests started; each is killed after the file's tests. */
+  /** Services the file started; each is killed after the file's tests. */
   services: RunningService[];
+  /**
+   * Starts `triage serve` on `database` (default `tdb`) with the fake Ollama and Discord as its LLM and webhook and
+   * `env` on top, and kills it after the file.
+   */
+  start(env?: Record<string, string>, database?: TestDatabase): Promise<RunningService>;
+  /** Another database for this file (e.g. a second service that must not take the first one's jobs); dropped after. */
+  database(): Promise<TestDatabase>;
+  /** Closes `resource` (a further fake, a proxy) after the file, before the databases are dropped; returns it. */
+  closeAfter<T extends { close(): Promise<void> }>(resource: T): T;
 }
 
 /**
- * For one test file: a fresh database, a fake Ollama and a fake Discord, made before its tests (read the fields
- * inside tests, not at load time; `ready` runs once they exist) and closed after them, with every service in
- * `services` killed.
+ * The set-up of every pipeline e2e file: a fresh database, a fake Ollama and a fake Discord made before its tests
+ * (read the fields inside tests, not at load time), then `ready` (start services, script the fakes), and after its
+ * tests every service killed, every fake closed and every database dropped.
  */
-export function useLocalPipeline(ready?: (pipeline: LocalPipeline) => void): LocalPipeline {
-  const pipeline = { services: [] as RunningService[] } as LocalPipeline;
+export function usePipeline(ready?: (pipeline: Pipeline) => void | Promise<void>): Pipeline {
+  const closers: (() => Promise<void>)[] = [];
+  const databases: TestDatabase[] = [];
+  // tdb, ollama and discord are set in `before`.
+  const pipeline = {
+    services: [] as RunningService[],
+    async start(env = {}, database = pipeline.tdb) {
+      const service = await startService(database.url, {
+        LOCAL_LLM_URL: pipeline.ollama.url,
+        DISCORD_WEBHOOK_URL: pipeline.discord.webhook.url,
+        ...env,
+      });
+      pipeline.services.push(service);
+      return service;
+    },
+    async database() {
+      const database = await createTestDatabase();
+      databases.push(database);
+      return database;
+    },
+    closeAfter(resource) {
+      closers.push(() => resource.close());
+      return resource;
+    },
+  } satisfies Omit<Pipeline, 'tdb' | 'ollama' | 'discord'> as Pipeline;
   before(async () => {
-    [pipeline.tdb, pipeline.ollama, pipeline.discord] = await Promise.all([
-      createTestDatabase(),
-      startFakeOllama(),
-      startFakeDiscord(),
-    ]);
-    ready?.(pipeline);
+    const [tdb, ollama, discord] = await Promise.all([createTestDatabase(), startFakeOllama(), startFakeDiscord()]);
+    databases.push(tdb);
+    closers.push(
+      () => ollama.close(),
+      () => discord.close(),
+    );
+    Object.assign(pipeline, { tdb, ollama, discord });
+    await ready?.(pipeline);
   });
   after(async () => {
     for (const service of pipeline.services) service.kill();
-    await Promise.all([pipeline.ollama?.close(), pipeline.discord?.close()]);
-    await pipeline.tdb?.drop();
+    await Promise.all(closers.map((close) => close()));
+    await Promise.all(databases.map((database) => database.drop()));
   });
   return pipeline;
 }
@@ -299,60 +331,6 @@ export function waitForMessages(discord: FakeDiscord, ticketId: string, n = 1, t
     () => (requestsFor(discord, ticketId).length >= n ? requestsFor(discord, ticketId) : undefined),
     { timeoutMs, intervalMs: 20 },
   );
-}
-
-export interface DiscordTap {
-  /** The webhook URL to give the service: same path as the fake's, on the tap's port. */
-  webhookUrl: string;
-  /** What the fake answered, in order. */
-  responses: { status: number; body: string }[];
-  close(): Promise<void>;
-}
-
-/**
- * A pass-through proxy in front of the fake Discord that keeps each answer, so a test can compare the message id
- * Discord returned with the one the service stored (the fake records requests, not its answers).
- */
-export async function startDiscordTap(discord: FakeDiscord): Promise<DiscordTap> {
-  const target = new URL(discord.baseUrl);
-  const responses: DiscordTap['responses'] = [];
-  const sockets = new Set<Socket>();
-  const server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const upstream = httpRequest(
-        { host: target.hostname, port: target.port, path: req.url, method: req.method, headers: req.headers },
-        (answer) => {
-          const parts: Buffer[] = [];
-          answer.on('data', (c: Buffer) => parts.push(c));
-          answer.on('end', () => {
-            const body = Buffer.concat(parts);
-            responses.push({ status: answer.statusCode ?? 0, body: body.toString('utf8') });
-            res.writeHead(answer.statusCode ?? 502, answer.headers);
-            res.end(body);
-          });
-        },
-      );
-      upstream.on('error', () => res.socket?.destroy());
-      upstream.end(Buffer.concat(chunks));
-    });
-  });
-  server.on('connection', (socket) => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  const path = new URL(discord.webhook.url).pathname;
-  return {
-    webhookUrl: `http://127.0.0.1:${port}${path}`,
-    responses,
-    close: async () => {
-      for (const socket of sockets) socket.destroy();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
-  };
 }
 
 /** A URL on 127.0.0.1 where nothing listens (a port just released). */

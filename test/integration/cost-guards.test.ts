@@ -20,8 +20,9 @@ import { buildTriageProviders, createTriageChain } from '../../src/triage/index.
 import { type FakeDiscord, startFakeDiscord } from '../fakes/discord.ts';
 import { type FakeOllama, ollamaChat, startFakeOllama } from '../fakes/ollama.ts';
 import { baseUrlOf, chatCompletion, type FakeOpenAI, startFakeOpenAI } from '../fakes/openai.ts';
+import { makeTicket } from '../fixtures/tickets.ts';
+import { validOutput } from '../fixtures/triage.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
-import { makeTicket, validOutput } from '../unit/triage/fixtures.ts';
 
 let tdb: TestDatabase;
 let discord: FakeDiscord;

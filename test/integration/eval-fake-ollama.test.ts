@@ -9,7 +9,8 @@ import { runEvalCommand } from '../../src/eval/command.ts';
 import type { EvalReport } from '../../src/eval/report.ts';
 import { createChainFromConfig } from '../../src/pipeline/wiring.ts';
 import { type FakeOllama, ollamaChat, type ScriptedReply, startFakeOllama } from '../fakes/ollama.ts';
-import { captureLogger, validOutput } from '../unit/triage/fixtures.ts';
+import { validOutput } from '../fixtures/triage.ts';
+import { captureLogger } from '../helpers/logger.ts';
 
 const FIXTURE = fileURLToPath(new URL('../fixtures/eval-small.jsonl', import.meta.url));
 const REPAIR_OPENING = 'Your previous answer was not a valid triage object.';

@@ -19,8 +19,10 @@ import { createChainFromConfig } from '../../src/pipeline/wiring.ts';
 import { REFERENCE_END, TICKET_BEGIN } from '../../src/triage/prompt.ts';
 import { type FakeDiscord, startFakeDiscord } from '../fakes/discord.ts';
 import { type FakeOllama, ollamaChat, startFakeOllama } from '../fakes/ollama.ts';
+import { makeTicket } from '../fixtures/tickets.ts';
+import { validOutput } from '../fixtures/triage.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
-import { captureLogger, makeTicket, validOutput } from '../unit/triage/fixtures.ts';
+import { captureLogger } from '../helpers/logger.ts';
 
 let tdb: TestDatabase;
 let ollama: FakeOllama;

@@ -11,7 +11,9 @@ import { SYSTEM_TEMPLATE, TICKET_BEGIN, TICKET_END } from '../../src/triage/prom
 import { createOllamaProvider } from '../../src/triage/providers/ollama.ts';
 import { createRulesProvider } from '../../src/triage/providers/rules.ts';
 import { type FakeOllama, ollamaChat, startFakeOllama } from '../fakes/ollama.ts';
-import { captureLogger, makeTicket, validOutput } from '../unit/triage/fixtures.ts';
+import { makeTicket } from '../fixtures/tickets.ts';
+import { validOutput } from '../fixtures/triage.ts';
+import { captureLogger } from '../helpers/logger.ts';
 
 let ollama: FakeOllama;
 before(async () => {

@@ -10,8 +10,8 @@ import { createMetrics } from '../../src/observability/metrics.ts';
 import { createTriageTask, RetryLater } from '../../src/pipeline/triage-task.ts';
 import { buildTriageProviders, createTriageChain } from '../../src/triage/index.ts';
 import { type FakeDiscord, startFakeDiscord } from '../fakes/discord.ts';
+import { makeTicket } from '../fixtures/tickets.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
-import { makeTicket } from '../unit/triage/fixtures.ts';
 
 let tdb: TestDatabase;
 let discord: FakeDiscord;

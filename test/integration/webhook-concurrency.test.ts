@@ -2,20 +2,13 @@
 // exactly one job exists. Also batches naming the same tickets in different orders, which lock rows in different
 // orders inside one transaction each.
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
-import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
-import { type IntakeApp, listJobs, postWebhook, specTicket, startIntakeApp, withDeadline } from '../helpers/intake.ts';
+import { test } from 'node:test';
+import type { TestDatabase } from '../helpers/db.ts';
+import { type IntakeApp, listJobs, postWebhook, specTicket, useIntakeApp, withDeadline } from '../helpers/intake.ts';
 
 let tdb: TestDatabase;
 let intake: IntakeApp;
-before(async () => {
-  tdb = await createTestDatabase({ max: 10 });
-  intake = await startIntakeApp(tdb);
-});
-after(async () => {
-  await intake?.close();
-  await tdb?.drop();
-});
+useIntakeApp({}, (used) => ({ tdb, intake } = used), { max: 10 });
 
 test('100 concurrent deliveries of one ticket: all answered 200 accepted, exactly one job', async () => {
   const body = specTicket('8000');

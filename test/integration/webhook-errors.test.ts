@@ -2,12 +2,12 @@
 // refusal is checked to have queued nothing, and every error body to carry no stack or internals.
 import assert from 'node:assert/strict';
 import { request as httpRequest } from 'node:http';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import pg from 'pg';
 import { createTicketStore } from '../../src/db/ticket-store.ts';
 import { createIntakeQueue, type IntakeQueue } from '../../src/intake/enqueue.ts';
 import { createLogger } from '../../src/observability/logger.ts';
-import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
+import type { TestDatabase } from '../helpers/db.ts';
 import {
   CLIENT_SECRET,
   createLogCapture,
@@ -22,19 +22,13 @@ import {
   specTicket,
   startIntakeApp,
   TOKEN,
+  useIntakeApp,
   WEBHOOK_PATH,
 } from '../helpers/intake.ts';
 
 let tdb: TestDatabase;
 let intake: IntakeApp;
-before(async () => {
-  tdb = await createTestDatabase();
-  intake = await startIntakeApp(tdb, { auth: { clientSecret: CLIENT_SECRET, publicUrl: PUBLIC_URL } });
-});
-after(async () => {
-  await intake?.close();
-  await tdb?.drop();
-});
+useIntakeApp({ auth: { clientSecret: CLIENT_SECRET, publicUrl: PUBLIC_URL } }, (used) => ({ tdb, intake } = used));
 
 const UNAUTHORIZED = { error: 'unauthorized', message: 'Missing or invalid webhook credentials' };
 const jobCount = async () => (await listJobs(tdb.pool)).length;

@@ -2,21 +2,14 @@
 // bytes, valid deliveries with fields replaced by random values), the route answers a 2xx accepted/duplicate or a
 // 4xx with a JSON `error` string: never a 5xx, never a crash, and an accepted ticket always has its job.
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import fc from 'fast-check';
-import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
-import { type IntakeApp, startIntakeApp, TOKEN, WEBHOOK_PATH } from '../helpers/intake.ts';
+import type { TestDatabase } from '../helpers/db.ts';
+import { type IntakeApp, TOKEN, useIntakeApp, WEBHOOK_PATH } from '../helpers/intake.ts';
 
 let tdb: TestDatabase;
 let intake: IntakeApp;
-before(async () => {
-  tdb = await createTestDatabase();
-  intake = await startIntakeApp(tdb);
-});
-after(async () => {
-  await intake?.close();
-  await tdb?.drop();
-});
+useIntakeApp({}, (used) => ({ tdb, intake } = used));
 
 const ERROR_CODES = new Set(['invalid_json', 'validation_error']);
 

@@ -2,18 +2,18 @@
 // request, each with request_id and latency_ms (and ticket_id once known); and never the ticket text, the
 // customer's email or a webhook token, whether it came in the query string, a header or the body.
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { createTicketStore } from '../../src/db/ticket-store.ts';
 import { createLogger } from '../../src/observability/logger.ts';
-import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
+import type { TestDatabase } from '../helpers/db.ts';
 import {
   createLogCapture,
   type IntakeApp,
   type PostOptions,
   postWebhook,
   specTicket,
-  startIntakeApp,
   TOKEN,
+  useIntakeApp,
   WEBHOOK_PATH,
 } from '../helpers/intake.ts';
 
@@ -25,18 +25,16 @@ const WRONG_TOKEN = 'wrong-token-value-not-to-be-logged';
 let tdb: TestDatabase;
 let intake: IntakeApp;
 const logs = createLogCapture();
-before(async () => {
-  tdb = await createTestDatabase();
-  intake = await startIntakeApp(tdb, {
+useIntakeApp(
+  {
     logger: createLogger({ level: 'info', destination: logs.stream }),
     unauthenticatedLimit: { max: 1, windowMs: 60_000 },
-  });
-  await sendAll();
-});
-after(async () => {
-  await intake?.close();
-  await tdb?.drop();
-});
+  },
+  async (used) => {
+    ({ tdb, intake } = used);
+    await sendAll();
+  },
+);
 
 function delivery(id: string, overrides: Record<string, unknown> = {}) {
   return specTicket(id, {

@@ -1,20 +1,13 @@
 // Every delivery shape of CONTRACTS §1.2 over a real socket: the §1.4 response and the committed job row, whose
 // payload carries the §1.3 normalized ticket exactly (or, for Webhooks API events, the event to enrich later).
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
-import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
-import { type IntakeApp, jobByKey, postWebhook, startIntakeApp } from '../helpers/intake.ts';
+import { test } from 'node:test';
+import type { TestDatabase } from '../helpers/db.ts';
+import { type IntakeApp, jobByKey, postWebhook, useIntakeApp } from '../helpers/intake.ts';
 
 let tdb: TestDatabase;
 let intake: IntakeApp;
-before(async () => {
-  tdb = await createTestDatabase();
-  intake = await startIntakeApp(tdb);
-});
-after(async () => {
-  await intake?.close();
-  await tdb?.drop();
-});
+useIntakeApp({}, (used) => ({ tdb, intake } = used));
 
 /** Posts with a fixed X-Request-ID and returns the response plus the window in which received_at must fall. */
 async function deliver(body: unknown, requestId: string, headers: Record<string, string> = {}) {

@@ -3,12 +3,12 @@
 // dropped, deliveries behind it are committed on a fresh one while the lock is still held, and the database itself
 // ends the abandoned statement rather than keep a backend waiting on the lock.
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import type { Database } from '../../src/db/client.ts';
 import { triageJobKey } from '../../src/domain/job.ts';
 import { createIntakeDatabase, createIntakeQueue } from '../../src/intake/enqueue.ts';
-import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
-import { type IntakeApp, jobByKey, postWebhook, specTicket, startIntakeApp, withDeadline } from '../helpers/intake.ts';
+import type { TestDatabase } from '../helpers/db.ts';
+import { type IntakeApp, jobByKey, postWebhook, specTicket, useIntakeApp, withDeadline } from '../helpers/intake.ts';
 import { waitUntil } from '../helpers/pipeline.ts';
 
 let tdb: TestDatabase;
@@ -16,17 +16,14 @@ let intakeDatabase: Database;
 let intake: IntakeApp;
 // 1 s instead of 4: ample for a healthy commit on a loaded CI machine (they take milliseconds), short for a test.
 const TIMEOUT_MS = 1_000;
-before(async () => {
-  tdb = await createTestDatabase();
-  // The pool main.ts gives intake: its statements end in the database a second after the intake's timeout.
-  intakeDatabase = createIntakeDatabase(tdb.url, TIMEOUT_MS);
-  intake = await startIntakeApp(tdb, { queue: createIntakeQueue(intakeDatabase.pool, { timeoutMs: TIMEOUT_MS }) });
-});
-after(async () => {
-  await intake?.close();
-  await intakeDatabase?.close();
-  await tdb?.drop();
-});
+useIntakeApp(
+  (used) => {
+    // The pool main.ts gives intake: its statements end in the database a second after the intake's timeout.
+    intakeDatabase = used.closeAfter(createIntakeDatabase(used.tdb.url, TIMEOUT_MS));
+    return { queue: createIntakeQueue(intakeDatabase.pool, { timeoutMs: TIMEOUT_MS }) };
+  },
+  (used) => ({ tdb, intake } = used),
+);
 
 /** Intake statements that PostgreSQL is running while they wait for a lock. */
 async function intakeStatementsWaitingOnLocks(): Promise<number> {

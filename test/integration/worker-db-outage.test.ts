@@ -3,8 +3,6 @@
 // the worker pool ended for good ("Failed to fail jobs") and the two posted tickets were posted again on retry.
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer, request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -14,79 +12,19 @@ import { type EmbeddedDatabase, findFreePort, startEmbeddedPostgres } from '../.
 import { createLogger } from '../../src/observability/logger.ts';
 import { type Service, startService } from '../../src/service.ts';
 import { startFakeDiscord } from '../fakes/discord.ts';
+import { startDiscordProxy } from '../helpers/discord-proxy.ts';
 import { postWebhook, specTicket, TOKEN, withDeadline } from '../helpers/intake.ts';
 import { waitUntil } from '../helpers/pipeline.ts';
 
 const logger = createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
-
-interface Held {
-  ticketId: string;
-  forward(): void;
-  /** Discord's 404 Unknown Webhook: a configuration error the worker does not retry in-process. */
-  refuse(): void;
-}
-
-/** A proxy in front of the fake Discord that holds every post until the test lets it through or fails it. */
-async function startGate(target: string) {
-  const held: Held[] = [];
-  let waiter: (() => void) | null = null;
-  let passThrough = true;
-  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const body = Buffer.concat(chunks);
-      const forward = () => {
-        const url = new URL(req.url ?? '/', target);
-        const upstream = httpRequest(url, { method: req.method, headers: req.headers }, (answer) => {
-          res.writeHead(answer.statusCode ?? 502, answer.headers);
-          answer.pipe(res);
-        });
-        upstream.end(body);
-      };
-      if (passThrough) return forward();
-      const title = String((JSON.parse(body.toString('utf8')) as { embeds?: { title?: string }[] }).embeds?.[0]?.title);
-      held.push({
-        ticketId: /Ticket #(\S+?):/.exec(title)?.[1] ?? '?',
-        forward,
-        refuse: () => {
-          res.writeHead(404, { 'content-type': 'application/json' });
-          res.end(JSON.stringify({ message: 'Unknown Webhook', code: 10015 }));
-        },
-      });
-      waiter?.();
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: (path: string) => `http://127.0.0.1:${port}${path}`,
-    held,
-    waitForHeld: (n: number) =>
-      withDeadline(
-        new Promise<void>((resolve) => {
-          waiter = () => held.length >= n && resolve();
-          waiter();
-        }),
-        30_000,
-        `${n} held Discord posts`,
-      ),
-    open() {
-      passThrough = true;
-    },
-    hold() {
-      passThrough = false;
-    },
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
-  };
-}
 
 test('a database outage while jobs run: the worker restarts by itself and every ticket is posted once', async () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'triage-worker-outage-'));
   const port = await findFreePort();
   let database: EmbeddedDatabase | null = await startEmbeddedPostgres({ dataDir, logger, port });
   const discord = await startFakeDiscord();
-  const gate = await startGate(discord.baseUrl);
+  // Holds posts until the test lets each through or refuses it.
+  const gate = await startDiscordProxy(discord);
   let service: Service | null = null;
   try {
     const config = loadConfig({
@@ -96,7 +34,7 @@ test('a database outage while jobs run: the worker restarts by itself and every 
       TRIAGE_PROVIDERS: 'rules',
       TRIAGE_LEASE_MS: '2000',
       HUBSPOT_WEBHOOK_TOKEN: TOKEN,
-      DISCORD_WEBHOOK_URL: gate.url(new URL(discord.webhook.url).pathname),
+      DISCORD_WEBHOOK_URL: gate.webhookUrl,
       PORTAL_TICKETS_PER_MINUTE: '0',
       LOG_LEVEL: 'silent',
       DATA_DIR: dataDir,
@@ -109,18 +47,19 @@ test('a database outage while jobs run: the worker restarts by itself and every 
     // A first ticket goes through, so the Discord client knows the webhook's limits and posts in parallel.
     assert.equal((await postWebhook(url, specTicket('0'))).status, 200);
     await discord.waitForRequests(1);
-    gate.hold();
+    gate.holdRequests();
     for (const id of ['1', '2', '3']) assert.equal((await postWebhook(url, specTicket(id))).status, 200);
-    await gate.waitForHeld(3);
+    await withDeadline(gate.waitForHeldRequests(3), 30_000, '3 held Discord posts');
 
     await database.stop();
     database = null;
     // Discord accepts two posts while the database is away; it refuses the third (its job then cannot record why).
-    for (const held of gate.held) {
-      if (held.ticketId === '3') held.refuse();
+    for (const held of gate.heldRequests) {
+      // Discord's 404 Unknown Webhook: a configuration error the worker does not retry in-process.
+      if (held.ticketId === '3') held.refuse('unknown_webhook');
       else held.forward();
     }
-    gate.open();
+    gate.passRequests();
     await waitUntil(
       'the queue runner to notice the outage',
       async () => (await health()).dependencies.queue.status !== 'running',

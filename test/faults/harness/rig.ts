@@ -10,9 +10,9 @@ import { findFreePort } from '../../../src/db/embedded.ts';
 import { type FakeDiscord, startFakeDiscord } from '../../fakes/discord.ts';
 import { type FakeHubSpot, startFakeHubSpot } from '../../fakes/hubspot.ts';
 import { type FakeOllama, ollamaChat, startFakeOllama } from '../../fakes/ollama.ts';
+import { validOutput } from '../../fixtures/triage.ts';
+import { type DiscordProxy, startDiscordProxy } from '../../helpers/discord-proxy.ts';
 import { WEBHOOK_TOKEN } from '../../helpers/pipeline.ts';
-import { validOutput } from '../../unit/triage/fixtures.ts';
-import { type DiscordGate, startDiscordGate } from './discord-gate.ts';
 import { type FaultPostgres, startFaultPostgres } from './postgres.ts';
 import { type Role, type ServiceHandle, startRole } from './services.ts';
 
@@ -28,7 +28,8 @@ export interface Scenario {
   pg: FaultPostgres;
   ollama: FakeOllama;
   discord: FakeDiscord;
-  gate: DiscordGate;
+  /** The fault gate in front of the fake Discord (fail, hold answers). */
+  gate: DiscordProxy;
   hubspot: FakeHubSpot;
   /** The port every `serve` of this scenario listens on by default (restarts reuse it). */
   port: number;
@@ -83,7 +84,7 @@ async function openScenario(server: FaultPostgres, name: string): Promise<Scenar
     findFreePort(),
   ]);
   ollama.setDefault(ollamaChat(validOutput()));
-  const gate = await startDiscordGate(discord);
+  const gate = await startDiscordProxy(discord);
   const services: ServiceHandle[] = [];
   const started = { serve: 0, worker: 0 };
   let closed = false;

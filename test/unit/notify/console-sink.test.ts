@@ -3,7 +3,8 @@ import { test } from 'node:test';
 import { createConsoleSink } from '../../../src/notify/console-sink.ts';
 import { buildDiscordMessage } from '../../../src/notify/embed.ts';
 import type { Notifier } from '../../../src/notify/types.ts';
-import { makeSuccess, makeTicket, NOW } from './fixtures.ts';
+import { makeTicket, NOW } from '../../fixtures/tickets.ts';
+import { makeSuccess } from '../../fixtures/triage.ts';
 
 test('the console sink prints title, content and fields and returns a synthetic id', async () => {
   const written: string[] = [];

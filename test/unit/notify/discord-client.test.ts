@@ -1,11 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, test } from 'node:test';
 import { createDiscordClient, DiscordError } from '../../../src/notify/discord-client.ts';
-import { buildDiscordMessage } from '../../../src/notify/embed.ts';
 import type { DiscordWebhookPayload } from '../../../src/notify/types.ts';
 import { type FakeDiscord, startFakeDiscord } from '../../fakes/discord.ts';
+import { discordMessage } from '../../fixtures/discord.ts';
 import { closedPortUrl } from '../../helpers/pipeline.ts';
-import { makeSuccess, makeTicket, NOW } from './fixtures.ts';
 
 let discord: FakeDiscord;
 before(async () => {
@@ -18,10 +17,7 @@ beforeEach(() => {
   discord.requests.length = 0;
 });
 
-const payload: DiscordWebhookPayload = buildDiscordMessage(makeTicket(), makeSuccess(), {
-  now: NOW,
-  securityRoleId: null,
-});
+const payload: DiscordWebhookPayload = discordMessage();
 
 /** A sleep that returns at once and remembers what it was asked to wait, with the clock it moves forward. */
 function recordingSleep() {

@@ -4,10 +4,9 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, test } from 'node:test';
 import { createDiscordClient, DiscordError } from '../../../src/notify/discord-client.ts';
-import { buildDiscordMessage } from '../../../src/notify/embed.ts';
 import type { DiscordWebhookPayload } from '../../../src/notify/types.ts';
 import { type FakeDiscord, type RecordedRequest, startFakeDiscord } from '../../fakes/discord.ts';
-import { makeSuccess, makeTicket, NOW } from './fixtures.ts';
+import { discordMessage } from '../../fixtures/discord.ts';
 
 let discord: FakeDiscord;
 before(async () => {
@@ -22,10 +21,7 @@ beforeEach(() => {
   discord.resetStats();
 });
 
-const payload: DiscordWebhookPayload = buildDiscordMessage(makeTicket(), makeSuccess(), {
-  now: NOW,
-  securityRoleId: null,
-});
+const payload: DiscordWebhookPayload = discordMessage();
 
 /** Timers the test fires by hand: a sleep stays pending until `fireNext`, which moves the clock to its end. */
 function manualTimers() {

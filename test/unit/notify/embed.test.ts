@@ -2,8 +2,9 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { buildDiscordMessage } from '../../../src/notify/embed.ts';
 import type { DiscordEmbed, DiscordWebhookPayload } from '../../../src/notify/types.ts';
+import { makeTicket, NOW } from '../../fixtures/tickets.ts';
+import { makeFailure, makeSuccess } from '../../fixtures/triage.ts';
 import { validateDiscordPayload } from '../../helpers/discord-validator.ts';
-import { makeFailure, makeSuccess, makeTicket, NOW } from './fixtures.ts';
 
 const ROLE = '987654321098765432';
 

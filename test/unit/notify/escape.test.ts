@@ -5,8 +5,9 @@ import { buildDiscordMessage } from '../../../src/notify/embed.ts';
 import { escapeInline, escapeMentions, escapeMultiline, fenceCode, truncate } from '../../../src/notify/escape.ts';
 import type { DiscordWebhookPayload } from '../../../src/notify/types.ts';
 import { computePings } from '../../fakes/discord.ts';
+import { makeTicket, NOW } from '../../fixtures/tickets.ts';
+import { makeFailure, makeSuccess } from '../../fixtures/triage.ts';
 import { validateDiscordPayload } from '../../helpers/discord-validator.ts';
-import { makeFailure, makeSuccess, makeTicket, NOW } from './fixtures.ts';
 
 const MENTION = /@(everyone|here)|<@[!&]?\d+>|<#\d+>/i;
 

@@ -3,8 +3,9 @@ import { test } from 'node:test';
 import { buildDiscordMessage } from '../../../src/notify/embed.ts';
 import { embedLength } from '../../../src/notify/limits.ts';
 import type { DiscordEmbed } from '../../../src/notify/types.ts';
+import { makeTicket, NOW } from '../../fixtures/tickets.ts';
+import { makeSuccess } from '../../fixtures/triage.ts';
 import { validateDiscordPayload } from '../../helpers/discord-validator.ts';
-import { makeSuccess, makeTicket, NOW } from './fixtures.ts';
 
 // With our per-part caps (title 200, description 300, values 500) a real embed stays under the 5000 total, so
 // these tests lower the total cap to make the shortening order observable.

@@ -6,7 +6,7 @@ import { findFreePort } from '../../../src/db/embedded.ts';
 import { SELF_TEST_TICKETS, selfTest } from '../../../src/ops/deep.ts';
 import { createOllamaProvider } from '../../../src/triage/providers/ollama.ts';
 import { type FakeOllama, ollamaChat, startFakeOllama } from '../../fakes/ollama.ts';
-import { validOutput } from '../triage/fixtures.ts';
+import { validOutput } from '../../fixtures/triage.ts';
 
 let ollama: FakeOllama;
 before(async () => {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { createCircuitBreaker } from '../../../src/triage/breaker.ts';
-import { fakeClock } from './fixtures.ts';
+import { fakeClock } from '../../helpers/clock.ts';
 
 test('opens after 3 consecutive failures and skips for the cool-down', () => {
   const clock = fakeClock();

@@ -9,7 +9,7 @@ import {
   type TokenCounter,
   utcDay,
 } from '../../../src/triage/budget.ts';
-import { captureLogger } from './fixtures.ts';
+import { captureLogger } from '../../helpers/logger.ts';
 
 function clockAt(iso: string) {
   let at = new Date(iso);

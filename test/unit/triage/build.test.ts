@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { ProviderName } from '../../../src/domain/triage-result.ts';
 import { buildTriageProviders } from '../../../src/triage/providers/build.ts';
-import { fakeClock } from './fixtures.ts';
+import { fakeClock } from '../../helpers/clock.ts';
 
 const now = fakeClock().now;
 

@@ -8,7 +8,10 @@ import { type ChainProvider, createTriageChain } from '../../../src/triage/chain
 import { PROMPT_VERSION } from '../../../src/triage/prompt.ts';
 import type { ProviderRequest, TriageProvider } from '../../../src/triage/providers/provider.ts';
 import { createRulesProvider } from '../../../src/triage/providers/rules.ts';
-import { captureLogger, fakeClock, makeTicket, validOutput } from './fixtures.ts';
+import { makeTicket } from '../../fixtures/tickets.ts';
+import { validOutput } from '../../fixtures/triage.ts';
+import { fakeClock } from '../../helpers/clock.ts';
+import { captureLogger } from '../../helpers/logger.ts';
 
 function scripted(name: ProviderName, answer: (req: ProviderRequest) => string) {
   const seen: ProviderRequest[] = [];

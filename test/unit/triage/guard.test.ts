@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { applyPolicyGuard } from '../../../src/triage/guard.ts';
-import { makeTicket, validOutput } from './fixtures.ts';
+import { makeTicket } from '../../fixtures/tickets.ts';
+import { validOutput } from '../../fixtures/triage.ts';
 
 describe('policy guard: security escalation', () => {
   const securityTicket = makeTicket({

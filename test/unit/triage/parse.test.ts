@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { parseTriageOutput } from '../../../src/triage/parse.ts';
-import { validOutput } from './fixtures.ts';
+import { validOutput } from '../../fixtures/triage.ts';
 
 const good = validOutput();
 const goodJson = JSON.stringify(good);

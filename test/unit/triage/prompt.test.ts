@@ -9,7 +9,7 @@ import {
   TICKET_BEGIN,
   TICKET_END,
 } from '../../../src/triage/prompt.ts';
-import { makeTicket } from './fixtures.ts';
+import { makeTicket } from '../../fixtures/tickets.ts';
 
 const count = (haystack: string, needle: string) => haystack.split(needle).length - 1;
 

@@ -4,7 +4,7 @@ import fc from 'fast-check';
 import { triageJsonSchema, triageOutputSchema } from '../../../src/domain/triage-output.ts';
 import { applyPolicyGuard } from '../../../src/triage/guard.ts';
 import { createRulesProvider, triageByRules } from '../../../src/triage/providers/rules.ts';
-import { makeTicket } from './fixtures.ts';
+import { makeTicket } from '../../fixtures/tickets.ts';
 
 type Expect = {
   priority: string;

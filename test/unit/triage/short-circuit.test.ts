@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { triageOutputSchema } from '../../../src/domain/triage-output.ts';
 import { detectShortCircuit, shortCircuitOutput } from '../../../src/triage/short-circuit.ts';
-import { makeTicket } from './fixtures.ts';
+import { makeTicket } from '../../fixtures/tickets.ts';
 
 test('out-of-office replies, bounces and spam are recognised', () => {
   const cases = [

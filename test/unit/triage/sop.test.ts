@@ -6,7 +6,9 @@ import { createCircuitBreaker } from '../../../src/triage/breaker.ts';
 import { createTriageChain } from '../../../src/triage/chain.ts';
 import { buildPrompt, REFERENCE_END, TICKET_BEGIN } from '../../../src/triage/prompt.ts';
 import { CHUNK_MAX_CHARS, chunkMarkdown, fitChunks, fitSopText, searchTermsOf } from '../../../src/triage/sop.ts';
-import { captureLogger, makeTicket, validOutput } from './fixtures.ts';
+import { makeTicket } from '../../fixtures/tickets.ts';
+import { validOutput } from '../../fixtures/triage.ts';
+import { captureLogger } from '../../helpers/logger.ts';
 
 test('markdown is chunked per heading section, titled with the file and the heading path; fences are not headings', () => {
   const md = [
