@@ -183,7 +183,14 @@ export function providerHealth(chain: TriageChain): { local: DependencyStatus; c
     const circuit = chain.circuits().find((c) => c.kind === kind);
     if (!circuit?.enabled) return { status: 'disabled' };
     const status = circuit.state === 'closed' ? 'up' : circuit.state === 'open' ? 'down' : 'unknown';
-    return { status, circuit: circuit.state };
+    const at = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+    return {
+      status,
+      circuit: circuit.state,
+      last_success_at: at(circuit.lastSuccessAt),
+      last_error_at: at(circuit.lastFailureAt),
+      last_error: circuit.lastFailureReason,
+    };
   };
   return { local: describe('local_llm'), cloud: describe('cloud_llm') };
 }

@@ -17,13 +17,17 @@ export interface CircuitSnapshot {
   consecutiveFailures: number;
   /** Epoch (of the injected clock) when an open circuit allows its probe; null unless open. */
   openUntil: number | null;
+  /** When the provider last answered, and last failed (with the failure's class); null until it happened. */
+  lastSuccessAt: number | null;
+  lastFailureAt: number | null;
+  lastFailureReason: string | null;
 }
 
 export interface CircuitBreaker {
   /** Asks to make a call. False means skip the provider now; true in half-open claims the single probe. */
   tryAcquire(): boolean;
   recordSuccess(): void;
-  recordFailure(options?: { retryAfterMs?: number }): void;
+  recordFailure(options?: { retryAfterMs?: number; reason?: string }): void;
   /** Gives back a probe that was acquired but not used to judge the provider (e.g. the caller aborted). */
   release(): void;
   /** For /health: the state as of now (an expired open circuit reports half_open, without claiming the probe). */
@@ -39,6 +43,9 @@ export function createCircuitBreaker(options: CircuitBreakerOptions): CircuitBre
   let failures = 0;
   let openUntil = 0;
   let probeInFlight = false;
+  let lastSuccessAt: number | null = null;
+  let lastFailureAt: number | null = null;
+  let lastFailureReason: string | null = null;
 
   const open = (ms: number) => {
     state = 'open';
@@ -61,9 +68,12 @@ export function createCircuitBreaker(options: CircuitBreakerOptions): CircuitBre
       state = 'closed';
       failures = 0;
       probeInFlight = false;
+      lastSuccessAt = now();
     },
     recordFailure(failure) {
       failures++;
+      lastFailureAt = now();
+      lastFailureReason = failure?.reason ?? null;
       if (failure?.retryAfterMs !== undefined && failure.retryAfterMs > 0) open(failure.retryAfterMs);
       else if (state === 'half_open' || failures >= threshold) open(cooldownMs);
     },
@@ -76,7 +86,14 @@ export function createCircuitBreaker(options: CircuitBreakerOptions): CircuitBre
     },
     snapshot() {
       const current = this.state();
-      return { state: current, consecutiveFailures: failures, openUntil: state === 'open' ? openUntil : null };
+      return {
+        state: current,
+        consecutiveFailures: failures,
+        openUntil: state === 'open' ? openUntil : null,
+        lastSuccessAt,
+        lastFailureAt,
+        lastFailureReason,
+      };
     },
   };
 }

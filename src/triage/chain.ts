@@ -19,7 +19,7 @@ import type {
   TriageSuccess,
 } from '../domain/triage-result.ts';
 import type { Logger } from '../observability/logger.ts';
-import type { CircuitBreaker } from './breaker.ts';
+import type { CircuitBreaker, CircuitSnapshot } from './breaker.ts';
 import type { CloudBudget } from './budget.ts';
 import { applyPolicyGuard } from './guard.ts';
 import { parseTriageOutput } from './parse.ts';
@@ -73,6 +73,10 @@ export interface TriageChain {
     kind: ProviderKind | null;
     enabled: boolean;
     state: ReturnType<CircuitBreaker['state']>;
+    /** Epoch ms of the last answer and the last failure (with its class) in this process; null until one happened. */
+    lastSuccessAt: number | null;
+    lastFailureAt: number | null;
+    lastFailureReason: string | null;
   }[];
   readonly promptVersion: string;
 }
@@ -177,7 +181,12 @@ export function createTriageChain(options: TriageChainOptions): TriageChain {
         : error;
       if (internal) logInternal(logger, ticket, entry.name, error);
       if (pe.callerAborted || internal) entry.breaker.release();
-      else entry.breaker.recordFailure(pe.retryAfterMs === undefined ? undefined : { retryAfterMs: pe.retryAfterMs });
+      else {
+        entry.breaker.recordFailure({
+          reason: pe.errorClass,
+          ...(pe.retryAfterMs === undefined ? {} : { retryAfterMs: pe.retryAfterMs }),
+        });
+      }
       meter.record(pe.latencyMs ?? 0);
       const { model, latencyMs, calls } = meter;
       logFailure(logger, ticket, entry.name, model, latencyMs, pe.errorClass, pe.message);
@@ -320,6 +329,7 @@ export function createTriageChain(options: TriageChainOptions): TriageChain {
         kind: p.kind ?? null,
         enabled: p.provider !== null,
         state: p.breaker.state(),
+        ...lastOutcomes(p.breaker.snapshot()),
       })),
     promptVersion,
   };
@@ -488,3 +498,9 @@ export function failureWithoutAttempts(
     latencyMs: 0,
   };
 }
+
+const lastOutcomes = ({ lastSuccessAt, lastFailureAt, lastFailureReason }: CircuitSnapshot) => ({
+  lastSuccessAt,
+  lastFailureAt,
+  lastFailureReason,
+});

@@ -13,6 +13,7 @@ import type { FeedbackStore } from '../db/feedback-store.ts';
 import type { RunStore } from '../db/run-store.ts';
 import type { TicketStore } from '../db/ticket-store.ts';
 import { forbidden, HttpError } from '../http/errors.ts';
+import type { HealthReport } from '../observability/health.ts';
 import { planReplay, type ReplayOutcome, replayTicket } from '../pipeline/replay.ts';
 import { checkAccess } from './access.ts';
 import { type Html, html } from './html.ts';
@@ -39,6 +40,8 @@ export interface WebDeps {
     statusCode: number;
     body: string;
   }>;
+  /** The /health report; its dependencies and warnings are the overview's Services section. */
+  health?: () => Promise<HealthReport>;
   now?: () => number;
 }
 
@@ -135,10 +138,11 @@ export function webRoutes(deps: WebDeps): FastifyPluginAsync {
         const notPosted = await deps.tickets.recentNotPosted(RECENT);
         const runs = await deps.runs.recentRuns(RECENT);
         const feedback = await deps.feedback.feedbackSummary(since);
+        const health = deps.health ? await deps.health() : null;
         return sendPage(
           reply,
           options(request, reply, { title: 'Overview', section: 'overview', refreshSeconds: REFRESH_SECONDS }),
-          overviewPage(window, stats, notPosted, runs, feedback),
+          overviewPage(window, stats, notPosted, runs, feedback, health),
         );
       });
 

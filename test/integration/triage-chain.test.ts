@@ -206,7 +206,12 @@ describe('circuit breaker in the chain', () => {
     for (const ms of elapsed.slice(3)) assert.ok(ms < TIMEOUT_MS / 2, `later tickets do not wait (${ms} ms)`);
     assert.deepEqual(used(results[5]!), ['local:skipped:circuit_open', 'groq:ok']);
     assert.deepEqual(results[5]!.fallbackReasons, [{ provider: 'local', reason: 'circuit_open' }]);
-    assert.equal(chain.circuits().find((c) => c.name === 'local')?.state, 'open');
+    const opened = chain.circuits().find((c) => c.name === 'local');
+    assert.equal(opened?.state, 'open');
+    // What the dashboard and /health show: the last failure and its class; no answer yet.
+    assert.equal(opened?.lastFailureReason, 'timeout');
+    assert.equal(opened?.lastFailureAt, clock.now());
+    assert.equal(opened?.lastSuccessAt, null);
 
     clock.advance(60_000);
     assert.equal(chain.circuits().find((c) => c.name === 'local')?.state, 'half_open');
@@ -214,7 +219,9 @@ describe('circuit breaker in the chain', () => {
     const probe = success(await chain.run(makeTicket()));
     assert.equal(ollama.requests.length, 4, 'exactly one probe request');
     assert.equal(probe.provider, 'local');
-    assert.equal(chain.circuits().find((c) => c.name === 'local')?.state, 'closed');
+    const closed = chain.circuits().find((c) => c.name === 'local');
+    assert.equal(closed?.state, 'closed');
+    assert.equal(closed?.lastSuccessAt, clock.now());
     await chain.run(makeTicket());
     assert.equal(ollama.requests.length, 5, 'closed again: local is used normally');
   });

@@ -123,6 +123,12 @@ test('without ADMIN_TOKEN the dashboard and /metrics are served to loopback only
   assert.match(page.body, /<div class="n">1<\/div><div class="l">not_posted<\/div>/);
   assert.match(page.body, /<div class="n">33\.3 %<\/div><div class="l">success rate/);
   assert.match(page.body, /<h2>Ticket states<\/h2>/);
+  // Services: the /health report's parts, with the queue depth.
+  assert.match(page.body, /<h2>Services<\/h2>/);
+  assert.match(
+    page.body,
+    /<td>queue<\/td><td><span class="tag [^"]*">[a-z]+<\/span><\/td><td>\d+ staged, \d+ waiting or retrying/,
+  );
   assert.match(page.body, /href="\/tickets\/77\/d-ok"/);
   assert.match(page.body, /openai\/gpt-oss-120b/);
   assert.ok(page.body.includes('&#60;script&#62;alert(1)&#60;/script&#62;'));

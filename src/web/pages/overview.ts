@@ -4,7 +4,9 @@ import type { FeedbackSummary } from '../../db/feedback-store.ts';
 import type { RunStore } from '../../db/run-store.ts';
 import type { ProcessingStats, TicketStore } from '../../db/ticket-store.ts';
 import { RUN_OUTCOMES, STATE_GUIDE, SUCCESS_RATE_RULE, TICKET_STATES } from '../../domain/states.ts';
+import type { HealthReport } from '../../observability/health.ts';
 import { html, when } from '../html.ts';
+import { servicesSection } from './services.ts';
 import { ticketPath } from './ticket.ts';
 
 export const WINDOWS = { '24h': 24, '7d': 24 * 7, '30d': 24 * 30 } as const;
@@ -23,6 +25,7 @@ export function overviewPage(
   notPosted: NotPosted[],
   runs: RecentRun[],
   feedback: FeedbackSummary,
+  health: HealthReport | null,
 ) {
   const share = (part: number, whole: number) => (whole === 0 ? 'n/a' : `${((part / whole) * 100).toFixed(0)} %`);
   const rate = stats.success_rate === null ? 'n/a' : `${(stats.success_rate * 100).toFixed(1)} %`;
@@ -36,6 +39,7 @@ export function overviewPage(
 ${card(stats.total, 'tickets received')}${RUN_OUTCOMES.map((state) => card(stats.states[state], state))}${card(stats.in_progress, 'in progress')}${card(stats.duplicates, 'duplicate deliveries suppressed')}${card(rate, 'success rate')}
 </div>
 <p class="muted">${SUCCESS_RATE_RULE}.</p>
+${health ? servicesSection(health) : ''}
 <h2>What the team said</h2>
 <div class="cards">
 ${card(feedback.answers, 'tickets with feedback')}${card(share(feedback.useful, feedback.answers), 'useful (acceptance)')}${card(share(feedback.priorityAgreed, feedback.withPriority), 'priority agreement')}${card(share(feedback.falseCritical, feedback.triagedCritical), 'false critical')}${card(share(feedback.draftUsed, feedback.draftAnswered), 'drafts used')}

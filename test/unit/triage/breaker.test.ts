@@ -80,3 +80,30 @@ test('retry-after opens the circuit for exactly that long, even on the first fai
   clock.advance(1);
   assert.equal(breaker.tryAcquire(), true);
 });
+
+test('the snapshot keeps when the provider last answered and last failed, and why', () => {
+  const clock = fakeClock(5_000);
+  const breaker = createCircuitBreaker({ now: clock.now });
+  assert.deepEqual(
+    { ...breaker.snapshot(), state: undefined },
+    {
+      state: undefined,
+      consecutiveFailures: 0,
+      openUntil: null,
+      lastSuccessAt: null,
+      lastFailureAt: null,
+      lastFailureReason: null,
+    },
+  );
+  breaker.recordSuccess();
+  clock.advance(1_000);
+  breaker.recordFailure({ reason: 'timeout' });
+  const snapshot = breaker.snapshot();
+  assert.equal(snapshot.lastSuccessAt, 5_000);
+  assert.equal(snapshot.lastFailureAt, 6_000);
+  assert.equal(snapshot.lastFailureReason, 'timeout');
+  clock.advance(1_000);
+  breaker.recordSuccess();
+  assert.equal(breaker.snapshot().lastSuccessAt, 7_000);
+  assert.equal(breaker.snapshot().lastFailureReason, 'timeout', 'the last failure stays visible after a success');
+});
