@@ -70,17 +70,19 @@ export const SHARING_INTENT = wordsOf({
 /** Who or what holds access: a removal only matters for a person, a key, a session or an invite. */
 export const ACCESS_HOLDER = wordsOf({
   en: [
-    'users?|members?|employees?|contractors?|vendors?|accounts?|access|sessions?|invites?|invitations?|logins?|roles?|seats?',
+    'users?|members?|employees?|contractors?|vendors?|accounts?|access|sessions?|invites?|invitations?|logins?|roles?|seats?|workspace|team|org|organi[sz]ation|logged in|signed in',
   ],
   es: [
-    'usuari[oa]s?|miembros?|emplead[oa]s?|contratistas?|proveedor(?:es)?|cuentas?|acceso|sesion(?:es)?|invitacion(?:es)?',
+    'usuari[oa]s?|miembros?|emplead[oa]s?|contratistas?|proveedor(?:es)?|cuentas?|acceso|sesion(?:es)?|invitacion(?:es)?|espacio de trabajo|equipo|organizacion',
   ],
   de: [
-    'benutzer\\w*|nutzer\\w*|mitglied\\w*|mitarbeiter\\w*|dienstleister\\w*|kont(?:o|en)|zugang\\w*|zugriff|sitzung\\w*|einladung\\w*',
+    'benutzer\\w*|nutzer\\w*|mitglied\\w*|mitarbeiter\\w*|dienstleister\\w*|kont(?:o|en)|zugang\\w*|zugriff|sitzung\\w*|einladung\\w*|arbeitsbereich|team|organisation|angemeldet|eingeloggt',
   ],
-  fr: ['utilisateurs?|membres?|employes?|salaries?|prestataires?|comptes?|acces|sessions?|invitations?'],
+  fr: [
+    'utilisateurs?|membres?|employes?|salaries?|prestataires?|comptes?|acces|sessions?|invitations?|espace de travail|equipe|organisation|connecte\\w*',
+  ],
   pt: [
-    'usuari[oa]s?|membros?|funcionari[oa]s?|colaborador(?:es|as?)?|fornecedor(?:es)?|contas?|acesso|sess(?:ao|oes)|convites?',
+    'usuari[oa]s?|membros?|funcionari[oa]s?|colaborador(?:es|as?)?|fornecedor(?:es)?|contas?|acesso|sess(?:ao|oes)|convites?|espaco de trabalho|equipe|organizacao|logad[oa]s?',
   ],
 });
 
