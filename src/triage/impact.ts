@@ -12,8 +12,9 @@ export interface ImpactAssessment {
   dataLoss: boolean;
 }
 
+// A status code, not an amount or a count: "$1,500", "2.500 €", "500 findings" are not errors.
 const STATUS_5XX =
-  /\b(?:http |error |erreur |erro |fehler |status )?5(?:00|02|03|04)\b(?! (?:findings|rows|seats|users|scans|requests per|ms\b))|\binternal server error\b|\bbad gateway\b|\bservice unavailable\b|\bgateway time-?out\b/;
+  /(?<![\d.,$€£])\b(?:http |error |erreur |erro |fehler |status )?5(?:00|02|03|04)\b(?![.,]\d|\s?(?:€|eur|usd|\$)|\s(?:findings|rows|seats|users|scans|requests per|ms\b|dollars|euros))|\binternal server error\b|\bbad gateway\b|\bservice unavailable\b|\bgateway time-?out\b/;
 const UNAVAILABLE =
   /\b(?:(?:is|are|went|goes|completely|totally) down|down for (?:everyone|all|us|the whole)|outage|nothing (?:loads|works)|(?:won't|doesn't|does not|can't|cannot|will not) (?:load|open)|(?:white|blank) (?:page|screen)|endless spinner|unreachable|not reachable|offline|caid[oa]|no carga|fuera de servicio|ausgefallen|nicht erreichbar|ladt nicht|en panne|inaccessible|ne (?:se )?charge pas|hors service|fora do ar|nao carrega|indisponivel|no disponible)\b/;
 const WIDE =

@@ -46,7 +46,8 @@ type Families = [RegExp, number][];
 
 const ACCESS: Families = [
   [
-    /\b(?:can(?:no|')?t|cannot|unable to|not able to) (?:log ?in|sign ?in|get in|access my account)|locked(?: out)?|lockout|bloquead[oa]|gesperrt|bloquee?|no puedo (?:entrar|acceder)|nao consigo (?:entrar|acessar)|kann mich nicht anmelden|impossible de me connecter\b/,
+    // One word-bounded group: "locked" inside "blocked" is not a lockout.
+    /\b(?:(?:can(?:no|')?t|cannot|unable to|not able to) (?:log ?in|sign ?in|get in|access my account)|locked(?: out)?|lockout|bloquead[oa]|gesperrt|bloquee?|no puedo (?:entrar|acceder)|nao consigo (?:entrar|acessar)|kann mich nicht anmelden|impossible de me connecter)\b/,
     2,
   ],
   [
@@ -54,7 +55,7 @@ const ACCESS: Families = [
     2,
   ],
   [
-    /\b(?:redirect loop|sso loop|bounce between|audience mismatch|saml login fails|invit\w+ (?:\w+ )?(?:expired|says expired))\b/,
+    /\b(?:redirect(?:s|ed)? loop|sso loop|(?:login|sign-?in|redirect) loop|infinite (?:loop|redirects?)|endless(?:ly)? (?:loop|redirects?)|bounc\w+ (?:me )?(?:back|between)|(?:sends?|takes?|redirects?|throws?) (?:me|us) (?:straight )?back to the (?:login|sign-?in)|back (?:to|on) the (?:login|sign-?in) (?:page|screen)|audience mismatch|saml login fails|invit\w+ (?:\w+ )?(?:expired|says expired)|bucle|redireccion infinita|schleife|endlos\w*|boucle|redirection infinie|ciclo infinito|loop de (?:login|redirecionamento))\b/,
     2,
   ],
   [
@@ -86,22 +87,28 @@ const DEFECT: Families = [
     1,
   ],
   [/\b(?:steps:|steps to reproduce|reproduc\w+|pasos:|schritte:)\b/, 1],
+  // Asking for a fix is how a defect report ends in any language.
+  [
+    /\b(?:please fix|can you fix|(?:podem|pueden|puede|podrian) (?:corrigir|corregir|arreglar)|bitte (?:beheben|korrigieren)|pouvez-vous corriger|merci de corriger)\b/,
+    1,
+  ],
   [/\b(?:typo|misspel\w*|spelling)\b/, 2],
   // Two numbers for one thing: "the tile says 12, the list shows 9".
   [/\b(?:says|shows|displays) \d+\b[^.\n]{0,80}\b(?:shows?|says|lists?|displays|has) \d+\b/, 1],
   [
-    /\b(?:ignoriert|trotzdem|falsch|fehlt|funktioniert nicht|incorrect[oa]|no aparece|funciona mal|ne marche pas|n'apparait pas|errad[oa]|nao aparece|kaputt|roto|cassee?s?|quebrad[oa])\b/,
+    /\b(?:ignoriert|trotzdem|falsch|fehlt|funktioniert nicht|incorrect[oa]|no aparece|funciona mal|ne marche pas|n'apparait pas|errad[oa]|nao aparece|kaputt|roto|cassee?s?|quebrad[oa]|ignorad[oa]s?|ignore(?:e|s)?|sigue mostrando|continua mostrando|zeigt (?:trotzdem|weiterhin|immer noch)|affiche (?:quand meme|toujours)|desaparece|some|sumiu|verschwindet|disparait|no se aplica|nao (?:e|foi) aplicad[oa]|wird nicht (?:angewendet|ubernommen)|n'est pas applique\w*|falla|fehlerhaft|defeituos[oa]|errone[oa])\b/,
     1,
   ],
 ];
+// A timestamp in UTC is how logs are written, not a display problem: only a time zone shown wrongly is cosmetic.
 const COSMETIC =
-  /\b(?:typo|logo|colou?rs?|dark mode|font|label(?:s)?|alignment|markdown|formatting|time ?zone|utc|minor|fyi|cosmetic|annoying|accents?|encoding)\b/;
+  /\b(?:typo|logo|colou?rs?|dark mode|font|label(?:s)?|alignment|markdown|formatting|time ?zone|(?:shows?|shown|displayed|in) utc (?:instead|rather)|minor|fyi|cosmetic|annoying|accents?|encoding)\b/;
 const BLOCKING =
   /\b(?:blocks?|blocking|blocked|merge gate|lets everything through|silently stops|can't ship|cannot ship|production|audit (?:meeting|tomorrow)|deadline|bloquea|blockiert|bloque)\b/;
 
 const FEATURE: Families = [
   [
-    /\b(?:feature request|would be (?:great|nice|helpful|awesome|lovely|useful|much nicer)|would (?:help|love)|would like (?:to see|the ability|an option|a way)|it would help if|(?:could|can) you (?:please )?add|please add|add (?:an? )?(?:option|setting|export|support)|suggest(?:ion)?|i'?d love|we'?d love|would love|wish(?:list)?|roadmap|any plans|on the roadmap|is (?:that|it|this) planned|(?:could|can) it be configurable|would make\b|pls|sugerencia|seria (?:genial|otimo|util)|sugestao|ware (?:toll|schon|super|praktisch)|vorschlag|ce serait|est-ce prevu|serait (?:tres )?pratique)\b/,
+    /\b(?:feature request|would be (?:great|nice|helpful|awesome|lovely|useful|much nicer)|would (?:help|love)|would like (?:to see|the ability|an option|a way)|it would help if|(?:could|can) you (?:please )?add|please add|add (?:an? )?(?:option|setting|export|support)|suggest(?:ion)?|i'?d love|we'?d love|would love|wish(?:list)?|roadmap|any plans|on the roadmap|is (?:that|it|this) planned|(?:could|can) it be configurable|would make\b|pls|feature idea|idea for a feature|sugerencia|seria (?:muy )?(?:genial|otimo|util|bueno|estupendo|legal|bom)|(?:me|nos) gustaria (?:que|poder|tener)|gostariamos (?:que|de poder|de ter)|sugestao|ware (?:sehr |echt )?(?:toll|schon|super|praktisch|hilfreich|nutzlich|gut)|wir wunschen uns|vorschlag|ce serait|est-ce prevu|serait (?:tres )?(?:pratique|utile)|nous aimerions|j'aimerais)\b/,
     2,
   ],
   [
@@ -113,13 +120,16 @@ const FEATURE: Families = [
 
 const BILLING: Families = [
   [
-    /\b(?:invoices?|refunds?|charged?|charges|billing|billed|payments?|subscription|receipts?|credit card|card (?:expired|on file)|pricing|quote|discount|seats?|w-9|w9|vat|tax id|po (?:number|#)|purchase order|downgrade|upgrade to|annual|prorated|factura|rechnung|facture|fatura|boleto|segunda via|ust-idnr|cif|nif|tva|cartao|tarjeta|kreditkarte|carte bancaire|abonnement|suscripcion|assinatura)\b/,
+    /\b(?:invoices?|refunds?|charged?|charges|billing|billed|service credits?|payments?|subscription|receipts?|credit card|card (?:expired|on file)|pricing|quote|discount|seats?|w-9|w9|vat|tax id|po (?:number|#)|purchase order|downgrade|upgrade to|annual|prorated|factura|rechnung|facture|fatura|boleto|segunda via|ust-idnr|cif|nif|tva|cartao|tarjeta|kreditkarte|carte bancaire|abonnement|suscripcion|assinatura)\b/,
     2,
   ],
   [/\b(?:cancel (?:our|my|the)? ?(?:\w+ )?(?:plan|subscription|account)|reissue|resend invoice)\b/, 1],
 ];
 const MONEY_DISPUTE =
-  /\b(?:charged twice|double[- ]charged|overcharged|two identical transactions|refund (?:one|the))\b/;
+  /\b(?:charged twice|double[- ]charged|overcharged|two identical transactions|refund (?:one|the)|service credits?|sla credits?|credits? (?:owed|due))\b/;
+// Money asked for because of downtime: a contract claim for billing, not a live outage for engineering.
+const DOWNTIME_CLAIM =
+  /\b(?:service credits?|sla credits?|credits? (?:owed|due)|sla (?:breach|violation)|uptime (?:commitment|guarantee)|gutschrift\w*|sla-verletzung|creditos? de servicio|incumplimiento del sla|avoirs?|penalites? sla|violation du sla|creditos? de servico|descumprimento do sla)\b/;
 
 const ACCOUNT_ADMIN: Families = [
   [
@@ -140,6 +150,11 @@ const OTHER: Families = [
   [
     /\b(?:thank(?:s| you)[^.\n]{0,40}(?:close (?:this|it)|all good|quick help)|just wanted to say|all good now|apply for|cv attached|resume attached|reseller?|resell|partner(?:ship)? agreement|partnership|soc ?2|questionnaire|vendor (?:risk|review)|dpa\b|under nda)\b/,
     2,
+  ],
+  // Invitations to sponsor, speak or attend: a polite low-priority reply, whatever product words they borrow.
+  [
+    /\b(?:sponsor\w*|hackathon|meetup|conference|webinar invitation|speaking slot|call for (?:papers|speakers)|patrocin\w*|konferenz|veranstaltung|parrainage|conferencia|evento)\b/,
+    3,
   ],
 ];
 
@@ -168,6 +183,7 @@ export function classifyTicket(
     return { ...base, category: 'spam' };
   }
   const access = score(t, ACCESS);
+  if (impact.outage && DOWNTIME_CLAIM.test(t)) return { ...base, category: 'billing', moneyDispute: true };
   if (impact.outage || (access > 0 && impact.wide)) return { ...base, category: 'outage' };
 
   const scores: Record<string, number> = {
@@ -196,5 +212,6 @@ export function classifyTicket(
   if (best === 'bug' && bestScore <= 2 && t.length < 80 && !PRODUCT_OBJECT.test(t)) best = 'unclear';
   // A bare "?" or "any update?" is not a question anyone can answer.
   if (best === 'howto' && bestScore < 2 && t.replace(/\s+/g, ' ').trim().length < 40) best = 'unclear';
-  return { ...base, category: best, cosmetic: best === 'bug' && COSMETIC.test(t) };
+  // A blocking problem is never only cosmetic.
+  return { ...base, category: best, cosmetic: best === 'bug' && !base.blocking && COSMETIC.test(t) };
 }

@@ -36,6 +36,9 @@ export function assessSecurity(text: TicketText): SecurityAssessment {
     if (signal.incident) incidentEvidence = true;
   }
   signals.sort((a, b) => b.weight - a.weight);
+  // A secret in a public place has been exposed already, whoever else noticed: that is an incident, not a weakness.
+  const kinds = new Set(signals.map((s) => s.kind));
+  if (kinds.has('credential') && kinds.has('public_place')) incidentEvidence = true;
   // Rounded so 0.6 + 0.4 reaches 1 despite binary fractions.
   const score = Math.round(signals.reduce((sum, s) => sum + s.weight, 0) * 100) / 100;
   const escalate = score >= SECURITY_THRESHOLD;

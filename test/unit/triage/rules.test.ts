@@ -233,6 +233,38 @@ const cases: { name: string; subject: string; body: string; tier?: string; expec
     tier: 'enterprise',
     expect: { priority: 'low', mode: 'reply_only', action: 'None' },
   },
+  {
+    name: 'an amount is not an HTTP 500',
+    subject: 'Booth at our developer meetup',
+    body: 'We run a developer meetup in June; a sponsor table costs $2,500 and we would love to have you there.',
+    expect: { priority: 'low', mode: 'reply_only', action: 'None' },
+  },
+  {
+    name: 'service credits for past downtime are billing, not an outage',
+    subject: 'Credits for April',
+    body: 'Your API was down for three hours on April 4. Under our contract we are owed service credits; please apply them to the next invoice.',
+    tier: 'enterprise',
+    expect: { priority: 'medium', mode: 'reply_and_internal_followup', action: 'None' },
+  },
+  {
+    name: 'a blocking bug with a UTC timestamp is not cosmetic',
+    subject: 'Deploys blocked',
+    body: 'Since 09:00 UTC the scan step fails with an error on every pull request, which blocks all our deploys to production.',
+    tier: 'business',
+    expect: { priority: 'high', mode: 'reply_and_internal_followup', action: 'Create bug report' },
+  },
+  {
+    name: 'a Spanish defect report asking for a fix',
+    subject: 'Ordenación',
+    body: 'Al ordenar la tabla por fecha, el orden elegido se ignora y sigue mostrando lo más antiguo primero. ¿Pueden corregirlo?',
+    expect: { priority: 'medium', mode: 'reply_and_internal_followup', action: 'Create bug report' },
+  },
+  {
+    name: 'a sign-in loop is an access problem',
+    subject: 'SSO',
+    body: 'After the identity provider accepts me I am sent straight back to the login page, again and again.',
+    expect: { priority: 'medium', mode: 'reply_and_internal_followup', action: 'None' },
+  },
 ];
 
 for (const c of cases) {
@@ -295,7 +327,7 @@ test('the rules provider answers through the provider interface with JSON text',
   const provider = createRulesProvider();
   const res = await provider.complete({ system: '', user: '', ticket: makeTicket() }, triageJsonSchema);
   assert.equal(provider.name, 'rules');
-  assert.equal(res.model, 'rules-v2');
+  assert.equal(res.model, 'rules-v3');
   assert.deepEqual(JSON.parse(res.text), triageByRules(makeTicket()));
   await assert.rejects(provider.complete({ system: '', user: '' }, triageJsonSchema), {
     errorClass: 'invalid_output',

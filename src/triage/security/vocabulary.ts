@@ -1,0 +1,445 @@
+// The word families of the security net, written per language (en, es, de, fr, pt) so that a family is as thick in
+// every language as in English: each entry is a regular-expression source over folded text (lower-case, no accents,
+// ß as ss), with its inflections (plural, gender, tense) written as stems. A family describes a kind of statement
+// ("another company's data", "still works after being revoked"), never one ticket's sentence.
+
+export type Lang = 'en' | 'es' | 'de' | 'fr' | 'pt';
+export type Vocabulary = Record<Lang, string[]>;
+
+/** One alternation over every language's entries, bounded like words (an entry may start with a dot: `.env`). */
+export function wordsOf(vocabulary: Vocabulary): RegExp {
+  return new RegExp(`(?<!\\w)(?:${Object.values(vocabulary).flat().join('|')})(?!\\w)`);
+}
+
+// Sentences are the unit a fact is stated in: a cue and its counterpart must meet in one, not across a ticket.
+export function sentencesOf(text: string): string[] {
+  return text.split(/(?<=[.!?])\s+|\n+/).filter((s) => s.trim().length > 0);
+}
+
+/** "How do I…?", "Can a viewer…?", "¿Se puede…?": a hypothetical question reports no fact. */
+export const HOWTO_QUESTION = new RegExp(
+  `^\\W*(?:${[
+    'how',
+    'can',
+    'could',
+    'is (?:it|there)',
+    'are there',
+    'do(?:es)? (?:you|the|your|it)',
+    'should',
+    'would',
+    'what',
+    'where',
+    'which',
+    'wie',
+    'kann',
+    'konnen',
+    'gibt es',
+    'ist es',
+    'sollte',
+    'como',
+    'se puede',
+    'puedo',
+    'podemos',
+    'puede',
+    'es posible',
+    'hay',
+    'comment',
+    'peut-on',
+    'puis-je',
+    'pouvons-nous',
+    'est-ce',
+    'est-il possible',
+    'posso',
+    'pode',
+    'e possivel',
+    'existe',
+  ].join(
+    '|',
+  )})\\b[^?]*\\?\\s*$|^[^?]*\\b(?:how (?:do|can|should|would) (?:i|we)|is it possible|ist es moglich|wie (?:kann|konnen|geht)|(?:es|e) posible|e possivel|est-il possible|comment (?:faire|puis|peut|pouvons)|como (?:puedo|podemos|posso|podemos|fazer|hago|faco))\\b[^?]*\\?\\s*$`,
+);
+
+/** The customer's own intent to share with someone ("we want to send the report to another company"). */
+export const SHARING_INTENT = wordsOf({
+  en: ['(?:want|would like|need|wish|plan|trying) to (?:share|send|invite|give|forward)'],
+  es: ['(?:queremos|quiero|necesitamos|quisieramos) (?:compartir|enviar|invitar|dar)'],
+  de: ['(?:wir mochten|wir wollen|ich mochte|ich will)(?: \\w+){0,6} (?:teilen|senden|schicken|einladen|weitergeben)'],
+  fr: ['(?:nous voulons|nous souhaitons|je veux|je souhaite|nous aimerions) (?:partager|envoyer|inviter|donner)'],
+  pt: ['(?:queremos|quero|precisamos|gostariamos de) (?:compartilhar|enviar|convidar|dar)'],
+});
+
+/** Who or what holds access: a removal only matters for a person, a key, a session or an invite. */
+export const ACCESS_HOLDER = wordsOf({
+  en: [
+    'users?|members?|employees?|contractors?|vendors?|accounts?|access|sessions?|invites?|invitations?|logins?|roles?|seats?|workspace|team|org|organi[sz]ation|logged in|signed in',
+  ],
+  es: [
+    'usuari[oa]s?|miembros?|emplead[oa]s?|contratistas?|proveedor(?:es)?|cuentas?|acceso|sesion(?:es)?|invitacion(?:es)?|espacio de trabajo|equipo|organizacion',
+  ],
+  de: [
+    'benutzer\\w*|nutzer\\w*|mitglied\\w*|mitarbeiter\\w*|dienstleister\\w*|kont(?:o|en)|zugang\\w*|zugriff|sitzung\\w*|einladung\\w*|arbeitsbereich|team|organisation|angemeldet|eingeloggt',
+  ],
+  fr: [
+    'utilisateurs?|membres?|employes?|salaries?|prestataires?|comptes?|acces|sessions?|invitations?|espace de travail|equipe|organisation|connecte\\w*',
+  ],
+  pt: [
+    'usuari[oa]s?|membros?|funcionari[oa]s?|colaborador(?:es|as?)?|fornecedor(?:es)?|contas?|acesso|sess(?:ao|oes)|convites?|espaco de trabalho|equipe|organizacao|logad[oa]s?',
+  ],
+});
+
+/** Negation words in the five languages: "can not delete", "ne peut pas", "kann nicht", "não consegue". */
+export const NEGATION = /\b(?:not|no|never|cannot|can't|nao|nunca|nicht|kein\w*|nie|ne|n'|pas|jamais)\b/;
+
+// --- Another party: a customer, company, organisation or person that is not the reporter.
+export const FOREIGN_OWNER = wordsOf({
+  en: [
+    "(?:an?other|other|a different) (?:customer|client|company|compan(?:y|ies)|org|organi[sz]ation|tenant|user|account|workspace|business)(?:'s|s'|s)?(?! (?:plan|tier|vendor|tool))",
+    "some(?:one|body) else'?s?",
+    'never heard of',
+    'shared between (?:customers|tenants|accounts|orgs)',
+    'belongs? to (?:some |an)?other',
+    "(?:ids?|reports?|records?|data|domains?|targets?) (?:that )?we (?:do not|don't) own",
+    'not (?:our|my) (?:organi[sz]ation|company|org|data|report|tenant|customer)',
+    'which is not us',
+    'not for us',
+    'not ours',
+    '(?:we|i) (?:have|had) nothing to do with',
+    'unrelated (?:company|customer|org\\w*|tenant)',
+    'strangers?',
+  ],
+  es: [
+    '(?:otr[ao]s?|distint[ao]s?) (?:empresas?|compan[i]as?|clientes?|organizacion(?:es)?|cuentas?|usuarios?|sociedad(?:es)?|inquilinos?)',
+    'no (?:es|son) (?:nuestr[ao]s?|mi[ao]s?)',
+    'no nos pertenecen?',
+    'no tenemos nada que ver',
+    'ajen[ao]s',
+  ],
+  de: [
+    '(?:anderen?|anderer|anderes|fremde[nmrs]?) (?:kunden?|firm(?:a|en)|unternehmens?|organisation(?:en)?|mandanten?|kontos?|konten|nutzers?|benutzers?)',
+    'fremde\\w* daten',
+    'gehor\\w* (?:nicht uns|uns nicht|jemand anderem|einem anderen)',
+    'nicht (?:unser(?:e|er)?) (?:daten|bericht|firma|organisation|konto)',
+    'haben (?:gar )?nichts (?:mit|damit) zu tun',
+  ],
+  fr: [
+    '(?:une? )?autres? (?:clients?|entreprises?|societes?|organisations?|comptes?|utilisateurs?)',
+    '(?:ne )?(?:sont|est) pas (?:a nous|les notres|le notre|la notre)',
+    "n'avons rien a voir",
+    'ne nous appartien\\w*',
+  ],
+  pt: [
+    'outr[ao]s? (?:empresas?|clientes?|organizac(?:ao|oes)|contas?|usuarios?)',
+    'nao (?:e|sao) (?:noss[ao]s?|meu|minha)',
+    'nao nos pertenc\\w*',
+    'nao temos nada a ver',
+    'alhei[ao]s',
+  ],
+});
+
+// Seeing, receiving or holding data.
+export const DATA_OR_VIEW = wordsOf({
+  en: [
+    'see|saw|seeing|seen|shows?|showed|shown|returns?|returned|got|get|gets|appears?|appeared|lists?|listed',
+    'contains?|includes?|opens?|opened|visible|view|rows?|records?|data|results?|findings|reports?|scans?',
+    'hostnames?|emails?|summary|received|receive|sent (?:us|me)|attached|attachment|pdf|files?|names?',
+  ],
+  es: [
+    've(?:o|mos|n)?|vimos|ver|aparec\\w+|muestr\\w+|mostr\\w+|recib\\w+|lleg\\w+|contien\\w+|inclu\\w+',
+    'datos|resultados|informes?|reportes?|escaneos?|hallazgos|listas?|archivos?|adjunto|correos?',
+  ],
+  de: [
+    'seh\\w*|sah\\w*|gesehen|angezeigt|zeig\\w*|erschein\\w*|erhalten|bekommen|empfangen|enthalt\\w*',
+    'daten|ergebnisse|bericht\\w*|scans?|liste\\w*|datei\\w*|anhang|e-?mails?',
+  ],
+  fr: [
+    'voi[rst]|voyons|vu|affich\\w+|apparai\\w+|apparu\\w*|recu\\w*|recevons|contien\\w+|donnees|resultats',
+    'rapports?|scans?|listes?|fichiers?|piece jointe|courriels?|e-?mails?|pdf',
+  ],
+  pt: [
+    've(?:r|mos|jo)|vimos|aparec\\w+|mostr\\w+|receb\\w+|cheg\\w+|contem|dados|resultados|relatorios?',
+    'scans?|listas?|arquivos?|anexo|e-?mails?',
+  ],
+});
+
+// --- Something taken away: a user, key, session or invite removed, revoked, disabled or gone.
+export const REMOVED = wordsOf({
+  en: [
+    'removed|deleted|deprovisioned|offboarded|revoked|deactivated|disabled|rotated|terminated|fired',
+    'left (?:the company|us|the team)|ex-employee|former (?:employee|contractor|colleague|member|vendor|supplier)',
+    'no longer (?:works? (?:here|for us|with us)|with (?:us|the company)|employed)|shut down',
+  ],
+  es: [
+    'revoc\\w+|elimin\\w+|borr\\w+|desactiv\\w+|dad[oa] de baja|dimos de baja|rotad[oa]|rotamos',
+    'dejo (?:de trabajar|la empresa)|ya no trabaja|se fue de la empresa|ex-?emplead[oa]|antigu[oa] emplead[oa]',
+  ],
+  de: [
+    'widerruf\\w*|entfernt\\w*|gelosch\\w*|deaktivier\\w*|entzogen|zuruckgezogen|rotiert\\w*',
+    'ausgeschieden\\w*|verlassen|ehemalig\\w*|ex-mitarbeiter\\w*',
+  ],
+  fr: [
+    'revoqu\\w*|supprim\\w*|desactiv\\w*|retir\\w*|a quitte|ont quitte',
+    'ancien\\w* (?:employe|salarie|collaborat|membre|prestataire|fournisseur)\\w*',
+  ],
+  pt: [
+    'revog\\w*|removid[oa]s?|remov\\w+|exclu\\w+|apagad[oa]s?|deletad[oa]s?|desativ\\w*',
+    'saiu da (?:empresa|equipe)|ex-?funcionari\\w*|antig[oa] (?:funcionari|colaborador)\\w*',
+  ],
+});
+
+// ...and it still works.
+export const STILL_WORKS = wordsOf({
+  en: [
+    "still (?:works?|working|valid|active|logged in|has (?:a working|access)|can(?!['n])|returns?|being used|used|in use|get in|open|accepted|authenticates|lets|allows|succeeds|gets|200)",
+    '(?:works|worked|working) (?:still|again|today)|returns? 200|keeps? (?:working|being accepted|returning)',
+    'continues? to (?:work|return|be (?:valid|active|accepted))|(?:is|are) still (?:valid|active|accepted|working|usable)',
+    "hasn't stopped working|never stopped working",
+  ],
+  es: [
+    'sigue(?:n)? (?:funcionando|devolviendo|respondiendo|aceptando\\w*|entrando|accediendo|activ[oa]s?|valid[oa]s?|vigentes?)',
+    'continua(?:n)? (?:funcionando|devolviendo|respondiendo|activ[oa]s?|valid[oa]s?)',
+    '(?:todavia|aun) (?:\\w+ ){0,2}?(?:funciona|sirve|puede|tiene acceso|devuelve|responde|entra|activ[oa]|valid[oa])',
+    '(?:devuelve|devolviendo|responde) 200',
+  ],
+  de: [
+    '(?:immer noch|noch immer|weiterhin|nach wie vor|heute noch|noch) (?:\\w+ ){0,3}?(?:funktionier\\w*|gultig|aktiv|moglich|zugreifen|einloggen|anmelden|benutzbar|nutzbar|200)',
+    'funktionier\\w* (?:\\w+ ){0,2}?(?:immer noch|noch|weiterhin)|(?:klappt|geht) (?:immer )?noch|noch (?:aktiv|gultig)',
+    'liefert (?:\\w+ )?200',
+  ],
+  fr: [
+    '(?:fonctionne|marche|repond|renvoie|retourne|accepte)\\w* (?:encore|toujours)',
+    '(?:est|reste|sont|restent) (?:encore |toujours )?(?:valide|active?)s?(?= encore| toujours)',
+    '(?:encore|toujours) (?:valide|active?|fonctionnel\\w*|utilisable|accessible|connecte\\w*)',
+    'continue (?:de|a) (?:fonctionner|marcher|repondre|renvoyer)|peu(?:t|vent) (?:encore|toujours)|a (?:encore|toujours) acces',
+    'renvoie (?:\\w+ )?200',
+  ],
+  pt: [
+    'ainda (?:\\w+ ){0,2}?(?:funciona|ativ[oa]|valid[oa]|consegue|acessa|tem acesso|retorna|responde|entra|pode)',
+    'continua(?:m)? (?:funcionando|ativ[oa]s?|valid[oa]s?|a funcionar|retornando|respondendo|acessando|com acesso)',
+    'segue (?:funcionando|ativ[oa]|valid[oa])|retorna(?:ndo)? 200',
+  ],
+});
+
+// --- A restricted role, and an action beyond it.
+export const LOW_ROLE = wordsOf({
+  en: [
+    'viewers?|read[- ]only|view[- ]only|read scope|scope "?read"?|(?:regular |normal |non-admin )?members?|guests?',
+    'non-admins?|auditors?|observers?|limited (?:role|user|account|access|permissions)|restricted (?:role|user|key|token)',
+    'basic (?:user|role)|billing[- ]only',
+  ],
+  es: [
+    'solo (?:de )?lectura|lector(?:es|as?)?|observador(?:es|as?)?|invitad[oa]s?|miembros?|visualizador\\w*',
+    'rol (?:de )?(?:lectura|visualizacion|basico|limitado)|permisos? (?:limitados|de lectura)|sin permisos?',
+  ],
+  de: [
+    'nur[- ]?les\\w*|lesezugriff|leserechte?n?|leserolle|betrachter\\w*|gast\\w*|mitglied\\w*|leser\\w*',
+    'eingeschrankt\\w*|ohne (?:admin\\w*|rechte|berechtigung\\w*)',
+  ],
+  fr: [
+    'lecture seule|en lecture|lecteurs?|lectrices?|observateur\\w*|invite(?:e|s|es)?|membres?',
+    'role (?:de )?(?:lecture|consultation)|consultation seule|droits (?:limites|restreints)|sans droits?',
+  ],
+  pt: [
+    'somente leitura|apenas leitura|so (?:de )?leitura|leitor(?:es|as?)?|visualizador\\w*|convidad[oa]s?|membros?',
+    'perfil (?:de )?(?:leitura|leitor|visualizacao)|sem permiss\\w*|permiss\\w* (?:limitad|restrit)\\w*',
+  ],
+});
+
+export const PRIVILEGED_ACTION = wordsOf({
+  en: [
+    '(?:can|could|managed to|was able to|were able to|is able to|are able to|succeeded in) (?:even |still |also )?(?:delete|remove|start|change|edit|modify|create|write|open|see|access|manage|invite|promote|download|export)',
+    'with that key (?:works|succeeds)|(?:post|put|patch|delete) \\/\\S+ (?:with that key )?(?:works|succeeds|returns 200)',
+  ],
+  es: [
+    '(?:pudo|puede|pueden|pudieron|logro|lograron|consiguio|consiguieron|ha podido|han podido) (?:\\w+ ){0,2}?(?:borrar|eliminar|cambiar|modificar|editar|crear|abrir|acceder|invitar|gestionar|administrar|lanzar|iniciar|descargar|exportar)',
+  ],
+  de: [
+    '(?:kann|konnen|konnte|konnten|schaffte es|hat es geschafft)(?: \\w+){0,5}? (?:loschen|entfernen|andern|bearbeiten|anlegen|erstellen|offnen|einladen|verwalten|starten|herunterladen|exportieren|zugreifen)',
+  ],
+  fr: [
+    '(?:a pu|ont pu|peut|peuvent|pouvait|a reussi a|ont reussi a|arrive a|parvient a|est parvenue? a) (?:\\w+ ){0,2}?(?:supprimer|effacer|modifier|changer|editer|creer|ouvrir|acceder|inviter|gerer|lancer|demarrer|telecharger|exporter)',
+  ],
+  pt: [
+    '(?:conseguiu|consegue|conseguem|conseguiram|pode|podem|foi capaz de) (?:\\w+ ){0,2}?(?:apagar|excluir|deletar|remover|alterar|mudar|editar|criar|abrir|acessar|convidar|gerenciar|iniciar|baixar|exportar)',
+  ],
+});
+
+// --- Identifiers anyone can guess or walk.
+export const ID_TAMPERING = wordsOf({
+  en: [
+    'chang\\w* \\d+ to \\d+',
+    '(?:chang(?:e|ed|ing)|edit(?:ed|ing)?|modif(?:y|ied)|increment(?:ed|ing)?|tried|swap(?:ped)?)\\b[^.\\n]{0,60}\\b(?:id|ids|number|numero|nummer|identifiant)',
+    'sequential|guessable|predictable|just numbers|the (?:number|id) (?:after|before) ours|off-by-one|enumerat\\w*',
+    'ids? \\d+ (?:to|through|-) \\d+|incrementing (?:ids?|numbers?)|next (?:id|number) (?:up|along)',
+  ],
+  es: [
+    'secuencial\\w*|consecutiv[oa]s|correlativ[oa]s|predecibles?|adivinables?|enumer\\w+',
+    '(?:cambi\\w+|modific\\w+|alter\\w+)\\b[^.\\n]{0,40}\\b(?:numero|id|identificador)',
+  ],
+  de: [
+    'fortlaufend\\w*|aufsteigend\\w*|sequenziell\\w*|durchnummeriert|erratbar\\w*|vorhersehbar\\w*|vorhersagbar\\w*|hochgezahlt',
+    '(?:geandert|anderten|andern|geandert|hochgezahlt|ausgetauscht)\\b[^.\\n]{0,40}\\b(?:nummer|id)|(?:nummer|id)\\b[^.\\n]{0,40}\\b(?:geandert|hochgezahlt|ausgetauscht)',
+  ],
+  fr: [
+    'sequenti\\w*|consecutifs?|incrementa\\w*|previsibles?|devinables?|enumer\\w+',
+    '(?:change|modifie|remplace)\\w*\\b[^.\\n]{0,40}\\b(?:numero|id|identifiant)',
+  ],
+  pt: [
+    'sequencia(?:l|is)|consecutiv[oa]s|previsive(?:l|is)|adivinhave(?:l|is)|enumer\\w+',
+    '(?:mud\\w+|alter\\w+|troc\\w+)\\b[^.\\n]{0,40}\\b(?:numero|id|identificador)',
+  ],
+});
+
+// --- Reached without signing in, stated as what happened (a how-to about public links is not one).
+export const WITHOUT_LOGIN = wordsOf({
+  en: [
+    'without (?:logging in|login|being logged in|signing in|an? (?:account|session|token|api key)|auth\\w*|credentials)',
+    'logged[- ]out|private (?:window|tab|browser)|incognito|unauthenticated|no auth(?:entication)?(?: header)?',
+  ],
+  es: [
+    'sin (?:iniciar sesion|login|autenticaci\\w+|estar (?:logueado|conectado|autenticado)|sesion|cuenta|token|clave|credenciales)',
+    'ventana (?:privada|de incognito)|de incognito',
+  ],
+  de: [
+    'ohne (?:anmeldung|login|einloggen|authentifizierung|anzumelden|konto|token|schlussel|passwort|zugangsdaten)',
+    'nicht angemeldet|ausgeloggt|abgemeldet|privaten? (?:browser)?fenster|inkognito\\w*',
+  ],
+  fr: [
+    "sans (?:(?:etre )?connecte\\w*|connexion|authentification|s'identifier|se connecter|compte|jeton|cle|identifiants?)",
+    'navigation privee|fenetre privee|deconnecte\\w*',
+  ],
+  pt: [
+    'sem (?:login|fazer login|estar logad\\w*|autenticac\\w+|conta|token|chave|sessao|credenciais)',
+    'janela anonima|aba anonima|navegacao privada|deslogad\\w*',
+  ],
+});
+export const IT_OPENS = wordsOf({
+  en: [
+    'works|worked|opens?|opened|loads?|loaded|returns?|returned|shows?|showed|accessible|reachable|downloadable',
+    'visible|(?:can|could) (?:see|open|download|view|access)|gives|gave|served',
+  ],
+  es: ['funciona\\w*|abr(?:e|en|ia|io)|carga\\w*|muestra\\w*|devuelve\\w*|accesibles?|visibles?|descarga\\w*'],
+  de: ['funktionier\\w*|offne\\w*|ladt|laden|zeigt|abruf\\w*|aufrufbar|erreichbar|sichtbar|liefert|herunterladbar'],
+  fr: ['fonctionn\\w*|march\\w*|ouvr\\w*|charg\\w*|affich\\w*|accessibles?|visibles?|renvoi\\w*|telechargeables?'],
+  pt: ['funciona\\w*|abr(?:e|em|iu)|carrega\\w*|mostra\\w*|retorna\\w*|acessive(?:l|is)|visive(?:l|is)|baixa\\w*'],
+});
+
+// --- Activity the customer disowns: "nobody here did that", "not our address", in each language.
+export const DISOWNED = wordsOf({
+  en: [
+    'no(?:body| one)(?: \\w+){0,4}? (?:recogni[sz]es|recogni[sz]e|created|ran|run|started|made|did|added|authori[sz]ed|requested|works at that time|knows|touched|set (?:it |that |this |them )?up|logged in)',
+    'none of (?:us|the \\w+|our \\w+)(?: \\w+)? (?:created|ran|did|made|added|started|recogni[sz]e)',
+    "(?:not|wasn't|isn't|was not|is not) (?:me|us|ours|our (?:office|address|ip|idp|domain|server|vpn|doing)|my (?:address|email|device|ip|doing))",
+    "(?:isn't|is not|wasn't|was not|doesn't match|not from|outside) (?:one of )?(?:our|my) (?:\\w+ )?(?:box|server|machine|runner|office|ip|address|range|network|vpn|device|laptop|computer|location|country|idp|domain)",
+    "that's not (?:me|us|ours|my \\w+|our \\w+)|(?:don't|do not|didn't|did not|can't|cannot) (?:recogni[sz]e|account for)",
+    "(?:didn't|did not|wasn't|was not) expect(?:ing)?|(?:we|i) (?:never|did not|didn't|don't|do not) (?:use|used|create|created|request|requested|start|started|run|ran|share|shared|authori[sz]e)",
+    'never used|unknown (?:ip|address|device|location|destination|login|session|browser|country)|not recogni[sz]ed|unrecogni[sz]ed',
+    'i was asleep|i (?:denied|declined|rejected)|no idea how|how (?:did|does|could) (?:it|they|this) get|never shared',
+  ],
+  es: [
+    'nadie|ningun[oa] de nosotros|no (?:fuimos|fui) (?:nosotros|yo)|no (?:lo|la|los|las) (?:hicimos|creamos|iniciamos)',
+    'no (?:hemos|he) (?:creado|iniciado|hecho|autorizado|solicitado)|no reconoc(?:emos|o)|desconocid[oa]s?',
+    'no (?:es|son) (?:nuestr[ao]s?|mi[ao]?) (?:ip|direccion|dispositivo|equipo|oficina)|sin (?:nuestro|mi) (?:permiso|conocimiento)',
+  ],
+  de: [
+    'niemand|keine?r? von uns|nicht von uns|(?:waren|war) (?:nicht wir|es nicht)|erkennen wir nicht|(?:kenne|kennen) (?:ich|wir) nicht',
+    'haben wir nicht (?:angelegt|erstellt|gestartet|gemacht|autorisiert|veranlasst)|nicht unsere? (?:ip|adresse|gerat|buro|netz\\w*)',
+    'unbekannte\\w*|ohne unser (?:wissen|zutun)',
+  ],
+  fr: [
+    "personne (?:ici|chez nous)?|aucune? de nous|(?:ce n'est|ce n'etait) pas (?:nous|moi)",
+    "(?:nous n'avons|je n'ai) (?:pas|jamais) (?:cree|lance|fait|autorise|demande)|ne reconnai(?:ssons|s) pas",
+    'pas (?:notre|mon) (?:ip|adresse|appareil|bureau)|inconnue?s?|a notre insu',
+  ],
+  pt: [
+    'ninguem|nenhum de nos|nao (?:fomos|fui) (?:nos|eu)|nao (?:criamos|iniciamos|fizemos|autorizamos|solicitamos)',
+    'nao reconhec(?:emos|o)|desconhecid[oa]s?|nao (?:e|sao) (?:noss[ao]s?|meu|minha) (?:ip|endereco|dispositivo|escritorio)',
+    'sem (?:nosso|meu) conhecimento',
+  ],
+});
+
+export const ACCOUNT_ACTIVITY = wordsOf({
+  en: [
+    'log ?ins?|logged in|sign[- ]?ins?|signed in|sessions?|mfa|2fa|push (?:prompts?|notifications?)|prompts|api calls?|calls',
+    'requests|usage|key (?:named|called)|created|exports?|downloads?|downloaded|scans?|webhook|idp|sso settings',
+    'password changed|reset (?:mail|email|link)|audit log|\\d{1,3}(?:\\.\\d{1,3}){3}',
+    '(?:at|around) 0?[0-4][:h.]\\d\\d|[1-4] ?am|overnight|all night|last night',
+  ],
+  es: [
+    'inicios? de sesion|sesion(?:es)?|accesos?|conexion(?:es)?|llamadas|solicitudes|peticiones|descargas?|exportaciones?',
+    'a las 0?[0-4][:h.]\\d\\d|de madrugada|por la noche',
+  ],
+  de: [
+    'anmeldung(?:en)?|logins?|sitzung(?:en)?|zugriffe?|aufrufe|anfragen|downloads?|exporte?',
+    'um 0?[0-4][:h.]\\d\\d|mitten in der nacht|nachts',
+  ],
+  fr: ['connexions?|sessions?|acces|appels|requetes|telechargements?|exports?', 'vers 0?[0-4][:h.]\\d\\d|la nuit'],
+  pt: [
+    'sessao|sessoes|acessos?|logins?|chamadas|requisicoes|downloads?|exportacoes?',
+    'as 0?[0-4][:h.]\\d\\d|de madrugada',
+  ],
+});
+
+// --- Credentials, public places and exposure in output.
+export const CREDENTIAL_WORDS = wordsOf({
+  en: [
+    'api[- ]?keys?|keys?|tokens?|secrets?|passwords?|credentials?|bearer|authorization header|access keys?|private keys?',
+    'signing secret|\\.env|\\.npmrc|connection string|session cookies?',
+  ],
+  es: ['claves?|llaves?|contrasenas?|credenciales|tokens?|secretos?'],
+  de: ['schlussel\\w*|api-schlussel\\w*|passw(?:o|oe)rt\\w*|kennw(?:o|oe)rt\\w*|zugangsdaten|token\\w*|anmeldedaten'],
+  fr: ['cles?|cle api|jetons?|mots? de passe|identifiants? de connexion|secrets?'],
+  pt: ['chaves?|senhas?|credenciais|tokens?|segredos?'],
+});
+
+export const PUBLIC_PLACE = wordsOf({
+  en: [
+    'public(?:ly)?|published|publish(?:ed)?|made public|pastebin|paste site|gists?|forums?|q&a|stack ?overflow',
+    'tarball|npm (?:package|registry)|pypi|rubygems|crates\\.io|maven central|docker ?hub|public registry',
+    'anyone (?:who (?:installs|downloads|has the link)|with the link|on the internet|can (?:see|read|download|open|view))',
+    'indexed by (?:google|search engines)',
+  ],
+  es: ['public[oa]s?|publicad[oa]s?|foros?|cualquiera (?:puede|con el enlace)'],
+  de: ['offentlich\\w*|veroffentlich\\w*|jeder (?:kann|mit dem link)|fur alle sichtbar'],
+  fr: ["publi(?:que|quement|ee?s?|cs?)|forums?|n'importe qui|tout le monde peut"],
+  pt: ['public[oa]s?|publicad[oa]s?|foruns?|qualquer (?:pessoa|um)'],
+});
+
+export const EXPOSURE_CONTEXT = wordsOf({
+  en: [
+    'plain ?text|clear ?text|in the clear|unmasked|not (?:a )?masked|world-readable|stack ?trace|printed',
+    'in (?:the )?(?:export|csv|logs?|audit log|response|json|payload|url|referr?er header|error page|diagnostics|debug bundle)',
+    '(?:export|csv|log|logs|diagnostics|bundle|response|error page)\\b[^.\\n]{0,60}\\b(?:includes?|contains?|has|shows?|printed)',
+    'third[- ]party|referr?er|sent to the \\w+ vendor',
+  ],
+  es: [
+    'texto (?:plano|claro)|sin (?:enmascarar|ocultar|cifrar)|en (?:los )?(?:logs|registros)|en la (?:respuesta|url|exportacion)',
+  ],
+  de: [
+    'klartext|unmaskiert|nicht maskiert|unverschlusselt|in den (?:logs|protokollen)|im (?:log|protokoll)|in der (?:antwort|url)',
+  ],
+  fr: ["en clair|non masque\\w*|dans les (?:logs|journaux)|dans (?:la|le) (?:reponse|url|message d'erreur|export)"],
+  pt: ['texto (?:simples|claro|puro)|sem mascara|nao mascarad\\w*|nos logs|na (?:resposta|url|exportacao)'],
+});
+
+// --- What the reporter did not do (the researcher's restraint).
+export const RESTRAINT = wordsOf({
+  en: [
+    "(?:i|we) (?:have not|haven't|did not|didn't|never) (?:tried|try|used|use|accessed|access|claimed|claim|published|publish|shared|share|touched|gone|go|download\\w*|exploited|kept|opened)",
+    'stopped as soon as|closed the tab|only tested|researcher|reporting (?:this )?before|proof of concept|poc|on purpose not',
+  ],
+  es: [
+    'no (?:he|hemos) (?:intentado|probado|usado|accedido|tocado|descargado|compartido|abierto)|no hemos tocado|nada mas',
+    'a proposito no|solo (?:probe|probamos) con (?:mi|nuestr)\\w*',
+  ],
+  de: [
+    '(?:nicht|nie) (?:\\w+ ){0,2}?(?:ausprobiert|versucht|benutzt|verwendet|geoffnet|heruntergeladen|angefasst|weitergegeben)',
+    'bewusst nicht|nicht weiter|nur (?:mit )?(?:meinem|unserem) eigenen',
+  ],
+  fr: [
+    "(?:je n'ai|nous n'avons) (?:pas|jamais) (?:essaye|teste|utilise|ouvert|touche|telecharge|partage)",
+    'volontairement pas|uniquement (?:sur|avec) (?:mon|notre) propre',
+  ],
+  pt: [
+    'nao (?:tentei|testei|usei|acessei|abri|baixei|mexemos|mexi|compartilhei|tentamos|testamos|usamos)',
+    'de proposito nao|so testei com',
+  ],
+});
