@@ -121,6 +121,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
         ...deps.dashboard,
         adminToken: deps.config.adminToken,
         development: deps.config.env === 'development',
+        cloudPricePerMillionTokens: deps.config.cost.cloudPricePerMillionTokens,
         health: deps.health,
         // The sample form goes through the real webhook route, authenticated like any sender.
         sendSample: token

@@ -12,6 +12,7 @@ import {
   json,
   jsonb,
   pgTable,
+  primaryKey,
   text,
   timestamp,
   unique,
@@ -202,4 +203,46 @@ export const ticketFeedback = pgTable(
     unique('ticket_feedback_ticket_portal_key').on(table.ticketId, table.portalId).nullsNotDistinct(),
     index('idx_ticket_feedback_updated_at').on(table.updatedAt),
   ],
+);
+
+/** Upper bounds (ms) of the latency buckets in run_stats_hourly; a last, open bucket holds everything slower. */
+export const LATENCY_BUCKETS_MS = [
+  250, 500, 1_000, 2_000, 3_000, 5_000, 8_000, 12_000, 20_000, 30_000, 60_000,
+] as const;
+
+/**
+ * Run records summed per hour, provider and outcome, written by db/run-store.ts in the transaction that inserts the
+ * run, so the overview reads a few hundred rows instead of every run of the window. Deleted with the runs.
+ */
+export const runStatsHourly = pgTable(
+  'run_stats_hourly',
+  {
+    hour: timestamp('hour', { withTimezone: true }).notNull(),
+    /** The provider that answered; '' when none did. */
+    provider: varchar('provider', { length: 50 }).notNull(),
+    status: varchar('status', { length: 20 }).notNull(),
+    runs: integer('runs').notNull(),
+    repaired: integer('repaired').notNull(),
+    /** Runs the guard changed (any intervention). */
+    guarded: integer('guarded').notNull(),
+    /** Runs where at least one provider was skipped or failed before the answer. */
+    fellBack: integer('fell_back').notNull(),
+    promptTokens: bigint('prompt_tokens', { mode: 'number' }).notNull(),
+    completionTokens: bigint('completion_tokens', { mode: 'number' }).notNull(),
+    /** Runs per LATENCY_BUCKETS_MS bucket (total time of the attempt), plus the open last bucket. */
+    latencyBuckets: integer('latency_buckets').array().notNull(),
+  },
+  (table) => [primaryKey({ columns: [table.hour, table.provider, table.status] })],
+);
+
+/** Fallback reasons summed per hour, provider and reason (written with run_stats_hourly). */
+export const fallbackStatsHourly = pgTable(
+  'fallback_stats_hourly',
+  {
+    hour: timestamp('hour', { withTimezone: true }).notNull(),
+    provider: varchar('provider', { length: 50 }).notNull(),
+    reason: varchar('reason', { length: 50 }).notNull(),
+    count: integer('count').notNull(),
+  },
+  (table) => [primaryKey({ columns: [table.hour, table.provider, table.reason] })],
 );

@@ -21,6 +21,7 @@ import { layout, type PageOptions } from './layout.ts';
 import { parseFeedback } from './pages/feedback.ts';
 import { loginPage, safeNext } from './pages/login.ts';
 import { overviewPage, parseWindow, WINDOWS } from './pages/overview.ts';
+import { runsSection } from './pages/runs-summary.ts';
 import { samplePage } from './pages/sample.ts';
 import { ticketKeyFromPath, ticketPage, ticketPath } from './pages/ticket.ts';
 import { type ListQuery, parseListQuery, ticketsPage } from './pages/tickets.ts';
@@ -31,7 +32,7 @@ export interface WebDeps {
     TicketStore,
     'getProcessingStats' | 'recentNotPosted' | 'findTicket' | 'listTickets' | 'knownStates' | 'requeue'
   >;
-  runs: Pick<RunStore, 'recentRuns' | 'runsForTicket' | 'latestTicket'>;
+  runs: Pick<RunStore, 'recentRuns' | 'runsForTicket' | 'latestTicket' | 'runSummary'>;
   feedback: Pick<FeedbackStore, 'saveFeedback' | 'feedbackFor' | 'feedbackSummary'>;
   adminToken: string | null;
   development: boolean;
@@ -42,6 +43,8 @@ export interface WebDeps {
   }>;
   /** The /health report; its dependencies and warnings are the overview's Services section. */
   health?: () => Promise<HealthReport>;
+  /** CLOUD_PRICE_PER_MILLION_TOKENS, for the overview's cost estimate; null when not set. */
+  cloudPricePerMillionTokens?: number | null;
   now?: () => number;
 }
 
@@ -138,11 +141,21 @@ export function webRoutes(deps: WebDeps): FastifyPluginAsync {
         const notPosted = await deps.tickets.recentNotPosted(RECENT);
         const runs = await deps.runs.recentRuns(RECENT);
         const feedback = await deps.feedback.feedbackSummary(since);
+        const unit = window === '24h' ? 'hour' : 'day';
+        const runSummary = await deps.runs.runSummary(since, unit);
         const health = deps.health ? await deps.health() : null;
         return sendPage(
           reply,
           options(request, reply, { title: 'Overview', section: 'overview', refreshSeconds: REFRESH_SECONDS }),
-          overviewPage(window, stats, notPosted, runs, feedback, health),
+          overviewPage(
+            window,
+            stats,
+            notPosted,
+            runs,
+            feedback,
+            health,
+            runsSection(runSummary, unit, deps.cloudPricePerMillionTokens ?? null),
+          ),
         );
       });
 

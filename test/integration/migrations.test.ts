@@ -130,3 +130,61 @@ test('0005 renames every old state on a populated database to the new vocabulary
     await empty.drop();
   }
 });
+
+test('0008 sums the runs recorded before it into run_stats_hourly and fallback_stats_hourly', async () => {
+  const empty = await createEmptyDatabase();
+  const database = createDatabase(empty.url, { max: 2 });
+  const oldMigrations = migrationsUpTo('0007_cost_guards_sop');
+  try {
+    await migrate(drizzle(database.pool), { migrationsFolder: oldMigrations });
+    await database.pool.query(`
+      insert into triage_runs (ticket_id, request_id, attempt, status, provider, repaired, guard_interventions,
+                               fallback_reasons, prompt_tokens, completion_tokens, timings, created_at) values
+        ('a', 'r1', 1, 'posted', 'groq', true, '[]', '[{"provider":"local","reason":"timeout"}]', 100, 10,
+         '{"totalMs": 900}', '2026-11-30T10:15:00Z'),
+        ('b', 'r2', 1, 'posted', 'groq', false, '[{"kind":"security_escalation","detail":"x"}]',
+         '[{"provider":"local","reason":"timeout"}]', 200, 20, '{"totalMs": 70000}', '2026-11-30T10:45:00Z'),
+        ('c', 'r3', 1, 'not_posted', null, false, '[]', '[]', null, null, '{"totalMs": 100}', '2026-11-30T11:05:00Z')`);
+
+    await migrateDatabase(database.pool);
+
+    const stats = await database.pool.query(
+      `select to_char(hour at time zone 'UTC', 'HH24') as hour, provider, status, runs, repaired, guarded, fell_back,
+              prompt_tokens::int, completion_tokens::int, latency_buckets
+         from run_stats_hourly order by hour, provider`,
+    );
+    assert.deepEqual(stats.rows, [
+      {
+        hour: '10',
+        provider: 'groq',
+        status: 'posted',
+        runs: 2,
+        repaired: 1,
+        guarded: 1,
+        fell_back: 2,
+        prompt_tokens: 300,
+        completion_tokens: 30,
+        // 900 ms → the 1 s bucket (3rd); 70 s → the open last bucket.
+        latency_buckets: [0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 1],
+      },
+      {
+        hour: '11',
+        provider: '',
+        status: 'not_posted',
+        runs: 1,
+        repaired: 0,
+        guarded: 0,
+        fell_back: 0,
+        prompt_tokens: 0,
+        completion_tokens: 0,
+        latency_buckets: [1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0],
+      },
+    ]);
+    const reasons = await database.pool.query('select provider, reason, count from fallback_stats_hourly');
+    assert.deepEqual(reasons.rows, [{ provider: 'local', reason: 'timeout', count: 2 }]);
+  } finally {
+    rmSync(oldMigrations, { recursive: true, force: true });
+    await database.close();
+    await empty.drop();
+  }
+});

@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { loadConfig } from '../../src/config.ts';
 import { createFeedbackStore } from '../../src/db/feedback-store.ts';
+import { createRunStore } from '../../src/db/run-store.ts';
 import { createTicketStore } from '../../src/db/ticket-store.ts';
 import { exportFeedback } from '../../src/web/export-feedback.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
@@ -98,6 +99,8 @@ before(async () => {
       JSON.stringify([{ kind: 'promised_timeline', detail: 'removed "within 24 hours"' }]),
     ],
   );
+  // Inserted around the run store: sum them into the hourly stats the overview reads.
+  await createRunStore(tdb.db).rebuildHourlyStats();
   open = await startIntakeApp(tdb, { dashboard: true });
   locked = await startIntakeApp(tdb, {
     dashboard: true,
@@ -123,6 +126,15 @@ test('without ADMIN_TOKEN the dashboard and /metrics are served to loopback only
   assert.match(page.body, /<div class="n">1<\/div><div class="l">not_posted<\/div>/);
   assert.match(page.body, /<div class="n">33\.3 %<\/div><div class="l">success rate/);
   assert.match(page.body, /<h2>Ticket states<\/h2>/);
+  // Attempts of the window: the one run (groq, after local timed out, repaired, one guard intervention, 10.9 s).
+  assert.match(page.body, /<div class="n">1<\/div><div class="l">attempts<\/div>/);
+  assert.match(page.body, /<div class="n">100 %<\/div><div class="l">answered by cloud<\/div>/);
+  assert.match(page.body, /<div class="n">100 %<\/div><div class="l">fell back<\/div>/);
+  assert.match(page.body, /<div class="n">100 %<\/div><div class="l">repaired<\/div>/);
+  assert.match(page.body, /<div class="n">≤ 12 s<\/div><div class="l">latency p95<\/div>/);
+  assert.match(page.body, /<div class="n">1,020<\/div><div class="l">cloud tokens<\/div>/);
+  assert.match(page.body, /local timed out: 1/);
+  assert.match(page.body, /<svg class="chart"/);
   // Services: the /health report's parts, with the queue depth.
   assert.match(page.body, /<h2>Services<\/h2>/);
   assert.match(

@@ -131,6 +131,8 @@ test('each table is written by one module', () => {
     service_state: 'db/service-state.ts',
     portal_pacing: 'queue/mover.ts',
     ticket_feedback: 'db/feedback-store.ts',
+    run_stats_hourly: 'db/run-store.ts',
+    fallback_stats_hourly: 'db/run-store.ts',
     cloud_token_usage: 'db/token-usage-store.ts',
     sop_chunks: 'db/sop-store.ts',
   };
@@ -138,6 +140,8 @@ test('each table is written by one module', () => {
     processedTickets: 'processed_tickets',
     triageRuns: 'triage_runs',
     ticketFeedback: 'ticket_feedback',
+    runStatsHourly: 'run_stats_hourly',
+    fallbackStatsHourly: 'fallback_stats_hourly',
     cloudTokenUsage: 'cloud_token_usage',
     sopChunks: 'sop_chunks',
   };

@@ -5,7 +5,7 @@ import type { RunStore } from '../../db/run-store.ts';
 import type { ProcessingStats, TicketStore } from '../../db/ticket-store.ts';
 import { RUN_OUTCOMES, STATE_GUIDE, SUCCESS_RATE_RULE, TICKET_STATES } from '../../domain/states.ts';
 import type { HealthReport } from '../../observability/health.ts';
-import { html, when } from '../html.ts';
+import { type Html, html, when } from '../html.ts';
 import { servicesSection } from './services.ts';
 import { ticketPath } from './ticket.ts';
 
@@ -26,6 +26,7 @@ export function overviewPage(
   runs: RecentRun[],
   feedback: FeedbackSummary,
   health: HealthReport | null,
+  runsPart: Html,
 ) {
   const share = (part: number, whole: number) => (whole === 0 ? 'n/a' : `${((part / whole) * 100).toFixed(0)} %`);
   const rate = stats.success_rate === null ? 'n/a' : `${(stats.success_rate * 100).toFixed(1)} %`;
@@ -39,6 +40,7 @@ export function overviewPage(
 ${card(stats.total, 'tickets received')}${RUN_OUTCOMES.map((state) => card(stats.states[state], state))}${card(stats.in_progress, 'in progress')}${card(stats.duplicates, 'duplicate deliveries suppressed')}${card(rate, 'success rate')}
 </div>
 <p class="muted">${SUCCESS_RATE_RULE}.</p>
+${runsPart}
 ${health ? servicesSection(health) : ''}
 <h2>What the team said</h2>
 <div class="cards">
