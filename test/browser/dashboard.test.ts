@@ -127,5 +127,8 @@ test('a support lead signs in, sends a sample, sees it posted, gives feedback an
   const overflow = await page.evaluate<number>(
     'document.documentElement.scrollWidth - document.documentElement.clientWidth',
   );
-  assert.ok(overflow <= 0, `the overview scrolls sideways by ${overflow}px on a phone`);
+  const widest = await page.evaluate<string>(
+    `[...document.querySelectorAll('main *')].filter((e) => e.getBoundingClientRect().right > document.documentElement.clientWidth && !e.closest('.scroll')).map((e) => e.tagName + '.' + e.className).slice(0, 5).join(' ')`,
+  );
+  assert.ok(overflow <= 0, `the overview scrolls sideways by ${overflow}px on a phone (${widest})`);
 });

@@ -62,7 +62,7 @@ export function runsSection(summary: RunSummary, unit: 'hour' | 'day', pricePerM
   return html`<h2>Triage attempts</h2>
 ${seriesChart(summary.series, unit)}
 <div class="cards">
-${card(summary.runs, 'attempts')}${['local', 'groq', 'rules'].map((p) => card(share(summary.answeredBy[p] ?? 0, answered), `answered by ${p === 'groq' ? 'cloud' : p}`))}${card(share(summary.fellBack, summary.runs), 'fell back')}${card(share(summary.repaired, answered), 'repaired')}${card(share(summary.guarded, answered), 'guard changed the answer')}${card(latency(summary.latencyBuckets, 0.5), 'latency p50')}${card(latency(summary.latencyBuckets, 0.95), 'latency p95')}${card(tokens.toLocaleString('en'), 'cloud tokens')}${card(cost === null ? 'set CLOUD_PRICE_PER_MILLION_TOKENS' : `$${cost.toFixed(2)}`, 'estimated cloud cost')}
+${card(summary.runs, 'attempts')}${['local', 'groq', 'rules'].map((p) => card(share(summary.answeredBy[p] ?? 0, answered), `answered by ${p === 'groq' ? 'cloud' : p}`))}${card(share(summary.fellBack, summary.runs), 'fell back')}${card(share(summary.repaired, answered), 'repaired')}${card(share(summary.guarded, answered), 'guard changed the answer')}${card(latency(summary.latencyBuckets, 0.5), 'latency p50')}${card(latency(summary.latencyBuckets, 0.95), 'latency p95')}${card(tokens.toLocaleString('en'), 'cloud tokens')}${card(cost === null ? 'no price set' : `$${cost.toFixed(2)}`, 'estimated cloud cost (CLOUD_PRICE_PER_MILLION_TOKENS)')}
 </div>
 <p class="muted">Latency is the attempt's total time, shown as the upper bound of its bucket (${LATENCY_BUCKETS_MS.map((b) => (b < 1000 ? `${b} ms` : `${b / 1000} s`)).join(', ')}).</p>
 ${

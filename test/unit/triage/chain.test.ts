@@ -106,13 +106,14 @@ test('redaction follows the per-provider flag; the rules provider gets the origi
 });
 
 test('circuits() lists every provider with its state and whether it is enabled', () => {
+  const neverCalled = { lastSuccessAt: null, lastFailureAt: null, lastFailureReason: null };
   const { chain } = chainOf([
     { name: 'groq', kind: 'cloud_llm', provider: null },
     { name: 'rules', kind: 'rules', provider: createRulesProvider() },
   ]);
   assert.deepEqual(chain.circuits(), [
-    { name: 'groq', kind: 'cloud_llm', enabled: false, state: 'closed' },
-    { name: 'rules', kind: 'rules', enabled: true, state: 'closed' },
+    { name: 'groq', kind: 'cloud_llm', enabled: false, state: 'closed', ...neverCalled },
+    { name: 'rules', kind: 'rules', enabled: true, state: 'closed', ...neverCalled },
   ]);
 });
 
