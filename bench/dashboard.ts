@@ -136,6 +136,15 @@ async function seed(database: BenchDatabase): Promise<void> {
                 || case when n % 997 = 0 then ' after a ${RARE_WORD}' else '' end || ' (' || p.ticket_id || ')' as subject) subj
         where p.status <> 'queued'`,
     );
+    // What recording each ticket's runs writes on its row (run-store, through the ticket store): the latest run's
+    // priority and subject, for the list's filters.
+    await client.query(
+      `update processed_tickets p set latest_priority = r.priority, latest_subject = r.subject
+         from (select distinct on (portal_id, ticket_id) portal_id, ticket_id, output->>'priority' as priority,
+                      ticket->>'subject' as subject
+                 from triage_runs order by portal_id, ticket_id, created_at desc) r
+        where r.ticket_id = p.ticket_id and r.portal_id is not distinct from p.portal_id`,
+    );
     await client.query(
       `insert into ticket_feedback (ticket_id, portal_id, run_id, triaged_priority, triaged_provider, useful,
                                    chosen_priority, draft_used, note, created_at, updated_at)
@@ -147,9 +156,13 @@ async function seed(database: BenchDatabase): Promise<void> {
                  from triage_runs r where (r.ticket_id::int - 1000000) % ${FEEDBACK_EVERY} = 0
                 order by ticket_id, portal_id, created_at desc) r`,
     );
+    // The overview's triage attempts come from hourly sums that run-store adds with each run it records.
+    await createRunStore(database.db).rebuildHourlyStats();
     await client.query('vacuum analyze processed_tickets');
     await client.query('vacuum analyze triage_runs');
     await client.query('vacuum analyze ticket_feedback');
+    await client.query('vacuum analyze run_stats_hourly');
+    await client.query('vacuum analyze fallback_stats_hourly');
   } finally {
     client.release();
   }
@@ -243,7 +256,7 @@ try {
       for (let page = 1; page < 100; page++) {
         const match = /href="(\/tickets\?[^"]*after=[^"]*)">Older/.exec(await get(deep));
         if (!match) throw new Error(`page ${page} has no Older link`);
-        deep = match[1]!.replaceAll('&amp;', '&');
+        deep = match[1]!.replaceAll('&#38;', '&').replaceAll('&amp;', '&');
         reached = page + 1;
       }
       console.log(`followed Older 99 times in ${((performance.now() - followStarted) / 1000).toFixed(1)} s`);
@@ -274,6 +287,18 @@ try {
     results.push(await measure('select 1 (pool, baseline)', N, () => appDatabase.pool.query('select 1')));
     results.push(await measure('/health/live (baseline)', N, () => get('/health/live')));
     for (const [name, path] of pages) results.push(await measure(name, N, () => get(path)));
+    // What one count of a window costs the database, whether a page waits for it or the stats cache makes it.
+    for (const [window, hours] of [
+      ['24h', 24],
+      ['7d', 24 * 7],
+      ['30d', 24 * 30],
+    ] as const) {
+      results.push(
+        await measure(`getProcessingStats(${window}) (the overview's count, uncached)`, Math.min(N, 30), () =>
+          store.getProcessingStats(new Date(Date.now() - hours * 3_600_000)),
+        ),
+      );
+    }
 
     const c = counts.rows[0]!;
     console.log(
