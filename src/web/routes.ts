@@ -60,15 +60,23 @@ function readAsset(name: string): Buffer {
 
 const RECENT = 50;
 const REFRESH_SECONDS = 30;
-/** Windows up to this long are counted on every request; longer ones come from the stats cache (stats-cache.ts). */
+/**
+ * Windows up to this long are counted on every request; the ticket counts and triage attempts of longer ones come from
+ * the stats cache (stats-cache.ts), and the page says when they were counted.
+ */
 const LIVE_WINDOW_HOURS = 24;
 const STATS_MAX_AGE_MS = 60_000;
 const STATS_HARD_MAX_AGE_MS = 10 * 60_000;
 
 export function webRoutes(deps: WebDeps): FastifyPluginAsync {
   const now = deps.now ?? Date.now;
-  const statsCache = createStatsCache({
-    load: (since) => deps.tickets.getProcessingStats(since),
+  const unitOf = (hours: number) => (hours <= 24 ? 'hour' : 'day');
+  const countWindow = async (since: Date, hours: number) => ({
+    stats: await deps.tickets.getProcessingStats(since),
+    runSummary: await deps.runs.runSummary(since, unitOf(hours)),
+  });
+  const windowCache = createStatsCache({
+    load: countWindow,
     maxAgeMs: STATS_MAX_AGE_MS,
     hardMaxAgeMs: STATS_HARD_MAX_AGE_MS,
     now,
@@ -150,21 +158,21 @@ export function webRoutes(deps: WebDeps): FastifyPluginAsync {
         const hours = WINDOWS[window];
         const since = new Date(now() - hours * 3_600_000);
         const counted =
-          hours <= LIVE_WINDOW_HOURS
-            ? { stats: await deps.tickets.getProcessingStats(since), at: null }
-            : await statsCache.get(hours);
+          hours > LIVE_WINDOW_HOURS
+            ? await windowCache.get(hours)
+            : { value: await countWindow(since, hours), at: null };
+        const { stats, runSummary } = counted.value;
         const notPosted = await deps.tickets.recentNotPosted(RECENT);
         const runs = await deps.runs.recentRuns(RECENT);
         const feedback = await deps.feedback.feedbackSummary(since);
-        const unit = window === '24h' ? 'hour' : 'day';
-        const runSummary = await deps.runs.runSummary(since, unit);
+        const unit = unitOf(hours);
         const health = deps.health ? await deps.health() : null;
         return sendPage(
           reply,
           options(request, reply, { title: 'Overview', section: 'overview', refreshSeconds: REFRESH_SECONDS }),
           overviewPage(
             window,
-            counted.stats,
+            stats,
             notPosted,
             runs,
             feedback,

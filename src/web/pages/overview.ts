@@ -41,7 +41,7 @@ export function overviewPage(
 <div class="cards">
 ${card(stats.total, 'tickets received')}${RUN_OUTCOMES.map((state) => card(stats.states[state], state))}${card(stats.in_progress, 'in progress')}${card(stats.duplicates, 'duplicate deliveries suppressed')}${card(rate, 'success rate')}
 </div>
-<p class="muted">${SUCCESS_RATE_RULE}.${countedAt ? html` Counted ${when(countedAt)} (a ${window} window is recounted at most once a minute while someone looks).` : ''}</p>
+<p class="muted">${SUCCESS_RATE_RULE}.${countedAt ? html` These counts and the triage attempts below were counted ${when(countedAt)} (a ${window} window is recounted at most once a minute while someone looks).` : ''}</p>
 ${runsPart}
 ${health ? servicesSection(health) : ''}
 <h2>What the team said</h2>

@@ -36,23 +36,23 @@ test('counts once, serves the kept counts with their time, recounts in the backg
   const first = cache.get(24 * 7);
   script.releaseAll();
   const counted = await first;
-  assert.equal(counted.stats.total, 1);
+  assert.equal(counted.value.total, 1);
   assert.equal(counted.at.getTime(), clock);
   assert.equal(script.calls[0]?.getTime(), clock - 24 * 7 * HOUR, 'the window ends when the counts are taken');
 
   clock += 30_000;
-  assert.equal((await cache.get(24 * 7)).stats.total, 1, 'fresh: no recount');
+  assert.equal((await cache.get(24 * 7)).value.total, 1, 'fresh: no recount');
   assert.equal(script.calls.length, 1);
 
   clock += 40_000; // 70 s old: served as it is while one recount runs
   const stale = await cache.get(24 * 7);
-  assert.equal(stale.stats.total, 1);
+  assert.equal(stale.value.total, 1);
   await cache.get(24 * 7);
   assert.equal(script.calls.length, 2, 'one recount, however many requests');
   script.releaseAll();
   await new Promise((resolve) => setImmediate(resolve));
   const recounted = await cache.get(24 * 7);
-  assert.equal(recounted.stats.total, 2);
+  assert.equal(recounted.value.total, 2);
   assert.equal(recounted.at.getTime(), clock);
 });
 
@@ -67,11 +67,11 @@ test('counts older than hardMaxAge are recounted before answering; a failed reco
   clock += 700_000;
   const waiting = cache.get(720);
   script.releaseAll();
-  assert.equal((await waiting).stats.total, 2, 'too old to show: counted again first');
+  assert.equal((await waiting).value.total, 2, 'too old to show: counted again first');
 
   clock += 70_000;
   script.failNext(true);
-  assert.equal((await cache.get(720)).stats.total, 2, 'stale counts served while the recount runs');
+  assert.equal((await cache.get(720)).value.total, 2, 'stale counts served while the recount runs');
   script.releaseAll();
   await new Promise((resolve) => setImmediate(resolve));
   const next = cache.get(720);
@@ -80,5 +80,5 @@ test('counts older than hardMaxAge are recounted before answering; a failed reco
   script.failNext(false);
   const again = cache.get(720);
   script.releaseAll();
-  assert.equal((await again).stats.total, 5);
+  assert.equal((await again).value.total, 5);
 });
