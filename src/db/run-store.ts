@@ -1,6 +1,7 @@
 // Run records (`triage_runs`), the only module that writes them: one row per worker attempt, written together with
 // the ticket's final state (through the ticket store, in one transaction) so a ticket is never posted without the
-// run that says how. Also the queries behind `triage replay` and the dashboard.
+// run that says how. The same transaction has the ticket store copy the run's priority and subject onto the ticket's
+// row (the dashboard's list filters on them). Also the queries behind `triage replay` and the dashboard.
 import { and, desc, gte, lt, sql } from 'drizzle-orm';
 import { storableValue } from '../domain/text.ts';
 import type { NormalizedTicket, TicketKey } from '../domain/ticket.ts';
@@ -13,24 +14,47 @@ import {
   runStatsHourly,
   triageRuns,
 } from './schema.ts';
-import { createTicketStore, type MarkProcessed, matchesTicket } from './ticket-store.ts';
+import { createTicketStore, type LatestRun, type MarkProcessed, matchesTicket } from './ticket-store.ts';
+
+/** `value->>key` as PostgreSQL reads it from the stored jsonb: strings as they are, other values as JSON text. */
+function textField(value: unknown, key: string): string | null {
+  const field = value && typeof value === 'object' ? (value as Record<string, unknown>)[key] : undefined;
+  if (field === undefined || field === null) return null;
+  return typeof field === 'string' ? field : JSON.stringify(field);
+}
+
+const runKey = (run: NewTriageRun): TicketKey => ({ ticketId: run.ticketId, portalId: run.portalId ?? null });
+
+/** What the ticket's row keeps of its latest run (the dashboard list's priority and subject). */
+export function latestRunOf(run: NewTriageRun): LatestRun {
+  return { priority: textField(run.output, 'priority'), subject: textField(run.ticket, 'subject') };
+}
 
 export function createRunStore(db: Db) {
   return {
+    /** Records an attempt that did not finish the ticket (it will be retried), and makes it the row's latest run. */
     async recordRun(run: NewTriageRun): Promise<void> {
+      const stored = storableValue(run);
       await db.transaction(async (tx) => {
-        await tx.insert(triageRuns).values(storableValue(run));
+        await tx.insert(triageRuns).values(stored);
         await addToHourlyStats(tx as unknown as Db, run);
+        // A transaction has the same query surface as the database handle.
+        await createTicketStore(tx as unknown as Db).noteLatestRun(runKey(stored), latestRunOf(stored));
       });
     },
 
     /** Marks the ticket finished (only while `mark.owner` holds the claim) and records the run, atomically. */
     async finishTicket(mark: MarkProcessed, run: NewTriageRun): Promise<boolean> {
+      const stored = storableValue(run);
+      const latestRun = latestRunOf(stored);
       return db.transaction(async (tx) => {
         // A transaction has the same query surface as the database handle.
-        const marked = await createTicketStore(tx as unknown as Db).markTicketProcessed(storableValue(mark));
-        await tx.insert(triageRuns).values(storableValue(run));
+        const tickets = createTicketStore(tx as unknown as Db);
+        const marked = await tickets.markTicketProcessed(storableValue({ ...mark, latestRun }));
+        await tx.insert(triageRuns).values(stored);
         await addToHourlyStats(tx as unknown as Db, run);
+        // A claim lost meanwhile leaves the row's outcome alone, but the run is still the ticket's latest.
+        if (!marked) await tickets.noteLatestRun(runKey(stored), latestRun);
         return marked;
       });
     },

@@ -24,8 +24,12 @@ import { RUN_OUTCOMES, TICKET_STATES, type TicketState } from '../domain/states.
 /** `('a', 'b')`: a list of our own state names for SQL (constants, never input). */
 export const sqlList = (values: readonly string[]) => sql.raw(`(${values.map((v) => `'${v}'`).join(', ')})`);
 
-/** The sweepers' and people's work lists: the rows the partial `idx_status` index keeps. */
-const WATCHED_STATES = ['triaging', 'not_posted'] as const satisfies readonly TicketState[];
+/**
+ * The sweepers' and people's work lists, and the dashboard's rarer state filters: the rows the partial `idx_status`
+ * index keeps. Intake's `queued` rows and the bulk of `posted` ones stay out (a walk down `idx_processed_at` finds
+ * `posted` rows at once).
+ */
+const WATCHED_STATES = ['triaging', 'not_posted', 'posted_as_failure'] as const satisfies readonly TicketState[];
 
 /**
  * The idempotency store (the seed's `processed_tickets`, made race-free): one row per (portal, ticket), claimed
@@ -56,6 +60,13 @@ export const processedTickets = pgTable(
     duplicates: integer('duplicates').notNull().default(0),
     discordMessageId: varchar('discord_message_id', { length: 64 }),
     lastError: text('last_error'),
+    /**
+     * The priority and subject of the ticket's latest run (`triage_runs`), copied by the ticket store in the
+     * transaction that records the run, so the dashboard's list filters and searches without a join. Null until
+     * the first run (intake never writes them).
+     */
+    latestPriority: text('latest_priority'),
+    latestSubject: text('latest_subject'),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
   },
@@ -63,14 +74,27 @@ export const processedTickets = pgTable(
     // Ticket first: the same index serves lookups by ticket id alone (replay, the catch-up sweep). Intake's upsert
     // names both columns, so the column order does not matter to ON CONFLICT.
     unique('processed_tickets_ticket_portal_key').on(table.ticketId, table.portalId).nullsNotDistinct(),
-    index('idx_processed_at').on(table.processedAt),
+    // The dashboard's keyset order (processed_at desc, id desc) ends every list index, so a page of any depth is
+    // one index range read, whatever the filter. This one also carries what the overview counts (state, provider,
+    // duplicates), so a window is counted from the index alone (drizzle has no INCLUDE; trailing columns do the same).
+    index('idx_processed_at').on(table.processedAt, table.id, table.status, table.provider, table.duplicates),
     // Partial: a ticket gets its provider when it is finished, so intake's inserts (null) skip this index.
-    index('idx_provider').on(table.provider).where(sql`${table.provider} is not null`),
+    index('idx_provider').on(table.provider, table.processedAt, table.id).where(sql`${table.provider} is not null`),
     // Partial: the states people and sweepers look for; intake's `queued` rows and the bulk of `posted` ones stay out
     // of it, so writing them costs one index fewer.
     index('idx_status')
-      .on(table.status)
+      .on(table.status, table.processedAt, table.id)
       .where(sql`${table.status} in ${sqlList(WATCHED_STATES)}`),
+    // Partial, like idx_provider: written when a run is recorded, never by intake.
+    index('idx_latest_priority')
+      .on(table.latestPriority, table.processedAt, table.id)
+      .where(sql`${table.latestPriority} is not null`),
+    // The list's search by part of a subject (`ilike '%word%'`) through trigrams (pg_trgm, created by migration 0009).
+    index('idx_latest_subject_trgm')
+      .using('gin', table.latestSubject.op('gin_trgm_ops'))
+      .where(sql`${table.latestSubject} is not null`),
+    // The overview's "not posted: needs a person", newest first (and /health's warnings): few rows, never intake's.
+    index('idx_not_posted_updated_at').on(table.updatedAt).where(sql`${table.status} = 'not_posted'`),
     // The mover's work list: tiny, because rows leave it within milliseconds of their commit.
     index('idx_processed_tickets_pending').on(table.updatedAt).where(sql`${table.pendingJob} is not null`),
     check('processed_tickets_status_check', sql`${table.status} in ${sqlList(TICKET_STATES)}`),

@@ -69,6 +69,14 @@ export interface MarkProcessed extends TicketKey {
   error?: string | null;
   /** When given, the row is only updated while this owner still holds the claim. */
   owner?: string;
+  /** The run recorded with this outcome (run-store's finishTicket), copied onto the row for the dashboard's list. */
+  latestRun?: LatestRun;
+}
+
+/** What the dashboard's list shows of a ticket's latest run: `output->>'priority'` and `ticket->>'subject'`. */
+export interface LatestRun {
+  priority: string | null;
+  subject: string | null;
 }
 
 /** Rows of `table` (processed_tickets or triage_runs) for one ticket; a null portal matches only null. */
@@ -181,6 +189,9 @@ export function createTicketStore(db: Db) {
         claimedUntil: null,
         processedAt: sql`now()`,
         updatedAt: sql`now()`,
+        ...(input.latestRun
+          ? { latestPriority: input.latestRun.priority, latestSubject: input.latestRun.subject }
+          : {}),
       };
       if (input.owner !== undefined) {
         const rows = await db
@@ -195,6 +206,17 @@ export function createTicketStore(db: Db) {
         .values({ ticketId: input.ticketId, portalId: input.portalId, attempts: 1, ...values })
         .onConflictDoUpdate({ target: [processedTickets.portalId, processedTickets.ticketId], set: values });
       return true;
+    },
+
+    /**
+     * Copies a newly recorded run's priority and subject onto its ticket's row (run-store calls it in the transaction
+     * that inserts the run), so the row always shows its latest run's. Activity times are left alone.
+     */
+    async noteLatestRun(key: TicketKey, latest: LatestRun): Promise<void> {
+      await db
+        .update(processedTickets)
+        .set({ latestPriority: latest.priority, latestSubject: latest.subject })
+        .where(keyMatches(key));
     },
 
     /** Counts a redelivery of an already-posted ticket (shown as `duplicates` in the stats). */
@@ -224,33 +246,33 @@ export function createTicketStore(db: Db) {
     },
 
     async getProcessingStats(since: Date): Promise<ProcessingStats> {
-      const recent = gte(processedTickets.processedAt, since);
-      const byStatus = await db
+      // One pass over the window, by state and provider (the provider only matters for `posted`).
+      const rows = await db
         .select({
           status: processedTickets.status,
+          provider: processedTickets.provider,
           n: count(),
           duplicates: sql<string>`coalesce(sum(${processedTickets.duplicates}), 0)`,
         })
         .from(processedTickets)
-        .where(recent)
-        .groupBy(processedTickets.status);
-      const byProviderRows = await db
-        .select({ provider: processedTickets.provider, n: count() })
-        .from(processedTickets)
-        .where(and(recent, eq(processedTickets.status, 'posted')))
-        .groupBy(processedTickets.provider);
-
+        .where(gte(processedTickets.processedAt, since))
+        .groupBy(processedTickets.status, processedTickets.provider);
       const states = Object.fromEntries(
-        TICKET_STATES.map((state) => [state, byStatus.find((row) => row.status === state)?.n ?? 0]),
+        TICKET_STATES.map((state) => [
+          state,
+          rows.filter((row) => row.status === state).reduce((sum, row) => sum + row.n, 0),
+        ]),
       ) as Record<TicketState, number>;
       return {
         since,
-        total: byStatus.reduce((sum, row) => sum + row.n, 0),
+        total: rows.reduce((sum, row) => sum + row.n, 0),
         states,
         in_progress: IN_PROGRESS_STATES.reduce((sum, state) => sum + states[state], 0),
-        duplicates: byStatus.reduce((sum, row) => sum + Number(row.duplicates), 0),
+        duplicates: rows.reduce((sum, row) => sum + Number(row.duplicates), 0),
         success_rate: successRate(states),
-        posted_by_provider: Object.fromEntries(byProviderRows.map((row) => [row.provider ?? 'unknown', row.n])),
+        posted_by_provider: Object.fromEntries(
+          rows.filter((row) => row.status === 'posted').map((row) => [row.provider ?? 'unknown', row.n]),
+        ),
       };
     },
 
@@ -384,17 +406,18 @@ export function createTicketStore(db: Db) {
 
     /**
      * The dashboard's ticket list, most recent activity first, one page at a time: `after` is the last row of the
-     * previous page (keyset pagination: every page costs the same however deep). Priority and subject come from the
-     * ticket's latest run.
+     * previous page (keyset pagination: every page costs the same however deep). Priority and subject are the
+     * ticket's latest run's, copied onto the row when the run was recorded; each filter has an index ending in the
+     * keyset order (schema.ts), and the subject search uses the trigram index.
      */
     async listTickets(filter: TicketListFilter): Promise<TicketListRow[]> {
       const where = [sql`true`];
       if (filter.state) where.push(sql`p.status = ${filter.state}`);
       if (filter.provider) where.push(sql`p.provider = ${filter.provider}`);
-      if (filter.priority) where.push(sql`r.priority = ${filter.priority}`);
+      if (filter.priority) where.push(sql`p.latest_priority = ${filter.priority}`);
       if (filter.q) {
         const like = `%${filter.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-        where.push(sql`(p.ticket_id = ${filter.q} or r.subject ilike ${like})`);
+        where.push(sql`(p.ticket_id = ${filter.q} or p.latest_subject ilike ${like})`);
       }
       if (filter.after) {
         where.push(
@@ -403,13 +426,9 @@ export function createTicketStore(db: Db) {
       }
       const { rows } = await db.execute<TicketListRow>(sql`
         select p.id, p.ticket_id as "ticketId", p.portal_id as "portalId", p.status, p.provider, p.attempts,
-               p.duplicates, p.processed_at as "processedAt", r.priority, r.subject
+               p.duplicates, p.processed_at as "processedAt", p.latest_priority as priority,
+               p.latest_subject as subject
           from processed_tickets p
-          left join lateral (
-            select output->>'priority' as priority, ticket->>'subject' as subject
-              from triage_runs r
-             where r.ticket_id = p.ticket_id and r.portal_id is not distinct from p.portal_id
-             order by r.created_at desc limit 1) r on true
          where ${sql.join(where, sql` and `)}
          order by p.processed_at desc, p.id desc
          limit ${filter.limit}`);

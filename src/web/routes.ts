@@ -26,6 +26,7 @@ import { samplePage } from './pages/sample.ts';
 import { ticketKeyFromPath, ticketPage, ticketPath } from './pages/ticket.ts';
 import { type ListQuery, parseListQuery, ticketsPage } from './pages/tickets.ts';
 import { issueSession, SESSION_COOKIE, SESSION_TTL_MS } from './session.ts';
+import { createStatsCache } from './stats-cache.ts';
 
 export interface WebDeps {
   tickets: Pick<
@@ -59,9 +60,27 @@ function readAsset(name: string): Buffer {
 
 const RECENT = 50;
 const REFRESH_SECONDS = 30;
+/**
+ * Windows up to this long are counted on every request; the ticket counts and triage attempts of longer ones come from
+ * the stats cache (stats-cache.ts), and the page says when they were counted.
+ */
+const LIVE_WINDOW_HOURS = 24;
+const STATS_MAX_AGE_MS = 60_000;
+const STATS_HARD_MAX_AGE_MS = 10 * 60_000;
 
 export function webRoutes(deps: WebDeps): FastifyPluginAsync {
   const now = deps.now ?? Date.now;
+  const unitOf = (hours: number) => (hours <= 24 ? 'hour' : 'day');
+  const countWindow = async (since: Date, hours: number) => ({
+    stats: await deps.tickets.getProcessingStats(since),
+    runSummary: await deps.runs.runSummary(since, unitOf(hours)),
+  });
+  const windowCache = createStatsCache({
+    load: countWindow,
+    maxAgeMs: STATS_MAX_AGE_MS,
+    hardMaxAgeMs: STATS_HARD_MAX_AGE_MS,
+    now,
+  });
   return async (app) => {
     await app.register(fastifyCookie);
     await app.register(fastifyFormbody, { bodyLimit: 64 * 1024 });
@@ -136,13 +155,17 @@ export function webRoutes(deps: WebDeps): FastifyPluginAsync {
 
       pages.get('/', async (request, reply) => {
         const window = parseWindow((request.query as { window?: unknown }).window);
-        const since = new Date(now() - WINDOWS[window] * 3_600_000);
-        const stats = await deps.tickets.getProcessingStats(since);
+        const hours = WINDOWS[window];
+        const since = new Date(now() - hours * 3_600_000);
+        const counted =
+          hours > LIVE_WINDOW_HOURS
+            ? await windowCache.get(hours)
+            : { value: await countWindow(since, hours), at: null };
+        const { stats, runSummary } = counted.value;
         const notPosted = await deps.tickets.recentNotPosted(RECENT);
         const runs = await deps.runs.recentRuns(RECENT);
         const feedback = await deps.feedback.feedbackSummary(since);
-        const unit = window === '24h' ? 'hour' : 'day';
-        const runSummary = await deps.runs.runSummary(since, unit);
+        const unit = unitOf(hours);
         const health = deps.health ? await deps.health() : null;
         return sendPage(
           reply,
@@ -155,6 +178,7 @@ export function webRoutes(deps: WebDeps): FastifyPluginAsync {
             feedback,
             health,
             runsSection(runSummary, unit, deps.cloudPricePerMillionTokens ?? null),
+            counted.at,
           ),
         );
       });

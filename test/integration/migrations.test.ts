@@ -188,3 +188,38 @@ test('0008 sums the runs recorded before it into run_stats_hourly and fallback_s
     await empty.drop();
   }
 });
+
+test("0009 copies each ticket's latest run's priority and subject onto its row (portals kept apart)", async () => {
+  const empty = await createEmptyDatabase();
+  const database = createDatabase(empty.url, { max: 2 });
+  const oldMigrations = migrationsUpTo('0008_run_stats');
+  try {
+    await migrate(drizzle(database.pool), { migrationsFolder: oldMigrations });
+    await database.pool.query(`
+      insert into processed_tickets (ticket_id, portal_id, status) values
+        ('t', '1', 'posted'), ('t', '2', 'posted'), ('t', null, 'not_posted'), ('q', '1', 'queued')`);
+    await database.pool.query(`
+      insert into triage_runs (ticket_id, portal_id, request_id, attempt, status, timings, output, ticket, created_at)
+      values ('t', '1', 'a', 1, 'not_posted', '{}', '{"priority":"low"}', '{"subject":"first try"}', now() - interval '1 hour'),
+             ('t', '1', 'b', 2, 'posted', '{}', '{"priority":"critical"}', '{"subject":"Server down"}', now()),
+             ('t', '2', 'c', 1, 'posted', '{}', '{"priority":"medium"}', '{"subject":"Other portal"}', now()),
+             ('t', null, 'd', 1, 'not_posted', '{}', null, null, now())`);
+
+    await migrateDatabase(database.pool);
+
+    const { rows } = await database.pool.query(
+      `select ticket_id, portal_id, latest_priority, latest_subject from processed_tickets
+        order by ticket_id, portal_id nulls last`,
+    );
+    assert.deepEqual(rows, [
+      { ticket_id: 'q', portal_id: '1', latest_priority: null, latest_subject: null },
+      { ticket_id: 't', portal_id: '1', latest_priority: 'critical', latest_subject: 'Server down' },
+      { ticket_id: 't', portal_id: '2', latest_priority: 'medium', latest_subject: 'Other portal' },
+      { ticket_id: 't', portal_id: null, latest_priority: null, latest_subject: null },
+    ]);
+  } finally {
+    rmSync(oldMigrations, { recursive: true, force: true });
+    await database.close();
+    await empty.drop();
+  }
+});

@@ -212,3 +212,100 @@ describe('cleanup, stats and health', () => {
     assert.match(broken.error ?? '', /processed_tickets/);
   });
 });
+
+describe("the ticket row keeps its latest run's priority and subject (the dashboard list's filters)", () => {
+  const run = (ticketId: string, attempt: number, priority: string | null, subject: string | null) => ({
+    ticketId,
+    portalId: '42',
+    requestId: `r-${ticketId}-${attempt}`,
+    attempt,
+    status: 'not_posted' as const,
+    timings: { queueWaitMs: null, enrichmentMs: null, providers: [], notifyMs: null, totalMs: 1 },
+    output: priority === null ? null : { priority },
+    ticket: subject === null ? null : { subject },
+  });
+  const latest = async (ticketId: string) =>
+    (
+      await tdb.pool.query(
+        `select latest_priority, latest_subject, status from processed_tickets where ticket_id = $1`,
+        [ticketId],
+      )
+    ).rows[0];
+  /** What the list showed before the copy: the latest run's fields, read from triage_runs. */
+  const fromRuns = async (ticketId: string) =>
+    (
+      await tdb.pool.query(
+        `select output->>'priority' as latest_priority, ticket->>'subject' as latest_subject from triage_runs
+          where ticket_id = $1 order by created_at desc limit 1`,
+        [ticketId],
+      )
+    ).rows[0];
+
+  test('a retried attempt, then the finishing one, each replace the copy; intake never writes it', async () => {
+    const runs = createRunStore(tdb.db);
+    await store.claimTicket(key('latest-1'), 'w', 60_000);
+    assert.deepEqual(await latest('latest-1'), { latest_priority: null, latest_subject: null, status: 'triaging' });
+    await runs.recordRun(run('latest-1', 1, 'low', 'Printer on fire'));
+    assert.deepEqual(await latest('latest-1'), {
+      latest_priority: 'low',
+      latest_subject: 'Printer on fire',
+      status: 'triaging',
+    });
+    const finished = await runs.finishTicket(
+      { ...key('latest-1'), provider: 'groq', state: 'posted', owner: 'w' },
+      { ...run('latest-1', 2, 'critical', 'Printer on fire, now the office'), status: 'posted' },
+    );
+    assert.equal(finished, true);
+    assert.deepEqual(await latest('latest-1'), {
+      latest_priority: 'critical',
+      latest_subject: 'Printer on fire, now the office',
+      status: 'posted',
+    });
+    const { latest_priority, latest_subject } = (await latest('latest-1')) as Record<string, unknown>;
+    assert.deepEqual({ latest_priority, latest_subject }, await fromRuns('latest-1'));
+  });
+
+  test('a run without output or ticket clears the copy, and a lost claim still records the latest run', async () => {
+    const runs = createRunStore(tdb.db);
+    await store.claimTicket(key('latest-2'), 'w', 60_000);
+    await runs.recordRun(run('latest-2', 1, 'high', 'Login loop'));
+    await runs.recordRun(run('latest-2', 2, null, null));
+    assert.deepEqual(await latest('latest-2'), { latest_priority: null, latest_subject: null, status: 'triaging' });
+
+    // Another worker holds the claim now: the outcome is not written, the run (and so the copy) is.
+    const finished = await runs.finishTicket(
+      { ...key('latest-2'), provider: 'local', state: 'posted', owner: 'someone-else' },
+      { ...run('latest-2', 3, 'medium', 'Login loop again'), status: 'posted' },
+    );
+    assert.equal(finished, false);
+    assert.deepEqual(await latest('latest-2'), {
+      latest_priority: 'medium',
+      latest_subject: 'Login loop again',
+      status: 'triaging',
+    });
+  });
+
+  test('the list filters by the copied priority and finds a subject word or an exact id, newest first', async () => {
+    const runs = createRunStore(tdb.db);
+    for (const [id, priority, subject] of [
+      ['find-1', 'critical', 'Refund for an invoice'],
+      ['find-2', 'low', 'INVOICE address wrong'],
+      ['find-3', 'critical', 'Cannot export 100%'],
+    ] as const) {
+      await store.claimTicket(key(id), 'w', 60_000);
+      await runs.finishTicket(
+        { ...key(id), provider: 'rules', state: 'posted', owner: 'w' },
+        { ...run(id, 1, priority, subject), status: 'posted' },
+      );
+    }
+    const ids = async (filter: Parameters<TicketStore['listTickets']>[0]) =>
+      (await store.listTickets(filter)).map((row) => row.ticketId).filter((id) => id.startsWith('find-'));
+    assert.deepEqual(await ids({ priority: 'critical', limit: 500 }), ['find-3', 'find-1']);
+    assert.deepEqual(await ids({ q: 'invoice', limit: 500 }), ['find-2', 'find-1']);
+    assert.deepEqual(await ids({ q: '0%', limit: 500 }), ['find-3'], 'a % in the search is a character');
+    assert.deepEqual(await ids({ q: 'find-2', limit: 500 }), ['find-2']);
+    const [row] = await store.listTickets({ q: 'find-3', limit: 1 });
+    assert.equal(row?.priority, 'critical');
+    assert.equal(row?.subject, 'Cannot export 100%');
+  });
+});

@@ -86,21 +86,26 @@ before(async () => {
     notifyMs: 90,
     totalMs: 10920.4,
   };
-  await tdb.pool.query(
-    `insert into triage_runs (ticket_id, portal_id, request_id, attempt, status, provider, model, timings, output,
-       ticket, notification, fallback_reasons, repaired, guard_interventions, prompt_tokens, completion_tokens)
-     values ('d-ok', '77', 'r1', 1, 'posted', 'groq', 'openai/gpt-oss-120b', $1, $2, $3, $4, $5, true, $6, 900, 120)`,
-    [
-      JSON.stringify(timings),
-      JSON.stringify(output),
-      JSON.stringify(ticket),
-      JSON.stringify(notification),
-      JSON.stringify([{ provider: 'local', reason: 'timeout' }]),
-      JSON.stringify([{ kind: 'promised_timeline', detail: 'removed "within 24 hours"' }]),
-    ],
-  );
-  // Inserted around the run store: sum them into the hourly stats the overview reads.
-  await createRunStore(tdb.db).rebuildHourlyStats();
+  // Through the run store, which also copies the run's priority and subject onto the ticket's row for the list
+  // and adds it to the hourly stats the overview reads.
+  await createRunStore(tdb.db).recordRun({
+    ticketId: 'd-ok',
+    portalId: '77',
+    requestId: 'r1',
+    attempt: 1,
+    status: 'posted',
+    provider: 'groq',
+    model: 'openai/gpt-oss-120b',
+    timings,
+    output,
+    ticket,
+    notification,
+    fallbackReasons: [{ provider: 'local', reason: 'timeout' }],
+    repaired: true,
+    guardInterventions: [{ kind: 'promised_timeline', detail: 'removed "within 24 hours"' }],
+    promptTokens: 900,
+    completionTokens: 120,
+  });
   open = await startIntakeApp(tdb, { dashboard: true });
   locked = await startIntakeApp(tdb, {
     dashboard: true,
@@ -443,4 +448,18 @@ test('feedback on a ticket: validated, saved once per ticket, and counted on the
     security: false,
   });
   assert.match(line.note, /Their note: Right call/);
+});
+
+test('the overview says when its 7 d and 30 d counts were taken; the 24 h counts are live', async () => {
+  const day = await locked.app.inject({ url: '/', headers: bearer });
+  assert.equal(day.statusCode, 200);
+  assert.ok(!day.body.includes('were counted <time'), '24 h is counted for the page');
+  for (const window of ['7d', '30d']) {
+    const page = await locked.app.inject({ url: `/?window=${window}`, headers: bearer });
+    assert.equal(page.statusCode, 200);
+    assert.match(
+      page.body,
+      new RegExp(`triage attempts below were counted <time datetime="[^"]+Z"[^>]*>[^<]+</time> \\(a ${window} window`),
+    );
+  }
 });

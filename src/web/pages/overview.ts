@@ -27,6 +27,8 @@ export function overviewPage(
   feedback: FeedbackSummary,
   health: HealthReport | null,
   runsPart: Html,
+  /** When the window's counts were taken, for counts kept by the stats cache; null when counted for this page. */
+  countedAt: Date | null = null,
 ) {
   const share = (part: number, whole: number) => (whole === 0 ? 'n/a' : `${((part / whole) * 100).toFixed(0)} %`);
   const rate = stats.success_rate === null ? 'n/a' : `${(stats.success_rate * 100).toFixed(1)} %`;
@@ -39,7 +41,7 @@ export function overviewPage(
 <div class="cards">
 ${card(stats.total, 'tickets received')}${RUN_OUTCOMES.map((state) => card(stats.states[state], state))}${card(stats.in_progress, 'in progress')}${card(stats.duplicates, 'duplicate deliveries suppressed')}${card(rate, 'success rate')}
 </div>
-<p class="muted">${SUCCESS_RATE_RULE}.</p>
+<p class="muted">${SUCCESS_RATE_RULE}.${countedAt ? html` These counts and the triage attempts below were counted ${when(countedAt)} (a ${window} window is recounted at most once a minute while someone looks).` : ''}</p>
 ${runsPart}
 ${health ? servicesSection(health) : ''}
 <h2>What the team said</h2>
