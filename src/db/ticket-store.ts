@@ -3,28 +3,26 @@
 // lease sweeper run on it. Failure policy (unlike the seed's fail-open): every function lets database errors
 // propagate. The intake then answers 503 so HubSpot redelivers, and the worker's job fails and is retried by the
 // queue; a ticket is never silently treated as new or as done when the store cannot say which it is.
-import { and, count, desc, eq, gte, inArray, isNull, like, lt, sql } from 'drizzle-orm';
+import { and, eq, inArray, lt, sql } from 'drizzle-orm';
 import type pg from 'pg';
 import type { TriageTicketPayload } from '../domain/job.ts';
-import {
-  type FinalState,
-  IN_PROGRESS_STATES,
-  isPosted,
-  POSTED_STATES,
-  type PostedState,
-  successRate,
-  TICKET_STATES,
-  type TicketState,
-} from '../domain/states.ts';
+import { type FinalState, isPosted, POSTED_STATES, type PostedState, type TicketState } from '../domain/states.ts';
 import type { TicketKey } from '../domain/ticket.ts';
 import type { Db } from './client.ts';
-import { processedTickets, sqlList, type ticketFeedback, type triageRuns } from './schema.ts';
+import { processedTickets, sqlList } from './schema.ts';
+import { createTicketReads, matchesTicket } from './ticket-reads.ts';
+
+export {
+  DISCORD_CONFIG_ERROR,
+  type HealthCheck,
+  matchesTicket,
+  type ProcessingStats,
+  type TicketListFilter,
+  type TicketListRow,
+} from './ticket-reads.ts';
 
 /** A pool or a checked-out connection (the intake lane's, or a transaction's). */
 export type Queryable = Pick<pg.Pool, 'query'> | pg.PoolClient;
-
-/** Marks run records that Discord's refusal of our webhook ended (a configuration error, not the ticket's). */
-export const DISCORD_CONFIG_ERROR = 'discord_config';
 
 /** `('posted', 'posted_as_failure')` for SQL: a message about the ticket reached Discord. */
 const POSTED = sqlList(POSTED_STATES);
@@ -37,28 +35,6 @@ export type ClaimResult =
   | { claimed: true; attempts: number }
   | { claimed: false; reason: 'posted'; processedAt: Date }
   | { claimed: false; reason: 'held'; claimedUntil: Date | null };
-
-/** `triage stats` (its --json as is) and the dashboard: tickets touched since `since`, by state. */
-export interface ProcessingStats {
-  since: Date;
-  total: number;
-  /** Every state, zero included. */
-  states: Record<TicketState, number>;
-  /** queued + triaging. */
-  in_progress: number;
-  /** Deliveries answered `duplicate` because a message about the ticket was already posted. */
-  duplicates: number;
-  /** posted / (posted + posted_as_failure + not_posted), or null when no ticket has ended (domain/states.ts). */
-  success_rate: number | null;
-  /** `posted` tickets by the provider that triaged them. */
-  posted_by_provider: Record<string, number>;
-}
-
-export interface HealthCheck {
-  healthy: boolean;
-  latencyMs: number;
-  error?: string;
-}
 
 export interface MarkProcessed extends TicketKey {
   provider: string | null;
@@ -79,15 +55,6 @@ export interface LatestRun {
   subject: string | null;
 }
 
-/** Rows of `table` (processed_tickets or triage_runs) for one ticket; a null portal matches only null. */
-export const matchesTicket = (
-  table: typeof processedTickets | typeof triageRuns | typeof ticketFeedback,
-  key: TicketKey,
-) =>
-  and(
-    eq(table.ticketId, key.ticketId),
-    key.portalId === null ? isNull(table.portalId) : eq(table.portalId, key.portalId),
-  );
 const keyMatches = (key: TicketKey) => matchesTicket(processedTickets, key);
 const staleClaim = (quietMs: number) =>
   and(
@@ -105,6 +72,7 @@ export type KnownTicket = {
 
 export function createTicketStore(db: Db) {
   return {
+    ...createTicketReads(db),
     async isTicketProcessed(key: TicketKey): Promise<ProcessedCheck> {
       const [row] = await db
         .select({
@@ -245,99 +213,6 @@ export function createTicketStore(db: Db) {
       return rows.length;
     },
 
-    async getProcessingStats(since: Date): Promise<ProcessingStats> {
-      // One pass over the window, by state and provider (the provider only matters for `posted`).
-      const rows = await db
-        .select({
-          status: processedTickets.status,
-          provider: processedTickets.provider,
-          n: count(),
-          duplicates: sql<string>`coalesce(sum(${processedTickets.duplicates}), 0)`,
-        })
-        .from(processedTickets)
-        .where(gte(processedTickets.processedAt, since))
-        .groupBy(processedTickets.status, processedTickets.provider);
-      const states = Object.fromEntries(
-        TICKET_STATES.map((state) => [
-          state,
-          rows.filter((row) => row.status === state).reduce((sum, row) => sum + row.n, 0),
-        ]),
-      ) as Record<TicketState, number>;
-      return {
-        since,
-        total: rows.reduce((sum, row) => sum + row.n, 0),
-        states,
-        in_progress: IN_PROGRESS_STATES.reduce((sum, state) => sum + states[state], 0),
-        duplicates: rows.reduce((sum, row) => sum + Number(row.duplicates), 0),
-        success_rate: successRate(states),
-        posted_by_provider: Object.fromEntries(
-          rows.filter((row) => row.status === 'posted').map((row) => [row.provider ?? 'unknown', row.n]),
-        ),
-      };
-    },
-
-    /** Tickets committed whose job no worker process has added yet. */
-    async countStaged(): Promise<number> {
-      const [row] = await db
-        .select({ n: count() })
-        .from(processedTickets)
-        .where(sql`${processedTickets.pendingJob} is not null`);
-      return row?.n ?? 0;
-    },
-
-    /** The portal id live deliveries carry (the most recent one seen), for the job keys of swept tickets. */
-    async latestPortalId(): Promise<string | null> {
-      const [row] = await db
-        .select({ portalId: processedTickets.portalId })
-        .from(processedTickets)
-        .orderBy(desc(processedTickets.processedAt)) // idx_processed_at, no scan
-        .limit(1);
-      return row?.portalId ?? null;
-    },
-
-    /** The most recent `not_posted` tickets (a person must act), newest first. */
-    async recentNotPosted(limit: number) {
-      return db
-        .select({
-          ticketId: processedTickets.ticketId,
-          portalId: processedTickets.portalId,
-          attempts: processedTickets.attempts,
-          lastError: processedTickets.lastError,
-          updatedAt: processedTickets.updatedAt,
-        })
-        .from(processedTickets)
-        .where(eq(processedTickets.status, 'not_posted'))
-        .orderBy(desc(processedTickets.updatedAt))
-        .limit(limit);
-    },
-
-    /** Operator warnings from the last `hours`: not_posted tickets, and Discord refusing our webhook (configuration). */
-    async failureWarnings(hours = 24): Promise<string[]> {
-      const since = sql`now() - make_interval(hours => ${hours})`;
-      const [counts] = await db
-        .select({
-          notPosted: sql<number>`count(*)::int`,
-          config: sql<number>`(count(*) filter (where ${like(processedTickets.lastError, `${DISCORD_CONFIG_ERROR}%`)}))::int`,
-        })
-        .from(processedTickets)
-        .where(and(eq(processedTickets.status, 'not_posted'), gte(processedTickets.updatedAt, since)));
-      const warnings: string[] = [];
-      const configCount = counts?.config ?? 0;
-      const notPostedCount = counts?.notPosted ?? 0;
-      if (configCount > 0) {
-        warnings.push(
-          `discord_config: Discord rejected the webhook for ${configCount} ticket(s), not posted; check DISCORD_WEBHOOK_URL, then run triage replay`,
-        );
-      }
-      if (notPostedCount > configCount) {
-        warnings.push(
-          `${notPostedCount - configCount} ticket(s) not posted in the last ${hours} h (need a person); see the dashboard, then triage replay`,
-        );
-      }
-      return warnings;
-    },
-
-    /** Tickets whose claim is live right now (their worker renews it), for the lease sweeper. */
     async liveClaims(): Promise<TicketKey[]> {
       return db
         .select({ ticketId: processedTickets.ticketId, portalId: processedTickets.portalId })
@@ -403,98 +278,10 @@ export function createTicketStore(db: Db) {
            and (processed_tickets.claimed_until is null or processed_tickets.claimed_until <= now())`);
       return rowCount === 1;
     },
-
-    /**
-     * The dashboard's ticket list, most recent activity first, one page at a time: `after` is the last row of the
-     * previous page (keyset pagination: every page costs the same however deep). Priority and subject are the
-     * ticket's latest run's, copied onto the row when the run was recorded; each filter has an index ending in the
-     * keyset order (schema.ts), and the subject search uses the trigram index.
-     */
-    async listTickets(filter: TicketListFilter): Promise<TicketListRow[]> {
-      const where = [sql`true`];
-      if (filter.state) where.push(sql`p.status = ${filter.state}`);
-      if (filter.provider) where.push(sql`p.provider = ${filter.provider}`);
-      if (filter.priority) where.push(sql`p.latest_priority = ${filter.priority}`);
-      if (filter.q) {
-        const like = `%${filter.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-        where.push(sql`(p.ticket_id = ${filter.q} or p.latest_subject ilike ${like})`);
-      }
-      if (filter.after) {
-        where.push(
-          sql`(p.processed_at, p.id) < (${filter.after.at.toISOString()}::timestamptz, ${filter.after.id}::uuid)`,
-        );
-      }
-      const { rows } = await db.execute<TicketListRow>(sql`
-        select p.id, p.ticket_id as "ticketId", p.portal_id as "portalId", p.status, p.provider, p.attempts,
-               p.duplicates, p.processed_at as "processedAt", p.latest_priority as priority,
-               p.latest_subject as subject
-          from processed_tickets p
-         where ${sql.join(where, sql` and `)}
-         order by p.processed_at desc, p.id desc
-         limit ${filter.limit}`);
-      return rows.map((row) => ({ ...row, processedAt: new Date(row.processedAt) }));
-    },
-
-    /** One ticket's row, for its dashboard page. */
-    async findTicket(key: TicketKey) {
-      const [row] = await db
-        .select({
-          ticketId: processedTickets.ticketId,
-          portalId: processedTickets.portalId,
-          status: processedTickets.status,
-          provider: processedTickets.provider,
-          attempts: processedTickets.attempts,
-          duplicates: processedTickets.duplicates,
-          discordMessageId: processedTickets.discordMessageId,
-          lastError: processedTickets.lastError,
-          queued: sql<boolean>`${processedTickets.pendingJob} is not null`,
-          claimedUntil: processedTickets.claimedUntil,
-          createdAt: processedTickets.createdAt,
-          updatedAt: processedTickets.updatedAt,
-        })
-        .from(processedTickets)
-        .where(matchesTicket(processedTickets, key))
-        .limit(1);
-      return row ?? null;
-    },
-
-    async checkIdempotencyHealth(): Promise<HealthCheck> {
-      const started = performance.now();
-      try {
-        await db.execute(sql`select 1 from processed_tickets limit 1`);
-        return { healthy: true, latencyMs: performance.now() - started };
-      } catch (error) {
-        return { healthy: false, latencyMs: performance.now() - started, error: (error as Error).message };
-      }
-    },
   };
 }
 
 export type TicketStore = ReturnType<typeof createTicketStore>;
-
-export interface TicketListFilter {
-  /** A ticket id (exact) or part of a subject. */
-  q?: string;
-  state?: string;
-  provider?: string;
-  priority?: string;
-  /** The last row of the previous page. */
-  after?: { at: Date; id: string };
-  limit: number;
-}
-
-export type TicketListRow = {
-  id: string;
-  ticketId: string;
-  portalId: string | null;
-  status: string;
-  provider: string | null;
-  attempts: number;
-  duplicates: number;
-  processedAt: Date;
-  priority: string | null;
-  subject: string | null;
-};
 
 // ---- Statements on the caller's connection: the intake lane's, and the queue mover's transaction ----
 

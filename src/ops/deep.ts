@@ -8,6 +8,7 @@ import { OLLAMA_DEFAULTS } from '../domain/providers.ts';
 import type { NormalizedTicket } from '../domain/ticket.ts';
 import { triageJsonSchema } from '../domain/triage-output.ts';
 import type { ProviderName } from '../domain/triage-result.ts';
+import { providersOptions } from '../pipeline/wiring.ts';
 import { buildTriageProviders } from '../triage/index.ts';
 import { parseTriageOutput } from '../triage/parse.ts';
 import { buildPrompt } from '../triage/prompt.ts';
@@ -82,27 +83,7 @@ export function selfTestChecks(config: Config): Check[] {
 }
 
 function providerFor(config: Config, name: 'local' | 'groq'): TriageProvider {
-  const [entry] = buildTriageProviders(
-    {
-      providers: [name],
-      local: {
-        url: config.local.url,
-        model: config.local.model,
-        timeoutMs: config.local.timeoutMs,
-        numCtx: OLLAMA_DEFAULTS.numCtx,
-        ...(config.local.token ? { token: config.local.token } : {}),
-        ...(config.local.cfAccessClientId ? { cfAccessClientId: config.local.cfAccessClientId } : {}),
-        ...(config.local.cfAccessClientSecret ? { cfAccessClientSecret: config.local.cfAccessClientSecret } : {}),
-      },
-      groq: {
-        baseUrl: config.groq.baseUrl,
-        model: config.groq.model,
-        timeoutMs: config.groq.timeoutMs,
-        ...(config.groq.apiKey ? { apiKey: config.groq.apiKey } : {}),
-      },
-    },
-    { now: Date.now },
-  );
+  const [entry] = buildTriageProviders(providersOptions(config, [name]), { now: Date.now });
   return entry!.provider!;
 }
 

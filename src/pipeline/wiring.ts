@@ -8,6 +8,7 @@ import { createSopStore } from '../db/sop-store.ts';
 import { createTokenUsageStore } from '../db/token-usage-store.ts';
 import { OperatorError } from '../domain/operator-error.ts';
 import { OLLAMA_DEFAULTS } from '../domain/providers.ts';
+import type { ProviderName } from '../domain/triage-result.ts';
 import { createHubSpotClient } from '../hubspot/client.ts';
 import { createConsoleSink } from '../notify/console-sink.ts';
 import { createDiscordClient } from '../notify/discord-client.ts';
@@ -21,6 +22,7 @@ import {
   createCloudBudget,
   createTriageChain,
   fitSopText,
+  type ProvidersOptions,
   type SopChunk,
   searchTermsOf,
   type TriageChain,
@@ -58,27 +60,7 @@ export async function createChainFromConfig(
   const order = config.providers.filter(
     (name) => name !== 'local' || config.local.explicit || config.env !== 'production',
   );
-  const providers = buildTriageProviders(
-    {
-      providers: order,
-      local: {
-        url: config.local.url,
-        model: config.local.model,
-        timeoutMs: config.local.timeoutMs,
-        numCtx: OLLAMA_DEFAULTS.numCtx,
-        ...(config.local.token ? { token: config.local.token } : {}),
-        ...(config.local.cfAccessClientId ? { cfAccessClientId: config.local.cfAccessClientId } : {}),
-        ...(config.local.cfAccessClientSecret ? { cfAccessClientSecret: config.local.cfAccessClientSecret } : {}),
-      },
-      groq: {
-        baseUrl: config.groq.baseUrl,
-        model: config.groq.model,
-        timeoutMs: config.groq.timeoutMs,
-        ...(config.groq.apiKey ? { apiKey: config.groq.apiKey } : {}),
-      },
-    },
-    { now: Date.now },
-  );
+  const providers = buildTriageProviders(providersOptions(config, order), { now: Date.now });
   return createTriageChain({
     providers,
     logger,
@@ -193,4 +175,26 @@ export function providerHealth(chain: TriageChain): { local: DependencyStatus; c
     };
   };
   return { local: describe('local_llm'), cloud: describe('cloud_llm') };
+}
+
+/** The providers' settings from the configuration, for `order` (the chain's, or one provider for doctor --deep). */
+export function providersOptions(config: Config, order: ProviderName[]): ProvidersOptions {
+  return {
+    providers: order,
+    local: {
+      url: config.local.url,
+      model: config.local.model,
+      timeoutMs: config.local.timeoutMs,
+      numCtx: OLLAMA_DEFAULTS.numCtx,
+      ...(config.local.token ? { token: config.local.token } : {}),
+      ...(config.local.cfAccessClientId ? { cfAccessClientId: config.local.cfAccessClientId } : {}),
+      ...(config.local.cfAccessClientSecret ? { cfAccessClientSecret: config.local.cfAccessClientSecret } : {}),
+    },
+    groq: {
+      baseUrl: config.groq.baseUrl,
+      model: config.groq.model,
+      timeoutMs: config.groq.timeoutMs,
+      ...(config.groq.apiKey ? { apiKey: config.groq.apiKey } : {}),
+    },
+  };
 }

@@ -26,7 +26,7 @@ const ALLOWED: Record<string, string[] | 'any'> = {
   intake: LOWER,
   pipeline: [...LOWER, 'intake'],
   web: [...LOWER, 'intake', 'pipeline'],
-  ops: [...LOWER, 'intake'],
+  ops: [...LOWER, 'intake', 'pipeline'],
   eval: ['domain', 'observability', 'triage', 'config'],
   app: 'any',
   service: 'any',

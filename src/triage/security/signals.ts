@@ -6,26 +6,28 @@
 import type { TicketText } from '../ticket-text.ts';
 import {
   ACCESS_HOLDER,
-  ACCOUNT_ACTIVITY,
-  CREDENTIAL_WORDS,
   DATA_OR_VIEW,
-  DISOWNED,
-  EXPOSURE_CONTEXT,
   FOREIGN_OWNER,
   HOWTO_QUESTION,
   ID_TAMPERING,
-  IT_OPENS,
   LOW_ROLE,
   NEGATION,
   PRIVILEGED_ACTION,
-  PUBLIC_PLACE,
   REMOVED,
-  RESTRAINT,
   SHARING_INTENT,
   STILL_WORKS,
   sentencesOf,
-  WITHOUT_LOGIN,
 } from './vocabulary.ts';
+import {
+  ACCOUNT_ACTIVITY,
+  CREDENTIAL_WORDS,
+  DISOWNED,
+  EXPOSURE_CONTEXT,
+  IT_OPENS,
+  PUBLIC_PLACE,
+  RESTRAINT,
+  WITHOUT_LOGIN,
+} from './vocabulary-exposure.ts';
 
 export type SignalKind =
   | 'security_term'
