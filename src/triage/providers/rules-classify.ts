@@ -87,6 +87,11 @@ const DEFECT: Families = [
     1,
   ],
   [/\b(?:steps:|steps to reproduce|reproduc\w+|pasos:|schritte:)\b/, 1],
+  // What a careful report walks through: what was tried, what was expected, the workaround meanwhile.
+  [
+    /\b(?:(?:things |what )?we(?:'ve| have)? tried|expected (?:behaviou?r|result)|what (?:we|i)(?:'d| would)? expect(?:ed)?|actual (?:behaviou?r|result)|workaround|no change|hemos probado|wir haben (?:\w+ )?(?:versucht|probiert)|nous avons essaye|tentamos|solucion temporal|workaround)\b/,
+    1,
+  ],
   // Asking for a fix is how a defect report ends in any language.
   [
     /\b(?:please fix|can you fix|(?:podem|pueden|puede|podrian) (?:corrigir|corregir|arreglar)|bitte (?:beheben|korrigieren)|pouvez-vous corriger|merci de corriger)\b/,
@@ -96,19 +101,21 @@ const DEFECT: Families = [
   // Two numbers for one thing: "the tile says 12, the list shows 9".
   [/\b(?:says|shows|displays) \d+\b[^.\n]{0,80}\b(?:shows?|says|lists?|displays|has) \d+\b/, 1],
   [
-    /\b(?:ignoriert|trotzdem|falsch|fehlt|funktioniert nicht|incorrect[oa]|no aparece|funciona mal|ne marche pas|n'apparait pas|errad[oa]|nao aparece|kaputt|roto|cassee?s?|quebrad[oa]|ignorad[oa]s?|ignore(?:e|s)?|sigue mostrando|continua mostrando|zeigt (?:trotzdem|weiterhin|immer noch)|affiche (?:quand meme|toujours)|desaparece|some|sumiu|verschwindet|disparait|no se aplica|nao (?:e|foi) aplicad[oa]|wird nicht (?:angewendet|ubernommen)|n'est pas applique\w*|falla|fehlerhaft|defeituos[oa]|errone[oa])\b/,
+    /\b(?:ignoriert|trotzdem|falsch|fehlt|funktioniert nicht|incorrect[oa]|no aparece|funciona mal|ne marche pas|n'apparait pas|errad[oa]|nao aparece|kaputt|roto|cassee?s?|quebrad[oa]|ignorad[oa]s?|ignore(?:e|s)?|sigue mostrando|continua mostrando|zeigt (?:trotzdem|weiterhin|immer noch)|affiche (?:quand meme|toujours)|desaparece|sumiu|verschwindet|disparait|no se aplica|nao (?:e|foi) aplicad[oa]|wird nicht (?:angewendet|ubernommen)|n'est pas applique\w*|falla|fehlerhaft|defeituos[oa]|errone[oa])\b/,
     1,
   ],
 ];
 // A timestamp in UTC is how logs are written, not a display problem: only a time zone shown wrongly is cosmetic.
 const COSMETIC =
-  /\b(?:typo|logo|colou?rs?|dark mode|font|label(?:s)?|alignment|markdown|formatting|time ?zone|(?:shows?|shown|displayed|in) utc (?:instead|rather)|minor|fyi|cosmetic|annoying|accents?|encoding)\b/;
+  /\b(?:typo|logo|colou?rs?|dark mode|font|label(?:s)?|alignment|markdown|formatting|time ?zone|(?:shows?|shown|displayed|in) utc (?:instead|rather)|minor|fyi|cosmetic|annoying|accents?|(?:character|text|utf-?8|charset) encoding|encoding (?:issue|problem|bug|error)|mojibake)\b/;
+const LEFT_OUT =
+  /\b(?:omit(?:s|ted|ting)?|drops? (?:a |the )?(?:day|rows?|records?|findings?|entries|results)|left out|excluded?|(?:are|is|go(?:es)?) missing|falta(?:n)? (?:datos|registros|filas)|fehlen (?:daten|eintrage|zeilen)|manque(?:nt)? (?:des )?(?:donnees|lignes)|faltam (?:dados|registros|linhas))\b/;
 const BLOCKING =
-  /\b(?:blocks?|blocking|blocked|merge gate|lets everything through|silently stops|can't ship|cannot ship|production|audit (?:meeting|tomorrow)|deadline|bloquea|blockiert|bloque)\b/;
+  /(?<!(?:not|isn't|aren't|never|no longer|nicht|no|pas|nao) )\b(?:blocks?|blocking|blocked|merge gate|lets everything through|silently stops|can't ship|cannot ship|production|audit (?:meeting|tomorrow)|deadline|bloquea|blockiert|bloque)\b/;
 
 const FEATURE: Families = [
   [
-    /\b(?:feature request|would be (?:great|nice|helpful|awesome|lovely|useful|much nicer)|would (?:help|love)|would like (?:to see|the ability|an option|a way)|it would help if|(?:could|can) you (?:please )?add|please add|add (?:an? )?(?:option|setting|export|support)|suggest(?:ion)?|i'?d love|we'?d love|would love|wish(?:list)?|roadmap|any plans|on the roadmap|is (?:that|it|this) planned|(?:could|can) it be configurable|would make\b|pls|feature idea|idea for a feature|sugerencia|seria (?:muy )?(?:genial|otimo|util|bueno|estupendo|legal|bom)|(?:me|nos) gustaria (?:que|poder|tener)|gostariamos (?:que|de poder|de ter)|sugestao|ware (?:sehr |echt )?(?:toll|schon|super|praktisch|hilfreich|nutzlich|gut)|wir wunschen uns|vorschlag|ce serait|est-ce prevu|serait (?:tres )?(?:pratique|utile)|nous aimerions|j'aimerais)\b/,
+    /\b(?:feature request|would be (?:great|nice|helpful|awesome|lovely|useful|much nicer)|would (?:help|love)|would like (?:to see|the ability|an option|a way)|it would help if|(?:could|can) you (?:please )?add|please add|add (?:an? )?(?:option|setting|export|support)|suggest(?:ion)?|i'?d love|we'?d love|would love|wish(?:list)?|roadmap|any plans|on the roadmap|is (?:that|it|this) planned|(?:could|can) it be configurable|would make\b|feature idea|idea for a feature|sugerencia|seria (?:muy )?(?:genial|otimo|util|bueno|estupendo|legal|bom)|(?:me|nos) gustaria (?:que|poder|tener)|gostariamos (?:que|de poder|de ter)|sugestao|ware (?:sehr |echt )?(?:toll|schon|super|praktisch|hilfreich|nutzlich|gut)|wir wunschen uns|vorschlag|ce serait|est-ce prevu|serait (?:tres )?(?:pratique|utile)|nous aimerions|j'aimerais)\b/,
     2,
   ],
   [
@@ -120,7 +127,8 @@ const FEATURE: Families = [
 
 const BILLING: Families = [
   [
-    /\b(?:invoices?|refunds?|charged?|charges|billing|billed|service credits?|payments?|subscription|receipts?|credit card|card (?:expired|on file)|pricing|quote|discount|seats?|w-9|w9|vat|tax id|po (?:number|#)|purchase order|downgrade|upgrade to|annual|prorated|factura|rechnung|facture|fatura|boleto|segunda via|ust-idnr|cif|nif|tva|cartao|tarjeta|kreditkarte|carte bancaire|abonnement|suscripcion|assinatura)\b/,
+    // (?<!/): "GET /invoices/{id}" names the customer's own endpoint, not a bill.
+    /(?<!\/)\b(?:invoices?|refunds?|charged?|charges|billing|billed|service credits?|payments?|subscription|receipts?|credit card|card (?:expired|on file)|pricing|quote|discount|seats?|w-9|w9|vat|tax id|po (?:number|#)|purchase order|downgrade|upgrade to|annual|prorated|factura|rechnung|facture|fatura|boleto|segunda via|ust-idnr|cif|nif|tva|cartao|tarjeta|kreditkarte|carte bancaire|abonnement|suscripcion|assinatura)\b/,
     2,
   ],
   [/\b(?:cancel (?:our|my|the)? ?(?:\w+ )?(?:plan|subscription|account)|reissue|resend invoice)\b/, 1],
@@ -132,15 +140,21 @@ const DOWNTIME_CLAIM =
   /\b(?:service credits?|sla credits?|credits? (?:owed|due)|sla (?:breach|violation)|uptime (?:commitment|guarantee)|gutschrift\w*|sla-verletzung|creditos? de servicio|incumplimiento del sla|avoirs?|penalites? sla|violation du sla|creditos? de servico|descumprimento do sla)\b/;
 
 const ACCOUNT_ADMIN: Families = [
+  // What only the vendor can do (ownership, merging, deleting an organisation) outweighs a how-to phrase: even asked
+  // as "how do we start?", someone has to act.
   [
-    /\b(?:owner (?:email|role|account)|transfer (?:the )?ownership|hand (?:the )?owner|rename|org(?:anisation|anization)? name|merge (?:two |the |our )?orgs?|delete (?:our|my|the) (?:organi[sz]ation|org|account|data)|unsubscribe|newsletter|marketing emails?|mailing (?:list|preferences)|stop (?:the|sending) (?:product )?(?:newsletter|emails))\b/,
+    /\b(?:owner (?:email|role|account)|transfer (?:the )?ownership|hand (?:the )?owner|merge (?:(?:two|the|our|both|these|their) ){0,2}orgs?|delete (?:our|my|the) (?:organi[sz]ation|org|account|data))\b/,
+    3,
+  ],
+  [
+    /\b(?:rename|org(?:anisation|anization)? name|unsubscribe|newsletter|marketing emails?|mailing (?:list|preferences)|stop (?:the|sending) (?:product )?(?:newsletter|emails))\b/,
     2,
   ],
 ];
 
 const HOWTO: Families = [
   [
-    /\b(?:how (?:do|can|should|would|does) (?:i|we|you|one)|how to|how (?:many|much|long)|where (?:do|can|is|are|should) (?:i|we|you|the|it)|where is|is (?:it|there) (?:possible|a way|an? \w+)|what(?:'s| is) the (?:best|right|actual|correct|recommended) (?:way|syntax|difference|procedure)|what happens (?:to|if|when)|which (?:\w+ )?(?:do you|should|ip|claim|role|variables?|plan)|can (?:the|your|i|we) [^.\n]{0,120}\?|does (?:the|your|it) [^.\n]{0,80}\?|do you (?:support|have|keep|send|offer)|looking for (?:the place|a way|docs)|need (?:the )?steps|docs? link|documentation|is that a switch|como (?:puedo|configuramos|configuro|hago|faco|posso|obtener|exportar)|donde|onde|qual (?:o|a)|wie (?:stelle|kann|konnen|richte)|wo (?:stelle|finde|kann)|welche|gibt es|comment (?:obtenir|faire|configurer)|ou (?:trouver|est)|existe-t-il|quelles?|preciso dos passos|necesito)\b/,
+    /\b(?:how (?:do|can|should|would|does|did|is|are) (?:i|we|you|one|the|it|this|that|your)|how to|how (?:many|much|long)|where (?:do|can|is|are|should) (?:i|we|you|the|it)|where is|is (?:it|there) (?:possible|a way|an? \w+)|what(?:'s| is) the (?:best|right|actual|correct|recommended) (?:way|syntax|difference|procedure)|what happens (?:to|if|when)|which (?:\w+ )?(?:do you|should|ip|claim|role|variables?|plan)|can (?:the|your|i|we|they|he|she|our|an?|users?|members?|admins?|owners?|one|someone) [^.\n?]{0,120}\w(?=\?)|(?:i'?d|we'?d|would) like to know|wondering (?:if|whether|how)|(?:me gustaria|quisiera|queria|quiero|quisieramos) saber|se puede|hay que|(?:ich mochte|wir mochten|ich wusste gern) wissen|(?:je voudrais|j'aimerais|nous aimerions|nous voudrions) savoir|(?:gostaria|gostariamos|queria|queremos) (?:de )?saber|does (?:the|your|it) [^.\n?]{0,80}\w(?=\?)|do you (?:support|have|keep|send|offer)|looking for (?:the place|a way|docs)|need (?:the )?steps|docs? link|documentation|is that a switch|como (?:puedo|configuramos|configuro|hago|faco|posso|obtener|exportar)|donde|onde|qual (?:o|a)|wie (?:stelle|kann|konnen|richte)|wo (?:stelle|finde|kann)|welche|gibt es|comment (?:obtenir|faire|configurer)|ou (?:trouver|est)|existe-t-il|quelles?|preciso dos passos|necesito)\b/,
     2,
   ],
   [/\?/, 1],
@@ -213,5 +227,7 @@ export function classifyTicket(
   // A bare "?" or "any update?" is not a question anyone can answer.
   if (best === 'howto' && bestScore < 2 && t.replace(/\s+/g, ' ').trim().length < 40) best = 'unclear';
   // A blocking problem is never only cosmetic.
-  return { ...base, category: best, cosmetic: best === 'bug' && !base.blocking && COSMETIC.test(t) };
+  // A time zone or label that makes data go missing is a functional bug, not a cosmetic one.
+  const losesData = LEFT_OUT.test(t);
+  return { ...base, category: best, cosmetic: best === 'bug' && !base.blocking && !losesData && COSMETIC.test(t) };
 }

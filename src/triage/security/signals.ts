@@ -69,7 +69,7 @@ const SECURITY_TERMS =
   /\b(?:vulnerab\w*|vulnerabilidad(?:es)?|vulnerabilidade\w*|vulnerabilite\w*|schwachstelle\w*|sicherheitslucke\w*|sicherheitsproblem\w*|sicherheitsrisik\w*|exploit\w*|zero[- ]day|0day|cve-\d{4}-\d+|\bcves?\b|xss|cross[- ]site (?:scripting|request forgery)|sql ?injection|sqli|inyeccion(?:es)? (?:de )?sql|injection sql|injecao (?:de )?sql|sql-injection|csrf|ssrf|idor|rce|remote code execution|open redirect|subdomain takeover|takeover|privilege escalation|escalada de privilegios|rechteausweitung|elevation de privileges?|escalonamento de privilegios|auth(?:entication)? bypass|malware|ransomware|phishing|phish\w*|hameconnage|backdoor|responsible disclosure|bug bounty|security (?:issue|flaw|hole|bug|report|concern|problem)s?|(?:fallo|falla|agujero|problema|brecha)s? de seguridad|(?:falha|brecha|problema)s? de seguranca|failles?|problemes? de securite)\b/;
 // Words that say it has already happened.
 const INCIDENT_TERMS =
-  /\b(?:(?<!sla |sla-)(?:data |security )?breach(?:ed|es)?|(?:were|was|got|been|are|is) hacked|hacked|gehackt|hackead[oa]s?|piratee?s?|invadid[oa]s?|account takeover|unauthori[sz]ed (?:access|login|logins|user|users|request|calls?|charges?)|acceso (?:no autorizado|indebido)|acces (?:non autorise|frauduleux)|acesso (?:nao autorizado|indevido)|unbefugte\w* (?:zugriff|anmeldung\w*)|unberechtigte\w* zugriff|compromised|kompromittiert|comprometid[oa]s?|compromise|(?:est|ete|sont|a ete) compromise?s?|security incident|data (?:leak|exposure)|datenleck|datenpanne|datenabfluss|fuite (?:de donnees|d'informations)|violation de donnees|vazamento de dados|dados vazad[oa]s|vazaram|filtracion de datos|fuga de (?:datos|informacion)|brecha de seguridad)\b/;
+  /\b(?:(?<!sla |sla-)(?:data |security )?breach(?:ed|es)?(?! of (?:the |our |your |its |their )?(?:sla|contract|agreement|terms|service level|commitment|promise|warranty))|(?:were|was|got|been|are|is) hacked|hacked|gehackt|hackead[oa]s?|piratee?s?|invadid[oa]s?|account takeover|unauthori[sz]ed (?:access|login|logins|user|users|request|calls?|charges?)|acceso (?:no autorizado|indebido)|acces (?:non autorise|frauduleux)|acesso (?:nao autorizado|indevido)|unbefugte\w* (?:zugriff|anmeldung\w*)|unberechtigte\w* zugriff|compromised|kompromittiert|comprometid[oa]s?|compromise|(?:est|ete|sont|a ete) compromise?s?|security incident|data (?:leak|exposure)|datenleck|datenpanne|datenabfluss|fuite (?:de donnees|d'informations)|violation de donnees|vazamento de dados|dados vazad[oa]s|vazaram|filtracion de datos|fuga de (?:datos|informacion)|brecha de seguridad)\b/;
 const SCANNING_CONTEXT =
   /\b(?:scanner|scan(?:s|ned|ning)?|finding|findings|detect\w*|catch|test (?:for|against)|flag(?:ged|s)?|coverage|cover(?:s|ed)?|support for|(?:do|does) (?:you|it|the \w+) (?:support|cover|test|check|find)|our own (?:api|app|site|code|endpoint)|does (?:it|the \w+) (?:test|check|find)|escaner|escane\w*|cobertura|abdeckung|erkenn\w*|couverture|deteccao|deteta\w*)\b/;
 const termOutsideScanning = (terms: RegExp) => (t: TicketText) =>
@@ -78,18 +78,27 @@ const termOutsideScanning = (terms: RegExp) => (t: TicketText) =>
 // A fact is stated (not asked about hypothetically, not negated) when some sentence that is not a how-to question
 // holds the pattern without a negation just before or inside the match ("a viewer cannot delete" is no bypass).
 // Patterns that carry their own negation ("not ours", "never heard of") are read without the negation check.
-function stated(text: string, pattern: RegExp, negatable = true): boolean {
+// `unless` is what, just before the match, makes it something other than a fact (a purpose: "so I can manage").
+function stated(text: string, pattern: RegExp, negatable = true, unless?: RegExp): boolean {
   const global = new RegExp(pattern.source, 'g');
   return sentencesOf(text).some((sentence) => {
     if (HOWTO_QUESTION.test(sentence) || SHARING_INTENT.test(sentence)) return false;
     if (!negatable) return pattern.test(sentence);
     for (const match of sentence.matchAll(global)) {
       const before = sentence.slice(Math.max(0, (match.index ?? 0) - 10), match.index);
+      if (unless?.test(sentence.slice(Math.max(0, (match.index ?? 0) - 30), match.index))) continue;
       if (!NEGATION.test(match[0]) && !/\b(?:not|no|nao|ne|n'|nicht|never|nunca|jamais)\s*$/.test(before)) return true;
     }
     return false;
   });
 }
+// A purpose or a wish before "can …": "so I can manage members", "to be able to", "damit ich … kann".
+const PURPOSE =
+  /\b(?:so(?: that)?|in order to|want to|need to|would like to|para que|para poder|damit|pour que|afin de|pour pouvoir)(?: \w+){0,2} $/;
+// "Another company sees the same 502": someone else has the problem too.
+const SAME_SYMPTOM =
+  /\b(?:(?:the )?same (?:issue|problem|error|outage|thing|behaviou?r|message|errors|502|500|503|504)|see(?:s|ing)? the same|(?:is|are) (?:also )?(?:down|affected|impacted) too|lo mismo|(?:el mismo|la misma) (?:problema|error|fallo|falla|caida)|les pasa lo mismo|(?:dasselbe|das gleiche|den gleichen|die gleiche|denselben|dieselbe) (?:problem|fehler|storung)|(?:le meme|la meme) (?:probleme|erreur|panne|souci|chose)|(?:o mesmo|a mesma) (?:problema|erro|falha|coisa))\b/;
+
 // Both halves in one stated sentence: "works without logging in", "funktioniert ohne Anmeldung".
 const statedTogether = (text: string, a: RegExp, b: RegExp) =>
   sentencesOf(text).some((sentence) => a.test(sentence) && stated(sentence, b));
@@ -103,7 +112,8 @@ const CREDENTIAL_SHAPES: RegExp[] = [
   /\b[a-z_]*(?:token|secret|key|password|passwd)[a-z_]*\s*=\s*[a-z0-9_\-./+]{8,}/i,
   /\bbearer\s+[a-z0-9_\-.]{16,}/i,
 ];
-const credential = (t: TicketText) => CREDENTIAL_WORDS.test(t.clean) || any(t.clean, ...CREDENTIAL_SHAPES);
+const credentialIn = (text: string) => CREDENTIAL_WORDS.test(text) || any(text, ...CREDENTIAL_SHAPES);
+const credential = (t: TicketText) => credentialIn(t.clean);
 
 const SCRIPT_PAYLOAD =
   /<\s*script\b|\bon(?:error|load|mouseover|click|focus)\s*=|\bonload handler\b|javascript:|\balert\s*\(|document\.(?:cookie|domain|title|location)|<\s*(?:svg|iframe|img)\b[^>]*\bon\w+/;
@@ -141,7 +151,11 @@ export const SIGNALS: SignalDefinition[] = [
     incident: true,
     reason: "another customer's or person's data seen",
     // Stated, not asked: "can I share a report with another company?" is a how-to.
-    test: (t) => stated(t.clean, FOREIGN_OWNER, false) && DATA_OR_VIEW.test(t.clean),
+    // A stranger who has the same problem ("another company sees the same 502") is evidence of an outage, not of
+    // their data reaching us: such sentences do not count.
+    test: (t) =>
+      sentencesOf(t.clean).some((s) => !SAME_SYMPTOM.test(s) && stated(s, FOREIGN_OWNER, false)) &&
+      DATA_OR_VIEW.test(t.clean),
   },
   {
     kind: 'id_tampering',
@@ -188,13 +202,23 @@ export const SIGNALS: SignalDefinition[] = [
     incident: true,
     reason: 'a removed user, key or session still works',
     // About access (a key, a person, a session): "removed the column and the filter still works" is not one.
-    test: (t) => REMOVED.test(t.clean) && STILL_WORKS.test(t.clean) && (credential(t) || ACCESS_HOLDER.test(t.clean)),
+    // What was removed is a person, key or session, named in the removal's sentence or the next one ("We offboarded
+    // Jake. His key still works."): "removed chunked encoding" in a bug log's list of tries is not one.
+    test: (t) => {
+      if (!STILL_WORKS.test(t.clean)) return false;
+      const sentences = sentencesOf(t.clean);
+      return sentences.some((s, i) => {
+        if (!REMOVED.test(s)) return false;
+        const near = `${s} ${sentences[i + 1] ?? ''}`;
+        return credentialIn(near) || ACCESS_HOLDER.test(near);
+      });
+    },
   },
   {
     kind: 'privilege_bypass',
     weight: 1,
     reason: 'a restricted role or key can do more than it should',
-    test: (t) => LOW_ROLE.test(t.clean) && stated(t.clean, PRIVILEGED_ACTION),
+    test: (t) => LOW_ROLE.test(t.clean) && stated(t.clean, PRIVILEGED_ACTION, true, PURPOSE),
   },
   // Payloads are read from the folded text before HTML stripping too: a raw <script> in an HTML body is still one.
   {

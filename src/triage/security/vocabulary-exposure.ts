@@ -42,31 +42,39 @@ export const DISOWNED = wordsOf({
     'no(?:body| one)(?: \\w+){0,4}? (?:recogni[sz]es|recogni[sz]e|created|ran|run|started|made|did|added|authori[sz]ed|requested|works at that time|knows|touched|set (?:it |that |this |them )?up|logged in)',
     'none of (?:us|the \\w+|our \\w+)(?: \\w+)? (?:created|ran|did|made|added|started|recogni[sz]e)',
     "(?:not|wasn't|isn't|was not|is not) (?:me|us|ours|our (?:office|address|ip|idp|domain|server|vpn|doing)|my (?:address|email|device|ip|doing))",
-    "(?:isn't|is not|wasn't|was not|doesn't match|not from|outside) (?:one of )?(?:our|my) (?:\\w+ )?(?:box|server|machine|runner|office|ip|address|range|network|vpn|device|laptop|computer|location|country|idp|domain)",
+    "(?:isn't|is not|wasn't|was not|doesn't match|not from|outside) (?:one of )?(?:our|my) (?:\\w+ )?(?:box|server|machine|runner|office|ip|address|range|network|vpn|device|laptop|computer|location|country|idp|domain)(?:e?s)?",
     "that's not (?:me|us|ours|my \\w+|our \\w+)|(?:don't|do not|didn't|did not|can't|cannot) (?:recogni[sz]e|account for)",
     "(?:didn't|did not|wasn't|was not) expect(?:ing)?|(?:we|i) (?:never|did not|didn't|don't|do not) (?:use|used|create|created|request|requested|start|started|run|ran|share|shared|authori[sz]e)",
     'never used|unknown (?:ip|address|device|location|destination|login|session|browser|country)|not recogni[sz]ed|unrecogni[sz]ed',
     'i was asleep|i (?:denied|declined|rejected)|no idea how|how (?:did|does|could) (?:it|they|this) get|never shared',
+    // The person whose account it is denies it, or was away when it happened; an account acting as it never has.
+    "(?:says|said|swears|insists|confirms|confirmed)(?: that)? (?:she|he|they) (?:didn't|did not|never|wasn't|was not|hasn't|has not|hadn't|had not)",
+    '(?:she|he|they) (?:was|were) (?:on (?:holiday|vacation|leave|pto|parental leave)|off sick|asleep)',
+    '(?:account|user|key|token|bot|member) (?:has|had) never (?:\\w+ ){0,2}?(?:downloaded|exported|logged in|signed in|called|accessed|used)',
   ],
   es: [
     'nadie|ningun[oa] de nosotros|no (?:fuimos|fui) (?:nosotros|yo)|no (?:lo|la|los|las) (?:hicimos|creamos|iniciamos)',
     'no (?:hemos|he) (?:creado|iniciado|hecho|autorizado|solicitado)|no reconoc(?:emos|o)|desconocid[oa]s?',
     'no (?:es|son) (?:nuestr[ao]s?|mi[ao]?) (?:ip|direccion|dispositivo|equipo|oficina)|sin (?:nuestro|mi) (?:permiso|conocimiento)',
+    '(?:dice|dijo|asegura|jura) que no (?:\\w+ ){0,2}?(?:inicio|entro|se conecto|accedio|hizo|fue)|(?:estaba) de (?:vacaciones|baja|permiso)',
   ],
   de: [
     'niemand|keine?r? von uns|nicht von uns|(?:waren|war) (?:nicht wir|es nicht)|erkennen wir nicht|(?:kenne|kennen) (?:ich|wir) nicht',
     'haben wir nicht (?:angelegt|erstellt|gestartet|gemacht|autorisiert|veranlasst)|nicht unsere? (?:ip|adresse|gerat|buro|netz\\w*)',
     'unbekannte\\w*|ohne unser (?:wissen|zutun)',
+    '(?:sagt|versichert|schwort)(?: \\w+){0,3}?,? (?:sie|er) (?:habe|hat|hatte|sei|war) (?:sich )?(?:nicht|nie)|(?:war) (?:im urlaub|krank|in elternzeit)',
   ],
   fr: [
     "personne (?:ici|chez nous)?|aucune? de nous|(?:ce n'est|ce n'etait) pas (?:nous|moi)",
     "(?:nous n'avons|je n'ai) (?:pas|jamais) (?:cree|lance|fait|autorise|demande)|ne reconnai(?:ssons|s) pas",
     'pas (?:notre|mon) (?:ip|adresse|appareil|bureau)|inconnue?s?|a notre insu',
+    "(?:dit|affirme|assure|jure) (?:ne (?:pas |jamais )?s'etre|n'avoir (?:pas|jamais)|ne pas avoir)|(?:etait) en (?:conge|vacances)",
   ],
   pt: [
     'ninguem|nenhum de nos|nao (?:fomos|fui) (?:nos|eu)|nao (?:criamos|iniciamos|fizemos|autorizamos|solicitamos)',
     'nao reconhec(?:emos|o)|desconhecid[oa]s?|nao (?:e|sao) (?:noss[ao]s?|meu|minha) (?:ip|endereco|dispositivo|escritorio)',
     'sem (?:nosso|meu) conhecimento',
+    '(?:diz|disse|garante|jura) que nao (?:\\w+ ){0,2}?(?:fez|entrou|acessou|logou|se conectou)|(?:estava) de (?:ferias|licenca)',
   ],
 });
 

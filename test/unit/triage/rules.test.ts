@@ -260,6 +260,38 @@ const cases: { name: string; subject: string; body: string; tier?: string; expec
     expect: { priority: 'medium', mode: 'reply_and_internal_followup', action: 'Create bug report' },
   },
   {
+    name: 'a question starting "Can they" is a how-to, whatever it compares with',
+    subject: 'Second factor',
+    body: 'Some of our admins carry hardware tokens. Can they use those instead of the phone app for the second step?',
+    expect: { priority: 'low', mode: 'reply_only', action: 'None' },
+  },
+  {
+    name: 'a statement asking whether something can be done is a how-to (Spanish)',
+    subject: 'Proyecto',
+    body: 'Quisiera saber si se puede usar el mismo proyecto para dos URLs base distintas.',
+    expect: { priority: 'low', mode: 'reply_only', action: 'None' },
+  },
+  {
+    name: 'a path naming the customer’s endpoint is not billing',
+    subject: 'Finding explanation',
+    body: 'How did the scan conclude that GET /payments/{id} on our side is affected? We want to see what was sent.',
+    expect: { priority: 'low', mode: 'reply_only', action: 'None' },
+  },
+  {
+    name: 'a time-zone slip that hides data is a functional bug, and "not blocking" does not block',
+    subject: 'Report misses the last day',
+    body: 'The weekly report omits everything after 22:00 because it cuts at UTC midnight instead of our time zone. It is not blocking us, we worked around it.',
+    tier: 'business',
+    expect: { priority: 'medium', mode: 'reply_and_internal_followup', action: 'Create bug report' },
+  },
+  {
+    name: 'an admin request ending in "how do we start?" is admin work',
+    subject: 'Two orgs into one',
+    body: 'After our merger we want to merge the two orgs we have with you into one. How do we start?',
+    tier: 'enterprise',
+    expect: { priority: 'low', mode: 'reply_and_internal_followup', action: 'None' },
+  },
+  {
     name: 'a sign-in loop is an access problem',
     subject: 'SSO',
     body: 'After the identity provider accepts me I am sent straight back to the login page, again and again.',
@@ -327,7 +359,7 @@ test('the rules provider answers through the provider interface with JSON text',
   const provider = createRulesProvider();
   const res = await provider.complete({ system: '', user: '', ticket: makeTicket() }, triageJsonSchema);
   assert.equal(provider.name, 'rules');
-  assert.equal(res.model, 'rules-v3');
+  assert.equal(res.model, 'rules-v4');
   assert.deepEqual(JSON.parse(res.text), triageByRules(makeTicket()));
   await assert.rejects(provider.complete({ system: '', user: '' }, triageJsonSchema), {
     errorClass: 'invalid_output',

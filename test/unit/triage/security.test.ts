@@ -51,6 +51,18 @@ const positives: { kind: string; subject: string; body: string; expect: string[]
     expect: ['disowned_activity', 'account_activity'],
   },
   {
+    kind: 'the account holder denies activity on it',
+    subject: 'weird',
+    body: 'Two sign-ins on the account of our tester Ravi from a new browser on Sunday. He swears he did not use it all weekend.',
+    expect: ['disowned_activity', 'account_activity'],
+  },
+  {
+    kind: 'an account doing what it never does, from an address outside the customer’s machines',
+    subject: 'exports',
+    body: 'The reporting bot pulled every PDF we have between 2 and 4 am. That bot has never exported anything, and the address it used is not one of our build servers.',
+    expect: ['disowned_activity'],
+  },
+  {
     kind: 'script payload running in a page',
     subject: 'project name',
     body: 'A project called <svg onload=alert(document.domain)> fires a dialog on the overview page.',
@@ -104,6 +116,16 @@ describe('security net: non-English and HTML', () => {
     ['es', 'datos raros', 'Si cambiamos el número de la cuenta en la URL vemos los datos de otro cliente.'],
     ['de', 'Zugang', 'Der Zugang eines ehemaligen Kollegen wurde gelöscht, aber sein Token funktioniert noch.'],
     ['fr', 'connexions', 'Des connexions inconnues à 2h15 sur le compte admin, personne chez nous ne les reconnait.'],
+    [
+      'fr absent',
+      'compte',
+      "Une session ouverte hier soir sur le compte de Luc, qui affirme ne pas avoir ouvert l'application.",
+    ],
+    [
+      'de absent',
+      'Konto',
+      'Drei Anmeldungen auf dem Konto unserer Praktikantin um 03:10. Sie sagt, sie habe sich nicht angemeldet.',
+    ],
     ['pt', 'chave', 'Publicamos sem querer a nossa chave da API num repositório público.'],
     [
       'html',
@@ -128,6 +150,19 @@ describe('security net: what is not security', () => {
     ['invoice', 'The invoice shows the wrong VAT number, please reissue it.'],
     ['notification recipient', 'Scan emails still go to someone who moved to another team.'],
     ['job log', 'All our pipelines fail with 503 since 08:00, job log attached.'],
+    [
+      'breach of the contract terms',
+      'Four days without an answer is a breach of the agreement we signed; we want the credit.',
+    ],
+    [
+      'another company has the same outage',
+      'Every page gives us a 504 and a contact at another firm tells us they get the same error.',
+    ],
+    ['a purpose, not a bypass', 'Please make me an admin so I can invite members and edit our billing details.'],
+    [
+      'a removed setting in a bug log',
+      'Steps tried: we deleted the custom header from the request. Then we switched to HTTP/1.1. The endpoint still returns 200 and the copies keep coming; we key de-duplication on the delivery id.',
+    ],
   ];
   for (const [name, body] of negatives) {
     test(name, () => {
