@@ -29,6 +29,10 @@ export interface Classification {
   blocking: boolean;
   /** Disputed or duplicated money (charged twice, refund): medium, not low. */
   moneyDispute: boolean;
+  /** A document or preference only support sends or sets (a W-9, an invoice copy, unsubscribing): an answer closes it. */
+  paperwork: boolean;
+  /** A thank-you that closes the conversation: no reply needed. */
+  closing: boolean;
 }
 
 const AUTO_REPLY =
@@ -109,7 +113,9 @@ const DEFECT: Families = [
 const COSMETIC =
   /\b(?:typo|logo|colou?rs?|dark mode|font|label(?:s)?|alignment|markdown|formatting|time ?zone|(?:shows?|shown|displayed|in) utc (?:instead|rather)|minor|fyi|cosmetic|annoying|accents?|(?:character|text|utf-?8|charset) encoding|encoding (?:issue|problem|bug|error)|mojibake)\b/;
 const LEFT_OUT =
-  /\b(?:omit(?:s|ted|ting)?|drops? (?:a |the )?(?:day|rows?|records?|findings?|entries|results)|left out|excluded?|(?:are|is|go(?:es)?) missing|falta(?:n)? (?:datos|registros|filas)|fehlen (?:daten|eintrage|zeilen)|manque(?:nt)? (?:des )?(?:donnees|lignes)|faltam (?:dados|registros|linhas))\b/;
+  /\b(?:omit(?:s|ted|ting)?|drops? (?:a |the )?(?:(?:last|first) )?(?:day|rows?|records?|findings?|entries|results)|\d+ (?:are |were )?missing|missing (?:rows|records|findings|entries|items|results)|left out|excluded?|(?:are|is|go(?:es)?) missing|falta(?:n)? (?:datos|registros|filas)|fehlen (?:daten|eintrage|zeilen)|manque(?:nt)? (?:des )?(?:donnees|lignes)|faltam (?:dados|registros|linhas))\b/;
+const PAPERWORK =
+  /\b(?:w-?9|w-?8ben\w*|resend (?:the |our |us )?(?:\w+ )?(?:invoice|receipt)|(?:a )?copy of (?:the |our )?(?:\w+ )?(?:invoice|receipt)|receipts?|tax (?:form|certificate)|unsubscribe|stop sending|newsletter|mailing preferences)\b/;
 const BLOCKING =
   /(?<!(?:not|isn't|aren't|never|no longer|nicht|no|pas|nao) )\b(?:blocks?|blocking|blocked|merge gate|lets everything through|silently stops|can't ship|cannot ship|production|audit (?:meeting|tomorrow)|deadline|bloquea|blockiert|bloque)\b/;
 
@@ -154,13 +160,17 @@ const ACCOUNT_ADMIN: Families = [
 
 const HOWTO: Families = [
   [
-    /\b(?:how (?:do|can|should|would|does|did|is|are) (?:i|we|you|one|the|it|this|that|your)|how to|how (?:many|much|long)|where (?:do|can|is|are|should) (?:i|we|you|the|it)|where is|is (?:it|there) (?:possible|a way|an? \w+)|what(?:'s| is) the (?:best|right|actual|correct|recommended) (?:way|syntax|difference|procedure)|what happens (?:to|if|when)|which (?:\w+ )?(?:do you|should|ip|claim|role|variables?|plan)|can (?:the|your|i|we|they|he|she|our|an?|users?|members?|admins?|owners?|one|someone) [^.\n?]{0,120}\w(?=\?)|(?:i'?d|we'?d|would) like to know|wondering (?:if|whether|how)|(?:me gustaria|quisiera|queria|quiero|quisieramos) saber|se puede|hay que|(?:ich mochte|wir mochten|ich wusste gern) wissen|(?:je voudrais|j'aimerais|nous aimerions|nous voudrions) savoir|(?:gostaria|gostariamos|queria|queremos) (?:de )?saber|does (?:the|your|it) [^.\n?]{0,80}\w(?=\?)|do you (?:support|have|keep|send|offer)|looking for (?:the place|a way|docs)|need (?:the )?steps|docs? link|documentation|is that a switch|como (?:puedo|configuramos|configuro|hago|faco|posso|obtener|exportar)|donde|onde|qual (?:o|a)|wie (?:stelle|kann|konnen|richte)|wo (?:stelle|finde|kann)|welche|gibt es|comment (?:obtenir|faire|configurer)|ou (?:trouver|est)|existe-t-il|quelles?|preciso dos passos|necesito)\b/,
+    /\b(?:how (?:do|can|should|would|does|did|is|are) (?:i|we|you|one|the|it|this|that|your)|how to|how (?:many|much|long)|where (?:do|can|is|are|should) (?:i|we|you|the|it)|where is|is (?:it|there) (?:possible|a way|an? \w+)|what(?:'s| is) the (?:best|right|actual|correct|recommended) (?:way|syntax|difference|procedure)|what happens (?:to|if|when)|which (?:\w+ )?(?:do you|should|ip|claim|role|variables?|plan)|can (?:the|your|i|we|they|he|she|our|an?|users?|members?|admins?|owners?|one|someone) [^.\n?]{0,120}\w(?=\?)|(?:i'?d|we'?d|would) like to know|wondering (?:if|whether|how)|(?:me gustaria|quisiera|queria|quiero|quisieramos) saber|se puede|hay que|(?:ich mochte|wir mochten|ich wusste gern) wissen|(?:je voudrais|j'aimerais|nous aimerions|nous voudrions) savoir|(?:gostaria|gostariamos|queria|queremos) (?:de )?saber|does (?:the|your|it) [^.\n?]{0,80}\w(?=\?)|do you (?:support|have|keep|send|offer)|looking for (?:the place|a way|docs)|need (?:the )?steps|docs? link|documentation|is that a switch|como (?:puedo|configuramos|configuro|hago|faco|posso|obtener|exportar)|donde|onde|qual (?:o|a)|wie (?:stelle|kann|konnen|richte)|wo (?:stelle|finde|kann)|welche[rsnm]?|gibt es|comment (?:obtenir|faire|configurer)|ou (?:trouver|est)|existe-t-il|quelles?|preciso dos passos|necesito)\b/,
     2,
   ],
   [/\?/, 1],
 ];
 
+// "thx, works now!": a closing reply, nothing left to do.
+const CLOSING =
+  /\b(?:thx|thanks|thank you|merci|danke|gracias|obrigad[oa])\b[^.\n]{0,30}\b(?:works now|working now|(?:it'?s |all )?fixed|resolved|sorted|all good|funktioniert (?:jetzt|wieder)|ca marche|funciona (?:ya|agora))\b/;
 const OTHER: Families = [
+  [CLOSING, 3],
   [
     /\b(?:thank(?:s| you)[^.\n]{0,40}(?:close (?:this|it)|all good|quick help)|just wanted to say|all good now|apply for|cv attached|resume attached|reseller?|resell|partner(?:ship)? agreement|partnership|soc ?2|questionnaire|vendor (?:risk|review)|dpa\b|under nda)\b/,
     2,
@@ -189,7 +199,14 @@ export function classifyTicket(
   impact: ImpactAssessment,
 ): Classification {
   const t = text.clean;
-  const base = { cosmetic: false, blocking: BLOCKING.test(t), moneyDispute: MONEY_DISPUTE.test(t) };
+  const moneyDispute = MONEY_DISPUTE.test(t);
+  const base = {
+    cosmetic: false,
+    blocking: BLOCKING.test(t),
+    moneyDispute,
+    paperwork: !moneyDispute && PAPERWORK.test(t),
+    closing: false,
+  };
   // Order matters: an auto-reply quoting "security" or "down" is still an auto-reply; security beats everything else.
   if (AUTO_REPLY.test(t)) return { ...base, category: 'auto_reply' };
   if (security.escalate) return { ...base, category: 'security' };
@@ -229,5 +246,10 @@ export function classifyTicket(
   // A blocking problem is never only cosmetic.
   // A time zone or label that makes data go missing is a functional bug, not a cosmetic one.
   const losesData = LEFT_OUT.test(t);
-  return { ...base, category: best, cosmetic: best === 'bug' && !base.blocking && !losesData && COSMETIC.test(t) };
+  return {
+    ...base,
+    category: best,
+    cosmetic: best === 'bug' && !base.blocking && !losesData && COSMETIC.test(t),
+    closing: best === 'other' && CLOSING.test(t),
+  };
 }

@@ -11,7 +11,7 @@ import { readTicketText } from '../ticket-text.ts';
 import { ProviderError, type TriageProvider } from './provider.ts';
 import { type Classification, classifyTicket } from './rules-classify.ts';
 
-export const RULES_MODEL = 'rules-v4';
+export const RULES_MODEL = 'rules-v5';
 
 const PAYING_TIERS = /^(?:enterprise|business|pro|premium|platinum|gold|vip|strategic|standard)$/i;
 
@@ -125,7 +125,7 @@ export function triageByRules(ticket: NormalizedTicket): TriageOutput {
       const billing = category === 'billing';
       out = {
         priority: billing && classification.moneyDispute ? 'medium' : 'low',
-        handling_mode: 'reply_and_internal_followup',
+        handling_mode: classification.paperwork ? 'reply_only' : 'reply_and_internal_followup',
         recommended_internal_action: 'None',
         asana_ticket_type_if_needed: 'None',
         customer_summary: summarize(ticket, billing ? 'Billing request' : 'Account administration request'),
@@ -189,6 +189,10 @@ export function triageByRules(ticket: NormalizedTicket): TriageOutput {
         internal_notes: notes,
         confidence: 0.45,
       };
+      if (classification.closing) {
+        out = { ...out, handling_mode: 'no_action', reply_needed: false, reply_draft: null };
+        out.customer_summary = summarize(ticket, 'Thank-you closing the conversation');
+      }
       break;
     default:
       out = {

@@ -72,8 +72,18 @@ const INCIDENT_TERMS =
   /\b(?:(?<!sla |sla-)(?:data |security )?breach(?:ed|es)?(?! of (?:the |our |your |its |their )?(?:sla|contract|agreement|terms|service level|commitment|promise|warranty))|(?:were|was|got|been|are|is) hacked|hacked|gehackt|hackead[oa]s?|piratee?s?|invadid[oa]s?|account takeover|unauthori[sz]ed (?:access|login|logins|user|users|request|calls?|charges?)|acceso (?:no autorizado|indebido)|acces (?:non autorise|frauduleux)|acesso (?:nao autorizado|indevido)|unbefugte\w* (?:zugriff|anmeldung\w*)|unberechtigte\w* zugriff|compromised|kompromittiert|comprometid[oa]s?|compromise|(?:est|ete|sont|a ete) compromise?s?|security incident|data (?:leak|exposure)|datenleck|datenpanne|datenabfluss|fuite (?:de donnees|d'informations)|violation de donnees|vazamento de dados|dados vazad[oa]s|vazaram|filtracion de datos|fuga de (?:datos|informacion)|brecha de seguridad)\b/;
 const SCANNING_CONTEXT =
   /\b(?:scanner|scan(?:s|ned|ning)?|finding|findings|detect\w*|catch|test (?:for|against)|flag(?:ged|s)?|coverage|cover(?:s|ed)?|support for|(?:do|does) (?:you|it|the \w+) (?:support|cover|test|check|find)|our own (?:api|app|site|code|endpoint)|does (?:it|the \w+) (?:test|check|find)|escaner|escane\w*|cobertura|abdeckung|erkenn\w*|couverture|deteccao|deteta\w*)\b/;
+// In a ticket about the scanner, its questions are about the product too: "what about blind sqli?" after "does your
+// scanner send payloads like <script>…?" asks what it tests, it reports nothing.
+const asksAboutTheProduct = (sentence: string, text: string) =>
+  HOWTO_QUESTION.test(sentence.replace(LEADING_CONJUNCTION, '')) && SCANNING_CONTEXT.test(text);
+const LEADING_CONJUNCTION = /^\W*(?:and|or|also|but|plus|und|oder|auch|y|o|tambien|et|ou|aussi|e|tambem)\s+/;
+const aboutTheProduct = (sentence: string, text: string) =>
+  SCANNING_CONTEXT.test(sentence) || asksAboutTheProduct(sentence, text);
 const termOutsideScanning = (terms: RegExp) => (t: TicketText) =>
-  sentencesOf(t.clean).some((sentence) => terms.test(sentence) && !SCANNING_CONTEXT.test(sentence));
+  sentencesOf(t.clean).some((sentence) => terms.test(sentence) && !aboutTheProduct(sentence, t.clean));
+// A sentence telling what a scan finding's evidence says describes the customer's own API, not our product.
+const FINDING_EVIDENCE =
+  /\b(?:evidence|(?:the|this|your) (?:finding|scan|scanner|report) (?:says|shows|claims|states|reports)|according to (?:the|your) (?:scan|scanner|report|finding)|laut (?:dem )?(?:scan|befund|bericht)|segun (?:el )?(?:escaneo|informe|hallazgo)|selon (?:le )?(?:scan|rapport)|segundo o (?:scan|relatorio))\b/;
 
 // A fact is stated (not asked about hypothetically, not negated) when some sentence that is not a how-to question
 // holds the pattern without a negation just before or inside the match ("a viewer cannot delete" is no bypass).
@@ -112,7 +122,13 @@ const CREDENTIAL_SHAPES: RegExp[] = [
   /\b[a-z_]*(?:token|secret|key|password|passwd)[a-z_]*\s*=\s*[a-z0-9_\-./+]{8,}/i,
   /\bbearer\s+[a-z0-9_\-.]{16,}/i,
 ];
-const credentialIn = (text: string) => CREDENTIAL_WORDS.test(text) || any(text, ...CREDENTIAL_SHAPES);
+// A credential the customer has already blanked out ("Bearer [REDACTED]", "api_key=****") is no secret.
+const REDACTED_CREDENTIAL =
+  /\b(?:authorization:?\s*)?(?:bearer|tokens?|api[- ]?keys?|keys?|passwords?|secrets?)\s*[:=]?\s*(?:\[[a-z ]{0,20}\]|<[a-z _-]{0,20}>|\*{3,}|x{4,}|\.{3}|…)/g;
+const credentialIn = (text: string) => {
+  const unblanked = text.replace(REDACTED_CREDENTIAL, ' ');
+  return CREDENTIAL_WORDS.test(unblanked) || any(unblanked, ...CREDENTIAL_SHAPES);
+};
 const credential = (t: TicketText) => credentialIn(t.clean);
 
 const SCRIPT_PAYLOAD =
@@ -120,13 +136,19 @@ const SCRIPT_PAYLOAD =
 const PAYLOAD_EXECUTES =
   /\b(?:fires|fired|executes?|executed|runs?|ran|pops? up|popped up|is rendered|rendered raw|renders|changes the page|se ejecuta|ejecutad[oa]|wird ausgefuhrt|ausgefuhrt|s'execute|execute|e executad[oa]|executa)\b/;
 
+// A payload in a sentence that asks what the scanner sends ("does it send <script>alert(1)</script>?") is no report.
+const payloadStated = (t: TicketText) =>
+  [t.clean, t.raw].some((text) =>
+    sentencesOf(text).some((sentence) => SCRIPT_PAYLOAD.test(sentence) && !asksAboutTheProduct(sentence, t.clean)),
+  );
+
 const LOOKALIKE =
   /\b(?:looks? like (?:you|yours|it'?s from you|your)|isn't you|is this (?:email |mail |message )?(?:really )?from you|with your (?:logo|branding)|not your domain|pretend\w*|impersonat\w*|spoof\w*|fake (?:invoice|email|login|page)|change of bank|new bank (?:account|details)|(?:se )?hacen? pasar por|suplant\w+|con (?:su|vuestro) logo|factura falsa|correo falso|nuevos datos bancarios|gibt sich als|gaben sich als|mit ihrem logo|gefalscht\w*|falsche (?:rechnung|e-?mail)|neue bankverbindung|se fai\w* passer pour|usurp\w*|avec votre logo|fausse (?:facture|page)|faux (?:mail|e-mail|courriel)|nouvelles coordonnees bancaires|se passa\w* por|com o (?:seu )?logo|fatura falsa|e-?mail falso|novos dados bancarios)\b/;
 const LURE =
-  /\b(?:asks? for (?:our |my |your )?(?:sso |login )?(?:password|credentials|login)|verify (?:here|your)|clicked|pay(?:ment)? to|bank (?:account|details)|suspended in|renew now|enter (?:their|our|your) password|pagar (?:a|en|em|para)|payer (?:sur|a)|(?:zahlen|uberweisen) (?:sie )?(?:auf|an)|pide\w* (?:la |nuestra |mi |su )?(?:contrasena|clave|credenciales)|hic\w+ clic|datos bancarios|(?:fragt|fordert|verlangt) (?:nach )?(?:\w+ )?(?:passwort|kennwort|zugangsdaten)|geklickt|bankverbindung|demande (?:\w+ )?(?:mot de passe|identifiants)|clique\w*|coordonnees bancaires|virement|pede (?:\w+ )?(?:senha|credenciais)|clic(?:ou|amos|ei)|dados bancarios)\b/;
+  /\b(?:asks? for (?:our |my |your )?(?:sso |login )?(?:password|credentials|login)|verify (?:here|your)|clicked|pay(?:ment)? to|bank (?:account|details)|suspended in|(?:update|enter\w*|confirm|re-?enter)(?: \w+){0,2} (?:payment (?:method|details)|card(?: details| number)?|credit card|billing details)|link (?:goes|points|leads) (?:to )?(?:a |an )?(?:different|other|strange|unknown|weird) (?:site|domain|page|address)|renew now|enter (?:their|our|your) password|pagar (?:a|en|em|para)|payer (?:sur|a)|(?:zahlen|uberweisen) (?:sie )?(?:auf|an)|pide\w* (?:la |nuestra |mi |su )?(?:contrasena|clave|credenciales)|hic\w+ clic|datos bancarios|(?:fragt|fordert|verlangt) (?:nach )?(?:\w+ )?(?:passwort|kennwort|zugangsdaten)|geklickt|bankverbindung|demande (?:\w+ )?(?:mot de passe|identifiants)|clique\w*|coordonnees bancaires|virement|pede (?:\w+ )?(?:senha|credenciais)|clic(?:ou|amos|ei)|dados bancarios)\b/;
 
 const INTERNAL_INFRA =
-  /\b169\.254\.169\.254\b|\bmeta-?data\b[^.\n]{0,40}\b(?:instance|role|cloud|aws|iam)\b|\binternal (?:hostnames?|urls?|addresses|network|ips?|admin|services?)\b|\b(?:hostnames?|urls?|direcciones|adressen|adresses|enderecos|servidores|serveurs|server) intern(?:os|as|es|e|en|o|a)\b|\binterne[nr]? (?:hostnamen|server|adressen|urls?)\b|\b(?:db|database)-internal|\binternal_admin\w*|\blocalhost\b|\b127\.0\.0\.1\b|\b10\.\d{1,3}\.\d{1,3}\.\d{1,3}\b/;
+  /\b169\.254\.169\.254\b|\bmeta-?data\b[^.\n]{0,40}\b(?:instance|role|cloud|aws|iam)\b|\binternal (?:hostnames?|urls?|addresses|network|ips?|admin|services?)\b|\b(?:hostnames?|urls?|direcciones|adressen|adresses|enderecos|servidores|serveurs|server) intern(?:os|as|es|e|en|o|a)\b|\binterne[nr]? (?:hostnamen|server|adressen|urls?)\b|\b(?:db|database)-internal|\binternal_admin\w*|\b(?:your|ihre[nm]?|vos|vuestr[ao]s|sus|seus|suas) intern\w* (?:credentials|zugangsdaten|passw\w+|kennw\w+|identifiants|credenciales|credenciais|secrets?|keys|schlussel)|\b[a-z0-9-]+\.internal\.[a-z0-9-]+\.[a-z]+\b|\blocalhost\b|\b127\.0\.0\.1\b|\b10\.\d{1,3}\.\d{1,3}\.\d{1,3}\b/;
 
 const BULK_EXTRACTION =
   /\b\d+(?:[.,]\d+)? ?(?:gb|tb)\b|\b(?:bulk|mass|large|huge|unexpected) (?:export|download)s?\b|\bsaved the results\b|\bscraped?\b|\bexfiltrat\w*|\bpulled\b[^.\n]{0,60}\bids?\b|\b(?:downloaded|exported|pulled|descarg\w+|exportad[oa]s?|heruntergeladen|exportiert|telecharge\w*|exporte\w*|baixad[oa]s?|baixaram)\b[^.\n]{0,30}\b\d{1,3}(?:[.,]\d{3})+\b|\b\d{1,3}(?:[.,]\d{3})+\b[^.\n]{0,30}\b(?:downloaded|exported|descargad[oa]s|heruntergeladen|exportiert|telecharge\w*|baixad[oa]s|exportad[oa]s)\b|\b(?:descargas? masivas?|exportacion(?:es)? masivas?|massen-?(?:download|export)\w*|telechargements? massifs?|exports? massifs?|(?:download|exportacao|exportacoes) em massa)\b/;
@@ -154,8 +176,9 @@ export const SIGNALS: SignalDefinition[] = [
     // A stranger who has the same problem ("another company sees the same 502") is evidence of an outage, not of
     // their data reaching us: such sentences do not count.
     test: (t) =>
-      sentencesOf(t.clean).some((s) => !SAME_SYMPTOM.test(s) && stated(s, FOREIGN_OWNER, false)) &&
-      DATA_OR_VIEW.test(t.clean),
+      sentencesOf(t.clean).some(
+        (s) => !SAME_SYMPTOM.test(s) && !FINDING_EVIDENCE.test(s) && stated(s, FOREIGN_OWNER, false),
+      ) && DATA_OR_VIEW.test(t.clean),
   },
   {
     kind: 'id_tampering',
@@ -225,13 +248,13 @@ export const SIGNALS: SignalDefinition[] = [
     kind: 'script_payload',
     weight: 0.7,
     reason: 'script payload shape (<script>, onerror=, javascript:)',
-    test: (t) => SCRIPT_PAYLOAD.test(t.clean) || SCRIPT_PAYLOAD.test(t.raw),
+    test: (t) => payloadStated(t),
   },
   {
     kind: 'payload_executes',
     weight: 0.3,
     reason: 'content runs or renders in the page',
-    test: (t) => PAYLOAD_EXECUTES.test(t.clean) && (SCRIPT_PAYLOAD.test(t.clean) || SCRIPT_PAYLOAD.test(t.raw)),
+    test: (t) => PAYLOAD_EXECUTES.test(t.clean) && payloadStated(t),
   },
   {
     kind: 'impersonation',

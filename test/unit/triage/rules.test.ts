@@ -85,7 +85,7 @@ const cases: { name: string; subject: string; body: string; tier?: string; expec
     subject: 'W-9',
     body: 'Our vendor onboarding needs a W-9 from you before we pay the invoice.',
     tier: 'enterprise',
-    expect: { priority: 'low', mode: 'reply_and_internal_followup', action: 'None' },
+    expect: { priority: 'low', mode: 'reply_only', action: 'None' },
   },
   {
     name: 'bug report',
@@ -292,6 +292,31 @@ const cases: { name: string; subject: string; body: string; tier?: string; expec
     expect: { priority: 'low', mode: 'reply_and_internal_followup', action: 'None' },
   },
   {
+    name: 'a thank-you that closes the conversation needs no action',
+    subject: 'Re: import failing',
+    body: 'thanks, all fixed on our side now',
+    expect: { priority: 'low', mode: 'no_action', action: 'None', reply: false },
+  },
+  {
+    name: 'a document only support sends is answered by a reply',
+    subject: 'Tax form',
+    body: 'Procurement asks for your W-9 before paying the renewal. Could you email it?',
+    tier: 'enterprise',
+    expect: { priority: 'low', mode: 'reply_only', action: 'None' },
+  },
+  {
+    name: 'a German how-to asking "welcher …" is a how-to even with a wish in it',
+    subject: 'Signatur',
+    body: 'Welcher Header enthält die Signatur der Webhooks? Ein Beispiel in Go wäre super.',
+    expect: { priority: 'low', mode: 'reply_only', action: 'None' },
+  },
+  {
+    name: 'rows missing from a filter are a functional bug',
+    subject: 'Filter loses the last day',
+    body: 'Filtering findings from 1 to 31 March shows 90, the API returns 97; the 7 missing are all from 31 March.',
+    expect: { priority: 'medium', mode: 'reply_and_internal_followup', action: 'Create bug report' },
+  },
+  {
     name: 'a sign-in loop is an access problem',
     subject: 'SSO',
     body: 'After the identity provider accepts me I am sent straight back to the login page, again and again.',
@@ -359,7 +384,7 @@ test('the rules provider answers through the provider interface with JSON text',
   const provider = createRulesProvider();
   const res = await provider.complete({ system: '', user: '', ticket: makeTicket() }, triageJsonSchema);
   assert.equal(provider.name, 'rules');
-  assert.equal(res.model, 'rules-v4');
+  assert.equal(res.model, 'rules-v5');
   assert.deepEqual(JSON.parse(res.text), triageByRules(makeTicket()));
   await assert.rejects(provider.complete({ system: '', user: '' }, triageJsonSchema), {
     errorClass: 'invalid_output',
