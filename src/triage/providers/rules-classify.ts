@@ -121,14 +121,14 @@ const BLOCKING =
 
 const FEATURE: Families = [
   [
-    /\b(?:feature request|would be (?:great|nice|helpful|awesome|lovely|useful|much nicer)|would (?:help|love)|would like (?:to see|the ability|an option|a way)|it would help if|(?:could|can) you (?:please )?add|please add|add (?:an? )?(?:option|setting|export|support)|suggest(?:ion)?|i'?d love|we'?d love|would love|wish(?:list)?|roadmap|any plans|on the roadmap|is (?:that|it|this) planned|(?:could|can) it be configurable|would make\b|feature idea|idea for a feature|sugerencia|seria (?:muy )?(?:genial|otimo|util|bueno|estupendo|legal|bom)|(?:me|nos) gustaria (?:que|poder|tener)|gostariamos (?:que|de poder|de ter)|sugestao|ware (?:sehr |echt )?(?:toll|schon|super|praktisch|hilfreich|nutzlich|gut)|wir wunschen uns|vorschlag|ce serait|est-ce prevu|serait (?:tres )?(?:pratique|utile)|nous aimerions|j'aimerais)\b/,
+    /\b(?:feature request|would be (?:great|nice|helpful|awesome|lovely|useful|much nicer)|would (?:help|love)|would like (?:to see|the ability|an option|a way)|it would help if|(?:could|can) you (?:please )?add|please add|add (?:an? )?(?:option|setting|export|support)|suggest(?:ion)?|i'?d love|we'?d love|would love|wish(?:list)?|roadmap|any plans|on the roadmap|is (?:that|it|this) planned|(?:could|can) it be configurable|consider (?:this|it) (?:a|as a) (?:feature )?request|would make\b|feature idea|idea for a feature|sugerencia|seria (?:muy )?(?:genial|otimo|util|bueno|estupendo|legal|bom)|(?:me|nos) gustaria (?:que|poder|tener)|gostariamos (?:que|de poder|de ter)|sugestao|ware (?:sehr |echt )?(?:toll|schon|super|praktisch|hilfreich|nutzlich|gut)|wir wunschen uns|vorschlag|ce serait|est-ce prevu|serait (?:tres )?(?:pratique|utile)|nous aimerions|j'aimerais)\b/,
     2,
   ],
   [
     /\b(?:(?:not|won't|will not) renew\w*|unless\b[^.\n]{0,80}\b(?:renew\w*|vendor|move|moving|walk)|moving to another vendor|or we walk|difficil renovar|dificil renovar|sem isso)\b/,
     2,
   ],
-  [/\b(?:native|integration with|support for|a provider for|api for)\b/, 1],
+  [/\b(?:native|integration with|support for|a (?:\w+ )?provider for|api for)\b/, 1],
 ];
 
 const BILLING: Families = [
@@ -160,17 +160,24 @@ const ACCOUNT_ADMIN: Families = [
 
 const HOWTO: Families = [
   [
-    /\b(?:how (?:do|can|should|would|does|did|is|are) (?:i|we|you|one|the|it|this|that|your)|how to|how (?:many|much|long)|where (?:do|can|is|are|should) (?:i|we|you|the|it)|where is|is (?:it|there) (?:possible|a way|an? \w+)|what(?:'s| is) the (?:best|right|actual|correct|recommended) (?:way|syntax|difference|procedure)|what happens (?:to|if|when)|which (?:\w+ )?(?:do you|should|ip|claim|role|variables?|plan)|can (?:the|your|i|we|they|he|she|our|an?|users?|members?|admins?|owners?|one|someone) [^.\n?]{0,120}\w(?=\?)|(?:i'?d|we'?d|would) like to know|wondering (?:if|whether|how)|(?:me gustaria|quisiera|queria|quiero|quisieramos) saber|se puede|hay que|(?:ich mochte|wir mochten|ich wusste gern) wissen|(?:je voudrais|j'aimerais|nous aimerions|nous voudrions) savoir|(?:gostaria|gostariamos|queria|queremos) (?:de )?saber|does (?:the|your|it) [^.\n?]{0,80}\w(?=\?)|do you (?:support|have|keep|send|offer)|looking for (?:the place|a way|docs)|need (?:the )?steps|docs? link|documentation|is that a switch|como (?:puedo|configuramos|configuro|hago|faco|posso|obtener|exportar)|donde|onde|qual (?:o|a)|wie (?:stelle|kann|konnen|richte)|wo (?:stelle|finde|kann)|welche[rsnm]?|gibt es|comment (?:obtenir|faire|configurer)|ou (?:trouver|est)|existe-t-il|quelles?|preciso dos passos|necesito)\b/,
+    /\b(?:how (?:do|can|should|would|does|did|is|are) (?:i|we|you|one|the|it|this|that|your)|how to|how (?:many|much|long)|where (?:do|can|is|are|should) (?:i|we|you|the|it)|where is|is (?:it|there) (?:possible|a way|an? \w+)|what(?:'s| is) the (?:best|right|actual|correct|recommended) (?:way|syntax|difference|procedure)|what happens (?:to|if|when)|which (?:\w+ )?(?:do you|should|ip|claim|role|variables?|plan)|can (?:the|your|i|we|they|he|she|our|an?|users?|members?|admins?|owners?|one|someone) [^.\n?]{0,120}\w(?=\?)|(?:i'?d|we'?d|would) like to know|(?:need|want) to know|which of (?:these|them|the)|steps,? (?:pls|please)|(?:necesito|necesitamos|preciso|precisamos) saber|(?:besoin de|voudrais) savoir|(?:mussen|muss|mochte) wissen|wondering (?:if|whether|how)|(?:me gustaria|quisiera|queria|quiero|quisieramos) saber|se puede|hay que|(?:ich mochte|wir mochten|ich wusste gern) wissen|(?:je voudrais|j'aimerais|nous aimerions|nous voudrions) savoir|(?:gostaria|gostariamos|queria|queremos) (?:de )?saber|does (?:the|your|it) [^.\n?]{0,80}\w(?=\?)|do you (?:support|have|keep|send|offer)|looking for (?:the place|a way|docs)|need (?:the )?steps|docs? link|documentation|is that a switch|como (?:puedo|configuramos|configuro|hago|faco|posso|obtener|exportar)|donde|onde|qual (?:o|a)|wie (?:stelle|kann|konnen|richte)|wo (?:stelle|finde|kann)|welche[rsnm]?|gibt es|comment (?:obtenir|faire|configurer)|ou (?:trouver|est)|existe-t-il|quelles?|preciso dos passos|necesito)\b/,
     2,
   ],
   [/\?/, 1],
 ];
 
 // "thx, works now!": a closing reply, nothing left to do.
-const CLOSING =
-  /\b(?:thx|thanks|thank you|merci|danke|gracias|obrigad[oa])\b[^.\n]{0,30}\b(?:works now|working now|(?:it'?s |all )?fixed|resolved|sorted|all good|funktioniert (?:jetzt|wieder)|ca marche|funciona (?:ya|agora))\b/;
+const THANKS = /\b(?:thx|thanks|thank you|merci|danke|gracias|obrigad[oa])\b/;
+const RESOLVED =
+  /\b(?:that did it|works now|working (?:again|now)|running again|(?:is |it'?s |all |now )fixed|fixed now|(?:is |now )resolved|resolved now|all sorted|sorted now|all good|funktioniert (?:jetzt|wieder)|ca marche|funciona (?:ya|agora|de novo))\b/;
+const closingNote = (t: string) => t.length < 400 && THANKS.test(t) && RESOLVED.test(t);
 const OTHER: Families = [
-  [CLOSING, 3],
+  [/\b(?:that did it|works now|working (?:again|now)|running again|fixed now|resolved now|all sorted)\b/, 3],
+  // Notices that need only an acknowledgement: a customer's own scheduled pen test, an FYI.
+  [
+    /\b(?:(?:scheduled|authori[sz]ed|upcoming|planned|external) (?:pen(?:etration)? ?tests?|pentests?)|heads-?up|for your information)\b/,
+    2,
+  ],
   [
     /\b(?:thank(?:s| you)[^.\n]{0,40}(?:close (?:this|it)|all good|quick help)|just wanted to say|all good now|apply for|cv attached|resume attached|reseller?|resell|partner(?:ship)? agreement|partnership|soc ?2|questionnaire|vendor (?:risk|review)|dpa\b|under nda)\b/,
     2,
@@ -213,6 +220,11 @@ export function classifyTicket(
   if (SPAM_FAMILIES.filter((p) => p.test(t)).length >= 1 && !/\b(?:our|my) (?:scan|account|api|invoice)/.test(t)) {
     return { ...base, category: 'spam' };
   }
+  // "Thanks, all fixed now": closes the conversation, unless it goes on to report something still wrong.
+  // A reply's subject ("Re: import failing") names the old problem, not a new one.
+  if (closingNote(t) && score(t.replace(/^(?:re|aw|fw|fwd|tr|rv):[^\n]*\n/, ''), DEFECT) === 0) {
+    return { ...base, category: 'other', closing: true };
+  }
   const access = score(t, ACCESS);
   if (impact.outage && DOWNTIME_CLAIM.test(t)) return { ...base, category: 'billing', moneyDispute: true };
   if (impact.outage || (access > 0 && impact.wide)) return { ...base, category: 'outage' };
@@ -250,6 +262,6 @@ export function classifyTicket(
     ...base,
     category: best,
     cosmetic: best === 'bug' && !base.blocking && !losesData && COSMETIC.test(t),
-    closing: best === 'other' && CLOSING.test(t),
+    closing: best === 'other' && closingNote(t),
   };
 }

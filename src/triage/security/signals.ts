@@ -134,7 +134,7 @@ const credential = (t: TicketText) => credentialIn(t.clean);
 const SCRIPT_PAYLOAD =
   /<\s*script\b|\bon(?:error|load|mouseover|click|focus)\s*=|\bonload handler\b|javascript:|\balert\s*\(|document\.(?:cookie|domain|title|location)|<\s*(?:svg|iframe|img)\b[^>]*\bon\w+/;
 const PAYLOAD_EXECUTES =
-  /\b(?:fires|fired|executes?|executed|runs?|ran|pops? up|popped up|is rendered|rendered raw|renders|changes the page|se ejecuta|ejecutad[oa]|wird ausgefuhrt|ausgefuhrt|s'execute|execute|e executad[oa]|executa)\b/;
+  /\b(?:fires|fired|executes?|executed|runs?|ran|pops?(?: up)?|popping(?: up)?|popped(?: up)?|alert (?:box|dialog|window|popup)|(?:rendered|interpreted|treated) as html|gets rendered|is rendered|rendered raw|renders|changes the page|se ejecuta|ejecutad[oa]|wird ausgefuhrt|ausgefuhrt|s'execute|execute|e executad[oa]|executa)\b/;
 
 // A payload in a sentence that asks what the scanner sends ("does it send <script>alert(1)</script>?") is no report.
 const payloadStated = (t: TicketText) =>

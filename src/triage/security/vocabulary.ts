@@ -98,7 +98,7 @@ export const FOREIGN_OWNER = wordsOf({
     'shared between (?:customers|tenants|accounts|orgs)',
     'belongs? to (?:some |an)?other',
     "(?:ids?|reports?|records?|data|domains?|targets?) (?:that )?we (?:do not|don't) own",
-    'not (?:our|my) (?:organi[sz]ation|company|org|data|report|tenant|customer)',
+    "(?:not|isn't|is not|aren't|are not|wasn't|was not) (?:our|my) (?:organi[sz]ation|company|org|data|report|tenant|customer|account|workspace)s?",
     'which is not us',
     'not for us',
     'not ours',
@@ -269,6 +269,8 @@ export const ID_TAMPERING = wordsOf({
     '(?:chang(?:e|ed|ing)|edit(?:ed|ing)?|modif(?:y|ied)|increment(?:ed|ing)?|tried|swap(?:ped)?)\\b[^.\\n]{0,60}\\b(?:id|ids|number|numero|nummer|identifiant)',
     'sequential|guessable|predictable|just numbers|the (?:number|id) (?:after|before) ours|off-by-one|enumerat\\w*',
     'ids? \\d+ (?:to|through|-) \\d+|incrementing (?:ids?|numbers?)|next (?:id|number) (?:up|along)',
+    '(?:orgs?|organi[sz]ations?|accounts?|tenants?|customers?|users?|workspaces?|projects?) \\d+ (?:to|through|-) \\d+',
+    '(?:with|for|to) any (?:other )?(?:number|id|org id|account id)',
   ],
   es: [
     'secuencial\\w*|consecutiv[oa]s|correlativ[oa]s|predecibles?|adivinables?|enumer\\w+',

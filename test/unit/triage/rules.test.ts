@@ -317,6 +317,30 @@ const cases: { name: string; subject: string; body: string; tier?: string; expec
     expect: { priority: 'medium', mode: 'reply_and_internal_followup', action: 'Create bug report' },
   },
   {
+    name: '"need to know which of these" is a how-to',
+    subject: 'coverage',
+    body: 'Comparing vendors. We need to know which of these checks you run: mass assignment, GraphQL batching, JWT none alg.',
+    expect: { priority: 'low', mode: 'reply_only', action: 'None' },
+  },
+  {
+    name: 'a question that ends "if not, consider this a request" is a feature request',
+    subject: 'Pulumi?',
+    body: 'Is there a Pulumi provider for your targets and schedules? If not, consider this a request.',
+    expect: { priority: 'low', mode: 'reply_and_internal_followup', action: 'Create feedback ticket' },
+  },
+  {
+    name: 'a customer notice about their own scheduled pen test only needs an acknowledgement',
+    subject: 'Heads-up: external pentest next week',
+    body: 'Our external testers will run an authorised pentest against our own staging API from Monday to Wednesday.',
+    expect: { priority: 'low', mode: 'reply_only', action: 'None' },
+  },
+  {
+    name: 'a thank-you after the fix, in any order, needs no action',
+    subject: 'Re: webhook retries',
+    body: 'That did it, deliveries are working again. Many thanks to the team!',
+    expect: { priority: 'low', mode: 'no_action', action: 'None', reply: false },
+  },
+  {
     name: 'a sign-in loop is an access problem',
     subject: 'SSO',
     body: 'After the identity provider accepts me I am sent straight back to the login page, again and again.',
@@ -384,7 +408,7 @@ test('the rules provider answers through the provider interface with JSON text',
   const provider = createRulesProvider();
   const res = await provider.complete({ system: '', user: '', ticket: makeTicket() }, triageJsonSchema);
   assert.equal(provider.name, 'rules');
-  assert.equal(res.model, 'rules-v5');
+  assert.equal(res.model, 'rules-v6');
   assert.deepEqual(JSON.parse(res.text), triageByRules(makeTicket()));
   await assert.rejects(provider.complete({ system: '', user: '' }, triageJsonSchema), {
     errorClass: 'invalid_output',
