@@ -69,13 +69,16 @@ const SECURITY_TERMS =
   /\b(?:vulnerab\w*|vulnerabilidad(?:es)?|vulnerabilidade\w*|vulnerabilite\w*|schwachstelle\w*|sicherheitslucke\w*|sicherheitsproblem\w*|sicherheitsrisik\w*|exploit\w*|zero[- ]day|0day|cve-\d{4}-\d+|\bcves?\b|xss|cross[- ]site (?:scripting|request forgery)|sql ?injection|sqli|inyeccion(?:es)? (?:de )?sql|injection sql|injecao (?:de )?sql|sql-injection|csrf|ssrf|idor|rce|remote code execution|open redirect|subdomain takeover|takeover|privilege escalation|escalada de privilegios|rechteausweitung|elevation de privileges?|escalonamento de privilegios|auth(?:entication)? bypass|malware|ransomware|phishing|phish\w*|hameconnage|backdoor|responsible disclosure|bug bounty|security (?:issue|flaw|hole|bug|report|concern|problem)s?|(?:fallo|falla|agujero|problema|brecha)s? de seguridad|(?:falha|brecha|problema)s? de seguranca|failles?|problemes? de securite)\b/;
 // Words that say it has already happened.
 const INCIDENT_TERMS =
-  /\b(?:(?<!sla |sla-)(?:data |security )?breach(?:ed|es)?(?! of (?:the |our |your |its |their )?(?:sla|contract|agreement|terms|service level|commitment|promise|warranty))|(?:were|was|got|been|are|is) hacked|hacked|gehackt|hackead[oa]s?|piratee?s?|invadid[oa]s?|account takeover|unauthori[sz]ed (?:access|login|logins|user|users|request|calls?|charges?)|acceso (?:no autorizado|indebido)|acces (?:non autorise|frauduleux)|acesso (?:nao autorizado|indevido)|unbefugte\w* (?:zugriff|anmeldung\w*)|unberechtigte\w* zugriff|compromised|kompromittiert|comprometid[oa]s?|compromise|(?:est|ete|sont|a ete) compromise?s?|security incident|data (?:leak|exposure)|datenleck|datenpanne|datenabfluss|fuite (?:de donnees|d'informations)|violation de donnees|vazamento de dados|dados vazad[oa]s|vazaram|filtracion de datos|fuga de (?:datos|informacion)|brecha de seguridad)\b/;
+  /\b(?:(?<!sla |sla-)(?:data |security )?breach(?:ed|es)?(?! of (?:the |our |your |its |their )?(?:sla|contract|agreement|terms|service level|commitment|promise|warranty))|(?:were|was|got|been|are|is) hacked|hacked|gehackt|hackead[oa]s?|piratee?s?|invadid[oa]s?|account takeover|unauthori[sz]ed (?:access|login|logins|user|users|request|calls?|charges?)|acceso (?:no autorizado|indebido)|acces (?:non autorise|frauduleux)|acesso (?:nao autorizado|indevido)|unbefugte\w* (?:zugriff|anmeldung\w*)|unberechtigte\w* zugriff|compromised|kompromittiert|comprometid[oa]s?|compromise|(?:est|ete|sont|a ete) compromise?s?|security incident|data (?:leak|exposure)|audit (?:entries|logs?|records?|trail)\b[^.\n]{0,40}\b(?:removed|deleted|wiped|cleared|purged)|datenleck|datenpanne|datenabfluss|fuite (?:de donnees|d'informations)|violation de donnees|vazamento de dados|dados vazad[oa]s|vazaram|filtracion de datos|fuga de (?:datos|informacion)|brecha de seguridad)\b/;
 const SCANNING_CONTEXT =
   /\b(?:scanner|scan(?:s|ned|ning)?|finding|findings|detect\w*|catch|test (?:for|against)|flag(?:ged|s)?|coverage|cover(?:s|ed)?|support for|(?:do|does) (?:you|it|the \w+) (?:support|cover|test|check|find)|our own (?:api|app|site|code|endpoint)|does (?:it|the \w+) (?:test|check|find)|escaner|escane\w*|cobertura|abdeckung|erkenn\w*|couverture|deteccao|deteta\w*)\b/;
 // In a ticket about the scanner, its questions are about the product too: "what about blind sqli?" after "does your
 // scanner send payloads like <script>…?" asks what it tests, it reports nothing.
 const asksAboutTheProduct = (sentence: string, text: string) =>
-  HOWTO_QUESTION.test(sentence.replace(LEADING_CONJUNCTION, '')) && SCANNING_CONTEXT.test(text);
+  HOWTO_QUESTION.test(sentence.replace(LEADING_CONJUNCTION, '')) && CAPABILITY_QUESTION.test(text);
+// The ticket asks what the product tests: "does your scanner detect …", "evaluating you against …", "coverage".
+const CAPABILITY_QUESTION =
+  /\b(?:(?:does|do|can|will|would) (?:your|the|it|you)(?: \w+)?(?: actually| also)? (?:test|detect|find|catch|check|cover|support|send|flag|scan|try)\w*|coverage|evaluat\w+ (?:you|your|vendors|tools|scanners)|comparing (?:you|vendors|tools|scanners)|which (?:checks|tests|attacks|payloads)|(?:detecta|prueba|erkennt|testet|detecte|teste|deteta) (?:\w+ )?(?:xss|sqli|bola|idor|inyeccion|injection|injecao))\b/;
 const LEADING_CONJUNCTION = /^\W*(?:and|or|also|but|plus|und|oder|auch|y|o|tambien|et|ou|aussi|e|tambem)\s+/;
 const aboutTheProduct = (sentence: string, text: string) =>
   SCANNING_CONTEXT.test(sentence) || asksAboutTheProduct(sentence, text);
@@ -108,6 +111,28 @@ const PURPOSE =
 // "Another company sees the same 502": someone else has the problem too.
 const SAME_SYMPTOM =
   /\b(?:(?:the )?same (?:issue|problem|error|outage|thing|behaviou?r|message|errors|502|500|503|504)|see(?:s|ing)? the same|(?:is|are) (?:also )?(?:down|affected|impacted) too|lo mismo|(?:el mismo|la misma) (?:problema|error|fallo|falla|caida)|les pasa lo mismo|(?:dasselbe|das gleiche|den gleichen|die gleiche|denselben|dieselbe) (?:problem|fehler|storung)|(?:le meme|la meme) (?:probleme|erreur|panne|souci|chose)|(?:o mesmo|a mesma) (?:problema|erro|falha|coisa))\b/;
+
+// A cue whose counterpart sits in the same sentence or the one before or after it.
+function near(text: string, cue: RegExp, counterpart: (window: string) => boolean): boolean {
+  const sentences = sentencesOf(text);
+  return sentences.some(
+    (s, i) => cue.test(s) && counterpart(`${sentences[i - 1] ?? ''} ${s} ${sentences[i + 1] ?? ''}`),
+  );
+}
+const PERSONAL_DATA =
+  /\b(?:data|datos|daten|donnees|dados|customers?|clientes?|kunden|emails?|e-mails?|hostnames?|reports?|findings|exports?|names?|addresses|phone numbers?|records|rows)\b/;
+
+// In a ticket about the scanner, a question about what it tests reports nothing: its sentences are left out before
+// the signals read the text ("does it find BOLA, i.e. changing ids between two users' tokens?").
+export function withoutProductQuestions(t: TicketText): TicketText {
+  if (!CAPABILITY_QUESTION.test(t.clean)) return t;
+  const kept = t.clean.split('\n').map((line) =>
+    sentencesOf(line)
+      .filter((sentence) => !asksAboutTheProduct(sentence, t.clean))
+      .join(' '),
+  );
+  return { ...t, clean: kept.join('\n') };
+}
 
 // Both halves in one stated sentence: "works without logging in", "funktioniert ohne Anmeldung".
 const statedTogether = (text: string, a: RegExp, b: RegExp) =>
@@ -145,7 +170,7 @@ const payloadStated = (t: TicketText) =>
 const LOOKALIKE =
   /\b(?:looks? like (?:you|yours|it'?s from you|your)|isn't you|is this (?:email |mail |message )?(?:really )?from you|with your (?:logo|branding)|not your domain|pretend\w*|impersonat\w*|spoof\w*|fake (?:invoice|email|login|page)|change of bank|new bank (?:account|details)|(?:se )?hacen? pasar por|suplant\w+|con (?:su|vuestro) logo|factura falsa|correo falso|nuevos datos bancarios|gibt sich als|gaben sich als|mit ihrem logo|gefalscht\w*|falsche (?:rechnung|e-?mail)|neue bankverbindung|se fai\w* passer pour|usurp\w*|avec votre logo|fausse (?:facture|page)|faux (?:mail|e-mail|courriel)|nouvelles coordonnees bancaires|se passa\w* por|com o (?:seu )?logo|fatura falsa|e-?mail falso|novos dados bancarios)\b/;
 const LURE =
-  /\b(?:asks? for (?:our |my |your )?(?:sso |login )?(?:password|credentials|login)|verify (?:here|your)|clicked|pay(?:ment)? to|bank (?:account|details)|suspended in|(?:update|enter\w*|confirm|re-?enter)(?: \w+){0,2} (?:payment (?:method|details)|card(?: details| number)?|credit card|billing details)|link (?:goes|points|leads) (?:to )?(?:a |an )?(?:different|other|strange|unknown|weird) (?:site|domain|page|address)|renew now|enter (?:their|our|your) password|pagar (?:a|en|em|para)|payer (?:sur|a)|(?:zahlen|uberweisen) (?:sie )?(?:auf|an)|pide\w* (?:la |nuestra |mi |su )?(?:contrasena|clave|credenciales)|hic\w+ clic|datos bancarios|(?:fragt|fordert|verlangt) (?:nach )?(?:\w+ )?(?:passwort|kennwort|zugangsdaten)|geklickt|bankverbindung|demande (?:\w+ )?(?:mot de passe|identifiants)|clique\w*|coordonnees bancaires|virement|pede (?:\w+ )?(?:senha|credenciais)|clic(?:ou|amos|ei)|dados bancarios)\b/;
+  /\b(?:asks? for (?:our |my |your )?(?:sso |login )?(?:password|credentials|login)|verify (?:here|your)|clicked|pay(?:ment)? to|bank (?:account|details)|suspended in|(?:update|enter\w*|confirm|re-?enter)(?: \w+){0,2} (?:payment (?:method|details)|card(?: details| number)?|credit card|billing details)|(?:confirmer|mettre a jour|saisi\w*|entre\w*) (?:\w+ ){0,2}(?:moyen de paiement|mot de passe|carte|identifiants)|(?:confirmar|actualizar|introdu\w+|ingres\w+) (?:\w+ ){0,2}(?:metodo de pago|contrasena|tarjeta|credenciales)|(?:zahlungs\w+|passwort|kreditkarte|zugangsdaten) (?:\w+ ){0,2}(?:bestatigen|aktualisieren|eingegeben|eingeben)|(?:confirmar|atualizar|digit\w+|inseri\w+) (?:\w+ ){0,2}(?:forma de pagamento|metodo de pagamento|senha|cartao|credenciais)|link (?:goes|points|leads) (?:to )?(?:a |an )?(?:different|other|strange|unknown|weird) (?:site|domain|page|address)|renew now|enter (?:their|our|your) password|pagar (?:a|en|em|para)|payer (?:sur|a)|(?:zahlen|uberweisen) (?:sie )?(?:auf|an)|pide\w* (?:la |nuestra |mi |su )?(?:contrasena|clave|credenciales)|hic\w+ clic|datos bancarios|(?:fragt|fordert|verlangt) (?:nach )?(?:\w+ )?(?:passwort|kennwort|zugangsdaten)|geklickt|bankverbindung|demande (?:\w+ )?(?:mot de passe|identifiants)|clique\w*|coordonnees bancaires|virement|pede (?:\w+ )?(?:senha|credenciais)|clic(?:ou|amos|ei)|dados bancarios)\b/;
 
 const INTERNAL_INFRA =
   /\b169\.254\.169\.254\b|\bmeta-?data\b[^.\n]{0,40}\b(?:instance|role|cloud|aws|iam)\b|\binternal (?:hostnames?|urls?|addresses|network|ips?|admin|services?)\b|\b(?:hostnames?|urls?|direcciones|adressen|adresses|enderecos|servidores|serveurs|server) intern(?:os|as|es|e|en|o|a)\b|\binterne[nr]? (?:hostnamen|server|adressen|urls?)\b|\b(?:db|database)-internal|\binternal_admin\w*|\b(?:your|ihre[nm]?|vos|vuestr[ao]s|sus|seus|suas) intern\w* (?:credentials|zugangsdaten|passw\w+|kennw\w+|identifiants|credenciales|credenciais|secrets?|keys|schlussel)|\b[a-z0-9-]+\.internal\.[a-z0-9-]+\.[a-z]+\b|\blocalhost\b|\b127\.0\.0\.1\b|\b10\.\d{1,3}\.\d{1,3}\.\d{1,3}\b/;
@@ -197,7 +222,8 @@ export const SIGNALS: SignalDefinition[] = [
     kind: 'public_place',
     weight: 0.5,
     reason: 'something put in a public place',
-    test: (t) => PUBLIC_PLACE.test(t.clean),
+    // Next to what was put there: "results published to the pipeline summary" three lines above "org keys" is not one.
+    test: (t) => near(t.clean, PUBLIC_PLACE, (s) => credentialIn(s) || PERSONAL_DATA.test(s)),
   },
   {
     kind: 'secret_exposed_in_output',

@@ -50,7 +50,8 @@ export const DISOWNED = wordsOf({
     // The person whose account it is denies it, or was away when it happened; an account acting as it never has.
     "(?:says|said|swears|insists|confirms|confirmed)(?: that)? (?:she|he|they) (?:didn't|did not|never|wasn't|was not|hasn't|has not|hadn't|had not)",
     '(?:she|he|they) (?:was|were) (?:on (?:holiday|vacation|leave|pto|parental leave)|off sick|asleep)',
-    '(?:account|user|key|token|bot|member) (?:has|had) never (?:\\w+ ){0,2}?(?:downloaded|exported|logged in|signed in|called|accessed|used)',
+    '(?:account|user|key|token|bot|member|it|he|she) (?:has|had) never (?:\\w+ ){0,2}?(?:downloaded|exported|logged in|signed in|called|accessed|used)',
+    'no(?:body| one)(?: \\w+){0,4}? (?:is|was|were) (?:awake|online|working|in the office)',
   ],
   es: [
     'nadie|ningun[oa] de nosotros|no (?:fuimos|fui) (?:nosotros|yo)|no (?:lo|la|los|las) (?:hicimos|creamos|iniciamos)',
@@ -145,23 +146,23 @@ export const EXPOSURE_CONTEXT = wordsOf({
 // --- What the reporter did not do (the researcher's restraint).
 export const RESTRAINT = wordsOf({
   en: [
-    "(?:i|we) (?:have not|haven't|did not|didn't|never) (?:tried|try|used|use|accessed|access|claimed|claim|published|publish|shared|share|touched|gone|go|download\\w*|exploited|kept|opened)",
+    "(?:i|we) (?:have not|haven't|did not|didn't|never) (?:tried|try|accessed|access|claimed|claim|published|publish|shared|share|touched|gone|go|download\\w*|exploited|kept|opened)",
     'stopped as soon as|closed the tab|only tested|researcher|reporting (?:this )?before|proof of concept|poc|on purpose not',
   ],
   es: [
-    'no (?:he|hemos) (?:intentado|probado|usado|accedido|tocado|descargado|compartido|abierto)|no hemos tocado|nada mas',
+    'no (?:he|hemos) (?:intentado|probado|accedido|tocado|descargado|compartido|abierto)|no hemos tocado|nada mas',
     'a proposito no|solo (?:probe|probamos) con (?:mi|nuestr)\\w*',
   ],
   de: [
-    '(?:nicht|nie) (?:\\w+ ){0,2}?(?:ausprobiert|versucht|benutzt|verwendet|geoffnet|heruntergeladen|angefasst|weitergegeben)',
+    '(?:nicht|nie) (?:\\w+ ){0,2}?(?:ausprobiert|versucht|geoffnet|heruntergeladen|angefasst|weitergegeben)',
     'bewusst nicht|nicht weiter|nur (?:mit )?(?:meinem|unserem) eigenen',
   ],
   fr: [
-    "(?:je n'ai|nous n'avons) (?:pas|jamais) (?:essaye|teste|utilise|ouvert|touche|telecharge|partage)",
+    "(?:je n'ai|nous n'avons) (?:pas|jamais) (?:essaye|teste|ouvert|touche|telecharge|partage)",
     'volontairement pas|uniquement (?:sur|avec) (?:mon|notre) propre',
   ],
   pt: [
-    'nao (?:tentei|testei|usei|acessei|abri|baixei|mexemos|mexi|compartilhei|tentamos|testamos|usamos)',
+    'nao (?:tentei|testei|acessei|abri|baixei|mexemos|mexi|compartilhei|tentamos|testamos)',
     'de proposito nao|so testei com',
   ],
 });

@@ -192,6 +192,9 @@ export const STILL_WORKS = wordsOf({
     '(?:works|worked|working) (?:still|again|today)|returns? 200|keeps? (?:working|being accepted|returning)',
     'continues? to (?:work|return|be (?:valid|active|accepted))|(?:is|are) still (?:valid|active|accepted|working|usable)',
     "hasn't stopped working|never stopped working",
+    '(?:= ?|gets? |got |gives? |gave |answers? (?:with )?)(?:an? )?200(?: ok)?',
+    'still (?:pull|call|download|export|fetch|read|access|log|sign|us|post|sync|hit|query)\\w*',
+    "(?:wasn't|was not|isn't|is not|never|not actually) (?:really )?revoked|(?:doesn't|does not|didn't|did not) (?:actually )?revoke",
   ],
   es: [
     'sigue(?:n)? (?:funcionando|devolviendo|respondiendo|aceptando\\w*|entrando|accediendo|activ[oa]s?|valid[oa]s?|vigentes?)',
@@ -269,7 +272,7 @@ export const ID_TAMPERING = wordsOf({
     '(?:chang(?:e|ed|ing)|edit(?:ed|ing)?|modif(?:y|ied)|increment(?:ed|ing)?|tried|swap(?:ped)?)\\b[^.\\n]{0,60}\\b(?:id|ids|number|numero|nummer|identifiant)',
     'sequential|guessable|predictable|just numbers|the (?:number|id) (?:after|before) ours|off-by-one|enumerat\\w*',
     'ids? \\d+ (?:to|through|-) \\d+|incrementing (?:ids?|numbers?)|next (?:id|number) (?:up|along)',
-    '(?:orgs?|organi[sz]ations?|accounts?|tenants?|customers?|users?|workspaces?|projects?) \\d+ (?:to|through|-) \\d+',
+    '(?:orgs?|organi[sz]ations?|accounts?|tenants?|customers?|users?|workspaces?|projects?) \\d+ ?(?:to|through|-) ?\\d+',
     '(?:with|for|to) any (?:other )?(?:number|id|org id|account id)',
   ],
   es: [
