@@ -7,6 +7,9 @@ import type { TicketKey } from '../domain/ticket.ts';
 import type { Db } from './client.ts';
 import { processedTickets, type ticketFeedback, type triageRuns } from './schema.ts';
 
+/** Tickets a subject search reads in time order before it asks the trigram index instead (listTickets). */
+export const SEARCH_WALK = 5_000;
+
 /** Marks run records that Discord's refusal of our webhook ended (a configuration error, not the ticket's). */
 export const DISCORD_CONFIG_ERROR = 'discord_config';
 
@@ -66,7 +69,13 @@ export type TicketListRow = {
   subject: string | null;
 };
 
-export function createTicketReads(db: Db) {
+export interface TicketReadOptions {
+  /** Tickets a subject search reads in time order before it asks the trigram index (SEARCH_WALK; tests set fewer). */
+  searchWalk?: number;
+}
+
+export function createTicketReads(db: Db, options: TicketReadOptions = {}) {
+  const searchWalk = options.searchWalk ?? SEARCH_WALK;
   return {
     async getProcessingStats(since: Date): Promise<ProcessingStats> {
       // One pass over the window, by state and provider (the provider only matters for `posted`).
@@ -165,31 +174,49 @@ export function createTicketReads(db: Db) {
      * The dashboard's ticket list, most recent activity first, one page at a time: `after` is the last row of the
      * previous page (keyset pagination: every page costs the same however deep). Priority and subject are the
      * ticket's latest run's, copied onto the row when the run was recorded; each filter has an index ending in the
-     * keyset order (schema.ts), and the subject search uses the trigram index.
+     * keyset order (schema.ts). A subject search runs in two steps, so its cost does not hang on the planner's guess
+     * of how rare the words are (a guess that flipped between two ANALYZE samples of the same data, bench/RESULTS.md):
+     * first the newest SEARCH_WALK tickets are read in keyset order (a common word fills the page there); when they
+     * hold less than a page, the trigram index answers (a rare word is a few hundred rows of it), read as a bitmap
+     * (planner settings for that one transaction rule out walking the whole table in time order).
      */
     async listTickets(filter: TicketListFilter): Promise<TicketListRow[]> {
       const where = [sql`true`];
       if (filter.state) where.push(sql`p.status = ${filter.state}`);
       if (filter.provider) where.push(sql`p.provider = ${filter.provider}`);
       if (filter.priority) where.push(sql`p.latest_priority = ${filter.priority}`);
-      if (filter.q) {
-        const like = `%${filter.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-        where.push(sql`(p.ticket_id = ${filter.q} or p.latest_subject ilike ${like})`);
-      }
       if (filter.after) {
         where.push(
           sql`(p.processed_at, p.id) < (${filter.after.at.toISOString()}::timestamptz, ${filter.after.id}::uuid)`,
         );
       }
-      const { rows } = await db.execute<TicketListRow>(sql`
-        select p.id, p.ticket_id as "ticketId", p.portal_id as "portalId", p.status, p.provider, p.attempts,
-               p.duplicates, p.processed_at as "processedAt", p.latest_priority as priority,
-               p.latest_subject as subject
-          from processed_tickets p
-         where ${sql.join(where, sql` and `)}
-         order by p.processed_at desc, p.id desc
-         limit ${filter.limit}`);
-      return rows.map((row) => ({ ...row, processedAt: new Date(row.processedAt) }));
+      const columns = sql`p.id, p.ticket_id as "ticketId", p.portal_id as "portalId", p.status, p.provider,
+               p.attempts, p.duplicates, p.processed_at as "processedAt", p.latest_priority as priority,
+               p.latest_subject as subject`;
+      const order = sql`order by p.processed_at desc, p.id desc`;
+      const toRows = (rows: TicketListRow[]) => rows.map((row) => ({ ...row, processedAt: new Date(row.processedAt) }));
+      if (!filter.q) {
+        const { rows } = await db.execute<TicketListRow>(sql`
+          select ${columns} from processed_tickets p where ${sql.join(where, sql` and `)} ${order} limit ${filter.limit}`);
+        return toRows(rows);
+      }
+      const like = `%${filter.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+      const matches = sql`(p.ticket_id = ${filter.q} or p.latest_subject ilike ${like})`;
+      const { rows: newest } = await db.execute<TicketListRow>(sql`
+        select ${columns}
+          from (select * from processed_tickets p where ${sql.join(where, sql` and `)} ${order} limit ${searchWalk}) p
+         where ${matches} ${order} limit ${filter.limit}`);
+      // A page found among the newest, or words too short for trigrams: that is the answer.
+      if (newest.length >= filter.limit || filter.q.length < 3) return toRows(newest);
+      const rows = await db.transaction(async (tx) => {
+        await tx.execute(sql`set local enable_indexscan = off`);
+        await tx.execute(sql`set local enable_seqscan = off`);
+        const { rows: found } = await tx.execute<TicketListRow>(sql`
+          select ${columns} from processed_tickets p
+           where ${sql.join([...where, matches], sql` and `)} ${order} limit ${filter.limit}`);
+        return found;
+      });
+      return toRows(rows);
     },
 
     /** One ticket's row, for its dashboard page. */

@@ -10,7 +10,7 @@ import { type FinalState, isPosted, POSTED_STATES, type PostedState, type Ticket
 import type { TicketKey } from '../domain/ticket.ts';
 import type { Db } from './client.ts';
 import { processedTickets, sqlList } from './schema.ts';
-import { createTicketReads, matchesTicket } from './ticket-reads.ts';
+import { createTicketReads, matchesTicket, type TicketReadOptions } from './ticket-reads.ts';
 
 export {
   DISCORD_CONFIG_ERROR,
@@ -70,9 +70,9 @@ export type KnownTicket = {
   live_claim: boolean;
 };
 
-export function createTicketStore(db: Db) {
+export function createTicketStore(db: Db, options: TicketReadOptions = {}) {
   return {
-    ...createTicketReads(db),
+    ...createTicketReads(db, options),
     async isTicketProcessed(key: TicketKey): Promise<ProcessedCheck> {
       const [row] = await db
         .select({

@@ -308,4 +308,44 @@ describe("the ticket row keeps its latest run's priority and subject (the dashbo
     assert.equal(row?.priority, 'critical');
     assert.equal(row?.subject, 'Cannot export 100%');
   });
+
+  test('a search finds a rare word beyond the newest tickets it reads in order, and pages on from there', async () => {
+    // A store that reads only the 4 newest tickets before it asks the trigram index (production reads 5,000).
+    const small = createTicketStore(tdb.db, { searchWalk: 4 });
+    const runs = createRunStore(tdb.db);
+    const subjects = [
+      'Rare chargeback dispute',
+      'Chargeback again',
+      ...Array.from({ length: 8 }, (_, i) => `Common word ${i}`),
+    ];
+    for (const [i, subject] of subjects.entries()) {
+      const id = `walk-${i}`;
+      await store.claimTicket(key(id), 'w', 60_000);
+      await runs.finishTicket(
+        { ...key(id), provider: 'rules', state: 'posted', owner: 'w' },
+        { ...run(id, 1, 'low', subject), status: 'posted' },
+      );
+    }
+    const ids = async (filter: Parameters<TicketStore['listTickets']>[0]) =>
+      (await small.listTickets(filter)).map((row) => row.ticketId).filter((id) => id.startsWith('walk-'));
+    // The two chargeback tickets are the oldest: outside the 4 read in order, found through the index, newest first.
+    assert.deepEqual(await ids({ q: 'chargeback', limit: 5 }), ['walk-1', 'walk-0']);
+    // A common word fills its page among the newest.
+    assert.deepEqual(await ids({ q: 'common word', limit: 3 }), ['walk-9', 'walk-8', 'walk-7']);
+    // Paging through the index path: after the first match, the second.
+    const [first] = await small.listTickets({ q: 'chargeback', limit: 1 });
+    assert.ok(first);
+    const next = await small.listTickets({ q: 'chargeback', limit: 1, after: { at: first.processedAt, id: first.id } });
+    assert.deepEqual(
+      next.map((row) => row.ticketId),
+      ['walk-0'],
+    );
+    // The same answers as the store that reads 5,000 in order.
+    assert.deepEqual(
+      await ids({ q: 'chargeback', limit: 5 }),
+      (await store.listTickets({ q: 'chargeback', limit: 5 }))
+        .map((r) => r.ticketId)
+        .filter((id) => id.startsWith('walk-')),
+    );
+  });
 });
