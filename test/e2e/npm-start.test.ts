@@ -2,8 +2,9 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { test } from 'node:test';
+import { postgresDataDir } from '../../src/db/embedded.ts';
 import { cleanEnv, jsonLine, spawnService } from '../helpers/process.ts';
 
 function isAlive(pid: number): boolean {
@@ -65,5 +66,31 @@ test('`npm start` with no configuration serves a healthy /health on the embedded
   } finally {
     service.killGroup();
     rmSync(dataDir, { recursive: true, force: true });
+  }
+});
+
+test('as root, `npm start` with DATA_DIR inside a 0700 directory serves a healthy /health (data kept where postgres can reach it)', async (t) => {
+  if (process.getuid?.() !== 0) {
+    t.diagnostic('not root: the server runs as this user and can enter any directory it can');
+    return;
+  }
+  const home = mkdtempSync(join(tmpdir(), 'triage-home-0700-')); // mkdtemp: mode 0700, like /root
+  const dataDir = join(home, 'app', '.data');
+  const kept = dirname(postgresDataDir(dataDir));
+  const service = spawnService('npm', ['start', '--silent'], cleanEnv({ DATA_DIR: dataDir, PORT: '0' }));
+  try {
+    const started = jsonLine(await service.waitForLine((line) => jsonLine(line)?.msg === 'service started', 120_000));
+    const placed = service.lines
+      .map(jsonLine)
+      .find((line) => line?.msg?.toString().startsWith('the postgres user cannot'));
+    assert.equal(placed?.data_dir, join(kept, 'postgres'));
+    const health = (await (await fetch(`${String(started?.url)}/health`)).json()) as { status: string };
+    assert.equal(health.status, 'healthy');
+    service.child.kill('SIGTERM');
+    assert.deepEqual(await service.waitForExit(60_000), { code: 0, signal: null }, service.stderr());
+  } finally {
+    service.killGroup();
+    rmSync(home, { recursive: true, force: true });
+    rmSync(kept, { recursive: true, force: true });
   }
 });
