@@ -9,6 +9,7 @@ import {
   LOCAL_DEFAULTS,
   OLLAMA_DEFAULTS,
   PROVIDER_NAMES,
+  SECURITY_CHECK_DEFAULTS,
 } from './domain/providers.ts';
 
 export type ConfiguredProvider = (typeof PROVIDER_NAMES)[number];
@@ -111,6 +112,8 @@ const envSchema = z.object({
   CLOUD_DAILY_TOKEN_BUDGET: optionalPositiveInt(1_000_000_000_000),
   CLOUD_PRICE_PER_MILLION_TOKENS: optionalDecimal,
   TRIAGE_SHORT_CIRCUIT: booleanWithDefault(true),
+  SECURITY_LLM_CHECK: booleanWithDefault(false),
+  SECURITY_LLM_CHECK_TIMEOUT_MS: intWithDefault(SECURITY_CHECK_DEFAULTS.timeoutMs, 100, 60_000),
 });
 
 export interface Config {
@@ -184,6 +187,8 @@ export interface Config {
     /** For the cost estimate in /health and /metrics only. */
     cloudPricePerMillionTokens: number | null;
   };
+  /** The LLM security check: one yes/no question to an LLM where the security signals did not escalate. */
+  securityCheck: { enabled: boolean; timeoutMs: number };
 }
 
 export class ConfigError extends Error {
@@ -248,6 +253,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       cloudDailyTokenBudget: e.CLOUD_DAILY_TOKEN_BUDGET,
       cloudPricePerMillionTokens: e.CLOUD_PRICE_PER_MILLION_TOKENS,
     },
+    securityCheck: { enabled: e.SECURITY_LLM_CHECK, timeoutMs: e.SECURITY_LLM_CHECK_TIMEOUT_MS },
   };
 
   const problems = crossFieldProblems(config, env);

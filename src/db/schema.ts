@@ -154,6 +154,18 @@ export interface RunTimings {
   providers: { provider: string; outcome: string; latencyMs: number }[];
   notifyMs: number | null;
   totalMs: number;
+  /**
+   * The LLM security check (SECURITY_LLM_CHECK) where it ran or was skipped: its result, the LLM asked, the model's
+   * short reason (model text, kept like the output, for RETENTION_DAYS) and why it ended without a verdict.
+   */
+  securityCheck?: {
+    result: string;
+    provider: string | null;
+    model: string | null;
+    latencyMs: number;
+    reason: string | null;
+    detail: string | null;
+  };
 }
 
 /**

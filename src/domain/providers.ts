@@ -16,3 +16,6 @@ export const GROQ_DEFAULTS = {
   model: 'openai/gpt-oss-120b',
   timeoutMs: 15_000,
 } as const;
+
+/** The LLM security check's own timeout (SECURITY_LLM_CHECK_TIMEOUT_MS): a one-line answer needs far less than a triage. */
+export const SECURITY_CHECK_DEFAULTS = { timeoutMs: 5000 } as const;

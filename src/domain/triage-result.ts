@@ -71,6 +71,24 @@ export interface SopChunkRef {
   title: string;
 }
 
+/**
+ * How the optional LLM security check (SECURITY_LLM_CHECK) ended: the model's yes or no, an answer that did not
+ * match its schema, a failed call, or no LLM available to ask.
+ */
+export type SecurityCheckResult = 'yes' | 'no' | 'invalid' | 'error' | 'skipped';
+
+export interface SecurityCheckOutcome {
+  result: SecurityCheckResult;
+  /** The LLM asked; null when none was (skipped). */
+  provider: ProviderName | null;
+  model: string | null;
+  latencyMs: number;
+  /** The model's short reason on yes/no (model text: shown in the embed on yes, kept with the run, never logged). */
+  reason: string | null;
+  /** Why it ended without a verdict, log-safe (a failure class, "no LLM available"); null on yes/no. */
+  detail: string | null;
+}
+
 /** Tickets decided by the rules before any LLM call: obvious automatic replies, bounces and spam. */
 export type ShortCircuitKind = 'auto_reply' | 'bounce' | 'spam';
 
@@ -99,6 +117,8 @@ export interface TriageSuccess extends ChainRunCommon {
   securityReasons?: string[];
   /** Set when the ticket was decided by the rules without calling any LLM (cost guard). */
   shortCircuit?: ShortCircuitKind;
+  /** The LLM security check, when it was on and the signals had not escalated already (absent otherwise). */
+  securityCheck?: SecurityCheckOutcome;
 }
 
 export interface TriageFailure extends ChainRunCommon {

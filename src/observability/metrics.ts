@@ -37,6 +37,12 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}) {
       labelNames: ['kind'] as const,
       registers: [registry],
     }),
+    securityChecks: new Counter({
+      name: 'triage_security_checks_total',
+      help: 'LLM security checks (SECURITY_LLM_CHECK) by result: yes, no, invalid (answer off its schema), error (the call failed or timed out), skipped (no LLM available)',
+      labelNames: ['result'] as const,
+      registers: [registry],
+    }),
     providerCalls: new Histogram({
       name: 'triage_provider_call_duration_seconds',
       help: 'LLM provider call latency by provider and outcome',

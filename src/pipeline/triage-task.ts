@@ -94,7 +94,7 @@ export function createTriageTask(deps: PipelineDeps): Task<'triage-ticket'> {
       if (enriched.ok) {
         ticket = enriched.ticket;
         result = await deps.chain.run(ticket, helpers.abortSignal);
-        countCostGuards(deps.metrics, result);
+        countGuards(deps.metrics, result);
         for (const a of result.attempts) {
           if (a.outcome === 'skipped') continue;
           const outcome = a.outcome === 'ok' ? 'ok' : (a.failureClass ?? 'failed');
@@ -105,6 +105,7 @@ export function createTriageTask(deps: PipelineDeps): Task<'triage-ticket'> {
           outcome: a.outcome,
           latencyMs: round(a.latencyMs),
         }));
+        if (result.ok && result.securityCheck) timings.securityCheck = result.securityCheck;
         if (
           !result.ok &&
           helpers.abortSignal.aborted &&
@@ -337,10 +338,11 @@ function enrichmentFailure(error: HubSpotError, promptVersion: string): TriageFa
   );
 }
 
-/** Tickets the cost guards touched: decided without an LLM, or sent past a spent cloud budget. */
-function countCostGuards(metrics: PipelineDeps['metrics'], result: TriageResult): void {
+/** Tickets the cost guards touched (decided without an LLM, sent past a spent cloud budget), and security checks. */
+function countGuards(metrics: PipelineDeps['metrics'], result: TriageResult): void {
   if (result.ok && result.shortCircuit) metrics.shortCircuits.inc({ kind: result.shortCircuit });
   if (result.fallbackReasons.some((r) => r.reason === 'budget_spent')) metrics.cloudBudgetSkips.inc();
+  if (result.ok && result.securityCheck) metrics.securityChecks.inc({ result: result.securityCheck.result });
 }
 
 function runDetails(result: TriageResult): Partial<NewTriageRun> {

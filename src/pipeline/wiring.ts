@@ -72,6 +72,7 @@ export async function createChainFromConfig(
     ...(sopText === undefined ? {} : { sopText }),
     ...(sopRetriever ? { sopRetriever } : {}),
     ...(extras.cloudBudget ? { cloudBudget: extras.cloudBudget } : {}),
+    ...(config.securityCheck.enabled ? { securityCheck: { timeoutMs: config.securityCheck.timeoutMs } } : {}),
   });
 }
 

@@ -4,6 +4,8 @@ import type { NormalizedTicket } from '../domain/ticket.ts';
 import { triageJsonSchema } from '../domain/triage-output.ts';
 import type { FailureClass, ProviderAttempt, ProviderName, TokenUsage } from '../domain/triage-result.ts';
 import type { Logger } from '../observability/logger.ts';
+import type { CircuitBreaker } from './breaker.ts';
+import type { ChainProvider } from './chain.ts';
 import { type BuiltPrompt, buildPrompt } from './prompt.ts';
 import {
   ProviderError,
@@ -82,6 +84,15 @@ export async function callForText(
   }
 }
 
+/** Holds a failed call against the provider's breaker, unless the caller aborted it or it was a bug of ours. */
+export function settleFailure(breaker: CircuitBreaker, error: ProviderError, internal = false): void {
+  if (error.callerAborted || internal) breaker.release();
+  else {
+    const retry = error.retryAfterMs === undefined ? {} : { retryAfterMs: error.retryAfterMs };
+    breaker.recordFailure({ reason: error.errorClass, ...retry });
+  }
+}
+
 export function attempt(
   provider: ProviderName,
   model: string | null,
@@ -94,6 +105,11 @@ export function attempt(
 ): ProviderAttempt {
   const rounded = Math.round(latencyMs);
   return { provider, model, outcome, failureClass, message, latencyMs: rounded, repairAttempted, callLatenciesMs };
+}
+
+/** Whether a provider gets the ticket redacted: its own setting, else a cloud LLM's when redactForCloud is set. */
+export function sendsRedacted(entry: Pick<ChainProvider, 'kind' | 'redact'>, redactForCloud: boolean): boolean {
+  return entry.redact ?? (redactForCloud && entry.kind === 'cloud_llm');
 }
 
 export function redactTicket(ticket: NormalizedTicket): NormalizedTicket {

@@ -3,6 +3,8 @@
 // output it keeps. run() never throws: it ends in a TriageSuccess or a typed TriageFailure. Cost guards: obvious
 // auto-replies, bounces and spam are decided before any provider (short-circuit.ts), and the cloud provider is
 // skipped once its daily token budget is spent (budget.ts). SOP_DIR chunks retrieved for the ticket join the prompt.
+// With the LLM security check on, a triage the signals did not escalate is followed by one yes/no question to an LLM
+// (security-check.ts), whose yes the guard turns into an escalation.
 import type { NormalizedTicket } from '../domain/ticket.ts';
 import type {
   FailureClass,
@@ -10,6 +12,7 @@ import type {
   GuardIntervention,
   ProviderAttempt,
   ProviderName,
+  SecurityCheckOutcome,
   ShortCircuitKind,
   SopChunkRef,
   TriageFailure,
@@ -26,6 +29,8 @@ import {
   logFailure,
   logInternal,
   type SentPrompt,
+  sendsRedacted,
+  settleFailure,
 } from './attempt.ts';
 import type { CircuitBreaker, CircuitSnapshot } from './breaker.ts';
 import type { CloudBudget } from './budget.ts';
@@ -33,6 +38,7 @@ import { applyPolicyGuard } from './guard.ts';
 import { parseTriageOutput } from './parse.ts';
 import { buildRepairPrompt, promptVersionFor } from './prompt.ts';
 import { ProviderError, type TriageProvider } from './providers/provider.ts';
+import { createSecurityChecker, verdictOf } from './security-check.ts';
 import { detectShortCircuit, SHORT_CIRCUIT_MODEL, type ShortCircuit, shortCircuitOutput } from './short-circuit.ts';
 import { fitChunks, type SopChunk } from './sop.ts';
 
@@ -65,6 +71,8 @@ export interface TriageChainOptions {
   sopRetriever?: (ticket: NormalizedTicket) => Promise<SopChunk[]>;
   /** SOP text a prompt may carry, SOP_FILE's and the retrieved chunks' together (tokens ≈ chars / 4). */
   sopTokenBudget?: number;
+  /** The LLM security check (SECURITY_LLM_CHECK) with its timeout; absent = off. */
+  securityCheck?: { timeoutMs?: number };
 }
 
 export interface TriageChain {
@@ -89,6 +97,7 @@ export const DEFAULT_SOP_TOKEN_BUDGET = 1000;
 
 export function createTriageChain(options: TriageChainOptions): TriageChain {
   const { logger, now } = options;
+  const checker = options.securityCheck ? createSecurityChecker({ ...options, ...options.securityCheck }) : null;
   const promptVersion = promptVersionFor(options.sopText, options.sopRetriever !== undefined);
   const promptOptions = {
     ...(options.sopText === undefined ? {} : { sopText: options.sopText }),
@@ -109,10 +118,10 @@ export function createTriageChain(options: TriageChainOptions): TriageChain {
 
     for (const entry of options.providers) {
       if (signal?.aborted) return failure(trail, 'timeout', 'triage aborted by caller', answered);
-      const sent = prompts.get(entry.redact ?? (options.redactForCloud && entry.kind === 'cloud_llm'));
+      const sent = prompts.get(sendsRedacted(entry, options.redactForCloud));
       const result = await tryProvider(entry, ticket, sent, signal);
       trail.attempts.push(result.attempt);
-      if (result.ok) return success(ticket, result, trail);
+      if (result.ok) return success(ticket, result.attempt, await guard(ticket, result.answer, trail, signal), trail);
       trail.fallbackReasons.push({ provider: entry.name, reason: result.reason });
       if (result.raw !== null) answered = { provider: entry.name, raw: result.raw };
       if (result.attempt.outcome === 'failed') lastError = { cls: result.reason, message: result.message };
@@ -173,7 +182,7 @@ export function createTriageChain(options: TriageChainOptions): TriageChain {
         return { ok: false, attempt: record, reason: 'invalid_output', message, raw, callerAborted: false };
       }
       const record = attempt(entry.name, model, 'ok', null, null, latencyMs, repaired, calls);
-      return { ok: true, attempt: record, ...guard(ticket, entry.name, sent, parsed, meter, repaired) };
+      return { ok: true, attempt: record, answer: { provider: entry.name, sent, parsed, meter, repaired } };
     } catch (error) {
       // Anything but a ProviderError is a bug of ours, not the provider's failing: it falls back like a failure,
       // but is never held against the provider's breaker, and is logged with its stack.
@@ -182,13 +191,7 @@ export function createTriageChain(options: TriageChainOptions): TriageChain {
         ? new ProviderError('internal', `internal error: ${(error as Error)?.name ?? 'unknown'}`)
         : error;
       if (internal) logInternal(logger, ticket, entry.name, error);
-      if (pe.callerAborted || internal) entry.breaker.release();
-      else {
-        entry.breaker.recordFailure({
-          reason: pe.errorClass,
-          ...(pe.retryAfterMs === undefined ? {} : { retryAfterMs: pe.retryAfterMs }),
-        });
-      }
+      settleFailure(entry.breaker, pe, internal);
       meter.record(pe.latencyMs ?? 0);
       const { model, latencyMs, calls } = meter;
       logFailure(logger, ticket, entry.name, model, latencyMs, pe.errorClass, pe.message);
@@ -241,21 +244,25 @@ export function createTriageChain(options: TriageChainOptions): TriageChain {
     };
   }
 
-  /** The policy guard over a valid output, with the prompt's and parser's notes ahead of its own. */
-  function guard(
-    ticket: NormalizedTicket,
-    provider: ProviderName,
-    sent: SentPrompt,
-    parsed: Extract<ReturnType<typeof parseTriageOutput>, { ok: true }>,
-    meter: CallMeter,
-    repaired: boolean,
-  ): Omit<Extract<AttemptResult, { ok: true }>, 'ok' | 'attempt'> {
+  /**
+   * The policy guard over a valid output, with the prompt's and parser's notes ahead of its own; with the security
+   * check on, an LLM is asked where the signals did not escalate (a yes could add nothing there, a no removes nothing).
+   */
+  async function guard(ticket: NormalizedTicket, answer: Answer, trail: Trail, signal?: AbortSignal): Promise<Kept> {
+    const { provider, sent, parsed, meter, repaired } = answer;
     const notes: GuardIntervention[] = [...sent.prompt.interventions, ...parsed.interventions];
     // Parse/prompt notes go in before the guard appends its own, so the human reads causes before consequences.
-    const guarded = applyPolicyGuard(ticket, {
+    const output = {
       ...parsed.output,
       internal_notes: [...parsed.output.internal_notes, ...notes.map((n) => n.detail)],
-    });
+    };
+    let guarded = applyPolicyGuard(ticket, output);
+    let securityCheck: SecurityCheckOutcome | undefined;
+    if (checker && !guarded.securityEscalation) {
+      securityCheck = await checker.check(ticket, provider, trail.attempts, signal);
+      const verdict = verdictOf(securityCheck);
+      if (verdict) guarded = applyPolicyGuard(ticket, output, { llmSecurityVerdict: verdict });
+    }
     return {
       output: guarded.output,
       provider,
@@ -266,21 +273,17 @@ export function createTriageChain(options: TriageChainOptions): TriageChain {
       warnings: guarded.warnings,
       securityEscalation: guarded.securityEscalation,
       securityReasons: guarded.securityReasons,
+      ...(securityCheck ? { securityCheck } : {}),
     };
   }
 
-  function success(
-    ticket: NormalizedTicket,
-    result: Extract<AttemptResult, { ok: true }>,
-    trail: Trail,
-  ): TriageSuccess {
-    const { ok: _ok, attempt: _attempt, ...kept } = result;
+  function success(ticket: NormalizedTicket, record: ProviderAttempt, kept: Kept, trail: Trail): TriageSuccess {
     logger.info(
       {
         ticket_id: ticket.ticket_id,
         provider: kept.provider,
         model: kept.model,
-        latency_ms: result.attempt.latencyMs,
+        latency_ms: record.latencyMs,
         repaired: kept.repaired,
         fallbacks: trail.fallbackReasons.length,
         interventions: kept.interventions.map((i) => i.kind),
@@ -346,12 +349,21 @@ interface Trail {
   sopChunks?: SopChunkRef[];
 }
 
-/** One provider's turn: the kept, guarded output, or why it fell through (with its last output, if it answered). */
+/** A provider's valid answer, before the guard. */
+interface Answer {
+  provider: ProviderName;
+  sent: SentPrompt;
+  parsed: Extract<ReturnType<typeof parseTriageOutput>, { ok: true }>;
+  meter: CallMeter;
+  repaired: boolean;
+}
+
+/** The guarded answer a run keeps. */
+type Kept = Omit<TriageSuccess, 'ok' | 'attempts' | 'fallbackReasons' | 'promptVersion' | 'latencyMs'>;
+
+/** One provider's turn: its valid answer, or why it fell through (with its last output, if it answered). */
 type AttemptResult =
-  | ({ ok: true; attempt: ProviderAttempt } & Omit<
-      TriageSuccess,
-      'ok' | 'attempts' | 'fallbackReasons' | 'promptVersion' | 'latencyMs'
-    >)
+  | { ok: true; attempt: ProviderAttempt; answer: Answer }
   | {
       ok: false;
       attempt: ProviderAttempt;

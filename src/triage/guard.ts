@@ -23,7 +23,14 @@ export interface GuardResult {
 
 export interface GuardOptions {
   /** An LLM's answer to the narrow "is this security-relevant?" question: it can add an escalation, never remove one. */
-  llmSecurityVerdict?: { relevant: boolean; reason: string } | null;
+  llmSecurityVerdict?: LlmSecurityVerdict | null;
+}
+
+export interface LlmSecurityVerdict {
+  relevant: boolean;
+  reason: string;
+  /** Which LLM answered (e.g. "local"), named in the reason shown. */
+  source?: string;
 }
 
 const CLAIM_VERBS =
@@ -131,17 +138,17 @@ export function applyPolicyGuard(
   return { output, interventions, warnings, securityEscalation: securityReasons.length > 0, securityReasons };
 }
 
-function securityReasonsFor(
-  security: SecurityAssessment,
-  verdict: { relevant: boolean; reason: string } | null,
-): string[] {
+function securityReasonsFor(security: SecurityAssessment, verdict: LlmSecurityVerdict | null): string[] {
   const reasons: string[] = [];
   if (security.escalate) {
     reasons.push(
       `signals scored ${security.score} (threshold ${security.threshold}): ${security.signals.map((s) => s.reason).join('; ')}`,
     );
   }
-  if (verdict?.relevant) reasons.push(`LLM security check: ${verdict.reason || 'security-relevant'}`);
+  if (verdict?.relevant) {
+    const source = verdict.source ? ` (${verdict.source})` : '';
+    reasons.push(`LLM security check${source}: ${verdict.reason || 'security-relevant'}`);
+  }
   return reasons;
 }
 

@@ -96,7 +96,8 @@ export function neutralizeDelimiters(text: string): string {
   return text.replace(/<{3,}/g, (m) => '‹'.repeat(m.length)).replace(/>{3,}/g, (m) => '›'.repeat(m.length));
 }
 
-function trimBody(body: string, maxChars: number): { body: string; omitted: number } {
+/** The body within maxChars: its head (the problem statement) and a short tail, with a marker of what was left out. */
+export function trimBody(body: string, maxChars: number): { body: string; omitted: number } {
   if (body.length <= maxChars) return { body, omitted: 0 };
   // Keep the head (the problem statement) and a short tail (signature, latest reply in a thread).
   const marker = `\n[... ${body.length - maxChars} characters omitted ...]\n`;

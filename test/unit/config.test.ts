@@ -252,4 +252,17 @@ describe('describeConfig', () => {
       'TRIAGE_SHORT_CIRCUIT',
     ]);
   });
+
+  test('the LLM security check: off by default, on/off (and true/false) parsed, its timeout bounded', () => {
+    assert.deepEqual(loadConfig({}).securityCheck, { enabled: false, timeoutMs: 5000 });
+    assert.deepEqual(loadConfig({ SECURITY_LLM_CHECK: 'on' }).securityCheck, { enabled: true, timeoutMs: 5000 });
+    assert.equal(loadConfig({ SECURITY_LLM_CHECK: 'true' }).securityCheck.enabled, true);
+    assert.equal(loadConfig({ SECURITY_LLM_CHECK: 'off' }).securityCheck.enabled, false);
+    assert.equal(loadConfig({ SECURITY_LLM_CHECK_TIMEOUT_MS: '2500' }).securityCheck.timeoutMs, 2500);
+    const error = configError({ SECURITY_LLM_CHECK: 'sometimes', SECURITY_LLM_CHECK_TIMEOUT_MS: '99' });
+    assert.deepEqual(error.problems.map((p) => p.split(':')[0]).sort(), [
+      'SECURITY_LLM_CHECK',
+      'SECURITY_LLM_CHECK_TIMEOUT_MS',
+    ]);
+  });
 });

@@ -49,7 +49,7 @@ export function createOllamaProvider(options: OllamaOptions): TriageProvider {
         format: jsonSchema,
         options: {
           temperature: options.temperature ?? 0.2,
-          num_predict: options.numPredict ?? 1024,
+          num_predict: request.maxTokens ?? options.numPredict ?? 1024,
           num_ctx: options.numCtx ?? OLLAMA_DEFAULTS.numCtx,
         },
         keep_alive: options.keepAlive ?? OLLAMA_DEFAULTS.keepAlive,

@@ -8,6 +8,7 @@ import {
   classifyStatus,
   type HttpResult,
   ProviderError,
+  type ProviderRequest,
   type ProviderResponse,
   parseRetryAfter,
   postJson,
@@ -51,22 +52,26 @@ export function createOpenAICompatibleProvider(options: OpenAICompatibleOptions)
   const headers = { authorization: `Bearer ${options.apiKey}` };
   let mode: 'json_schema' | 'json_object' = 'json_schema';
 
-  const call = (system: string, user: string, jsonSchema: object, signal?: AbortSignal) =>
+  const call = (request: ProviderRequest, jsonSchema: object, signal?: AbortSignal) =>
     postJson(
       `${base}/chat/completions`,
       {
         model,
         messages: [
-          { role: 'system', content: system },
-          { role: 'user', content: user },
+          { role: 'system', content: request.system },
+          { role: 'user', content: request.user },
         ],
         temperature: options.temperature ?? 0.2,
-        max_tokens: options.maxTokens ?? 1024,
+        max_tokens: request.maxTokens ?? options.maxTokens ?? 1024,
         response_format:
           mode === 'json_schema'
             ? {
                 type: 'json_schema',
-                json_schema: { name: 'ticket_triage', strict: true, schema: strictSchemaOf(jsonSchema) },
+                json_schema: {
+                  name: request.schemaName ?? 'ticket_triage',
+                  strict: true,
+                  schema: strictSchemaOf(jsonSchema),
+                },
               }
             : { type: 'json_object' },
       },
@@ -81,11 +86,11 @@ export function createOpenAICompatibleProvider(options: OpenAICompatibleOptions)
     endpoint: `${base}/chat/completions`,
     responseFormatMode: () => mode,
     async complete(request, jsonSchema, signal): Promise<ProviderResponse> {
-      let res = await call(request.system, request.user, jsonSchema, signal);
+      let res = await call(request, jsonSchema, signal);
       let latencyMs = res.latencyMs;
       if (mode === 'json_schema' && rejectsJsonSchema(res)) {
         mode = 'json_object';
-        res = await call(request.system, request.user, jsonSchema, signal);
+        res = await call(request, jsonSchema, signal);
         latencyMs += res.latencyMs;
       }
       const json = (typeof res.json === 'object' && res.json !== null ? res.json : {}) as ChatCompletion;

@@ -11,6 +11,10 @@ export interface ProviderRequest {
   user: string;
   /** The ticket itself, for providers that do not read prompts (rules). LLM clients ignore it. */
   ticket?: NormalizedTicket;
+  /** Output tokens for this call (num_predict / max_tokens); absent = the client's own setting (1024). */
+  maxTokens?: number;
+  /** Name of the JSON Schema for OpenAI-style structured output; absent = "ticket_triage". */
+  schemaName?: string;
 }
 
 export interface ProviderResponse {

@@ -2,34 +2,15 @@
 // redaction override, circuit listing for /health).
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { ProviderName } from '../../../src/domain/triage-result.ts';
 import { createCircuitBreaker } from '../../../src/triage/breaker.ts';
 import { type ChainProvider, createTriageChain } from '../../../src/triage/chain.ts';
 import { PROMPT_VERSION } from '../../../src/triage/prompt.ts';
-import type { ProviderRequest, TriageProvider } from '../../../src/triage/providers/provider.ts';
+import type { TriageProvider } from '../../../src/triage/providers/provider.ts';
 import { createRulesProvider } from '../../../src/triage/providers/rules.ts';
 import { makeTicket } from '../../fixtures/tickets.ts';
-import { validOutput } from '../../fixtures/triage.ts';
+import { scriptedProvider, validOutput } from '../../fixtures/triage.ts';
 import { fakeClock } from '../../helpers/clock.ts';
 import { captureLogger } from '../../helpers/logger.ts';
-
-function scripted(name: ProviderName, answer: (req: ProviderRequest) => string) {
-  const seen: ProviderRequest[] = [];
-  const provider: TriageProvider = {
-    name,
-    model: `${name}-model`,
-    async complete(req) {
-      seen.push(req);
-      return {
-        text: answer(req),
-        usage: { promptTokens: 1, completionTokens: 1 },
-        latencyMs: 1,
-        model: `${name}-model`,
-      };
-    },
-  };
-  return { provider, seen };
-}
 
 function chainOf(entries: Omit<ChainProvider, 'breaker'>[], extra: { sopText?: string } = {}) {
   const clock = fakeClock();
@@ -80,7 +61,7 @@ test('an unexpected exception (a bug) falls back, is classified internal, logged
 });
 
 test('the SOP text reaches the system prompt and changes the recorded prompt version', async () => {
-  const local = scripted('local', () => JSON.stringify(validOutput()));
+  const local = scriptedProvider('local', () => JSON.stringify(validOutput()));
   const { chain } = chainOf([{ name: 'local', provider: local.provider }], { sopText: 'Billing SOP: check Stripe.' });
   const r = await chain.run(makeTicket());
   assert.ok(r.ok);
@@ -91,7 +72,7 @@ test('the SOP text reaches the system prompt and changes the recorded prompt ver
 
 test('redaction follows the per-provider flag; the rules provider gets the original ticket', async () => {
   const secret = 'gsk_8Jd02mfPq93KdlA0sMzXw1VbNcQr7TyU5iOp4LkJhGf2';
-  const local = scripted('local', () => 'not json');
+  const local = scriptedProvider('local', () => 'not json');
   const { chain } = chainOf([
     { name: 'local', provider: local.provider, redact: true },
     { name: 'rules', provider: createRulesProvider() },
@@ -118,8 +99,8 @@ test('circuits() lists every provider with its state and whether it is enabled',
 });
 
 test('a cloud LLM gets the redacted ticket by default, whatever its name; a local one the whole ticket', async () => {
-  const cloud = scripted('local', () => JSON.stringify(validOutput()));
-  const onPrem = scripted('local', () => JSON.stringify(validOutput()));
+  const cloud = scriptedProvider('local', () => JSON.stringify(validOutput()));
+  const onPrem = scriptedProvider('local', () => JSON.stringify(validOutput()));
   const ticket = makeTicket({ body: 'Our key is sk-live-4f9a8b7c6d5e4f3a2b1c0d9e8f7a6b5c, please check.' });
   await chainOf([{ name: 'local', kind: 'cloud_llm', provider: cloud.provider }]).chain.run(ticket);
   await chainOf([{ name: 'local', kind: 'local_llm', provider: onPrem.provider }]).chain.run(ticket);
@@ -128,7 +109,7 @@ test('a cloud LLM gets the redacted ticket by default, whatever its name; a loca
 });
 
 test('every open circuit (nothing disabled) ends in a circuit_open failure without calling anyone', async () => {
-  const local = scripted('local', () => JSON.stringify(validOutput()));
+  const local = scriptedProvider('local', () => JSON.stringify(validOutput()));
   const { chain, providers } = chainOf([{ name: 'local', provider: local.provider }]);
   providers[0]!.breaker.recordFailure();
   const r = await chain.run(makeTicket());
