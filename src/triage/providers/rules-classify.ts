@@ -33,13 +33,17 @@ export interface Classification {
   paperwork: boolean;
   /** A thank-you that closes the conversation: no reply needed. */
   closing: boolean;
+  /** A lost second factor: the requester must be verified before anything is reset. */
+  identityCheck: boolean;
+  /** An expired invitation: a how-to for the admin, low. */
+  invitation: boolean;
 }
 
 const AUTO_REPLY =
   /\b(?:out of (?:the )?office|automatic reply|auto-?reply|autoreply|automatic confirmation|on (?:annual |parental |sick |maternity )?leave until|away from (?:the|my) (?:office|desk)|delivery status notification|undeliver(?:able|ed)|mail delivery (?:failed|failure|subsystem)|delivery (?:has )?failed|returned mail|returned to sender|mailer-daemon|mail system at host|(?:message|email) (?:could not|couldn't|wasn't|was not) (?:be )?delivered|address not found|no longer monitored|we (?:have )?received your (?:request|email|message)|do not reply to this (?:message|email)|abwesenheit\w*|nicht im buro|fuera de (?:la )?oficina|respuesta automatica|absent du bureau|reponse automatique|fora do escritorio|resposta automatica)\b/;
 
 const SPAM_FAMILIES: RegExp[] = [
-  /\b(?:seo|backlinks?|do-?follow|guest post|rank(?:ing)? (?:#?1|first)|page 1|keywords?)\b/,
+  /\b(?:seo|backlinks?|do-?follow|guest post|rank(?:ing)? (?:#?1|first)|page 1)\b/,
   /\b(?:crypto\w*|bitcoin|usdt|trading bot|win rate|recovery (?:services|agents)|lottery|gift card|you(?:'ve| have) (?:won|been selected)|claim (?:your|before))\b/,
   /\b(?:verified (?:\w+ )*(?:emails?|contacts?|lists?)|contact list|lead (?:lists?|generation)|outbound campaigns?)\b/,
   /\b(?:\$\d+ ?\/ ?(?:hour|hr)|team of \d+ (?:developers|experts)|schedule a (?:quick )?call|whatsapp us|limited (?:time|slots)|\d+% off|no upfront fees?|guaranteed)\b/,
@@ -48,18 +52,25 @@ const SPAM_FAMILIES: RegExp[] = [
 // Families of the other categories: [pattern, weight].
 type Families = [RegExp, number][];
 
+const SECOND_FACTOR_TROUBLE =
+  /\b(?:lost|lose|perdi|perdido|verloren|perdu) (?:my |the |el |meu |mein |o |a |mon |ma |le |la |mi |das |den )?(?:phone|device|movil|celular|telemovel|handy|telephone|authenticator)\b|(?:2fa|mfa|two-factor|doble factor|authenticator)\b[^.\n]{0,60}\b(?:reset|lost|rejected|codes?)|codes? (?:are |is )?rejected|backup codes|codigos de respaldo/;
+// The second factor itself is gone (lost, broken, stolen, no recovery codes): the requester must be verified first.
+const LOST_SECOND_FACTOR =
+  /\b(?:(?:lost|lose|perdi|perdido|verloren|perdu|broke|broken|stolen|quebrou|roubad[oa]|robad[oa]|gestohlen|kaputt|vole) (?:my |the |el |meu |mein |o |a |mon |ma |le |la |mi |das |den )?(?:phone|device|movil|celular|telemovel|handy|telephone|authenticator)|(?:phone|device|movil|celular|telemovel|handy|telephone) (?:\w+ )?(?:broke|is broken|was stolen|quebrou|foi roubado|se rompio|ist kaputt)|(?:no|without|lost|sin|sem|ohne|sans|nao guardei|no guarde|(?:don'?t|do not|didn'?t) (?:have|keep|save))(?: \w+){0,2} (?:backup|recovery|recuperacion|recuperacao|wiederherstellungs|recuperation) ?codes?|(?:os |los |die |les )?(?:codigos|codes) de (?:recuperacao|recuperacion|recuperation|respaldo)|reset (?:my |our |the )?(?:2fa|mfa|two-factor|authenticator))\b/;
+// An invitation link that expired: the admin sends a new one.
+const INVITE_EXPIRED =
+  /\b(?:invit\w+ (?:\w+ )?(?:expired|says expired)|expired invit\w+|invitation (?:a |est )?expire\w*|invitacion (?:ha )?(?:caducado|expirado)|enlace de invitacion (?:ha )?caducado|einladung(?:slink)? (?:ist )?abgelaufen|convite (?:expirou|expirado|venceu))\b/;
 const ACCESS: Families = [
   [
     // One word-bounded group: "locked" inside "blocked" is not a lockout.
-    /\b(?:(?:can(?:no|')?t|cannot|unable to|not able to) (?:log ?in|sign ?in|get in|access my account)|locked(?: out)?|lockout|bloquead[oa]|gesperrt|bloquee?|no puedo (?:entrar|acceder)|nao consigo (?:entrar|acessar)|kann mich nicht anmelden|impossible de me connecter)\b/,
+    /\b(?:(?:can(?:no|')?t|cannot|unable to|not able to) (?:log ?in|sign ?in|get in|access my account)|locked out|(?:account|user|login|i am|i'm|we are|we're) (?:is |was |got |been |has been )?locked|lockout|bloquead[oa]|gesperrt|bloquee?|no puedo (?:entrar|acceder)|nao consigo (?:entrar|acessar)|kann mich nicht anmelden|impossible de me connecter)\b/,
     2,
   ],
+  [SECOND_FACTOR_TROUBLE, 2],
+  [LOST_SECOND_FACTOR, 2],
+  [INVITE_EXPIRED, 2],
   [
-    /\b(?:lost|lose|perdi|perdido|verloren|perdu) (?:my |the |el |meu |mein )?(?:phone|device|movil|celular|telemovel|handy|telephone|authenticator)\b|(?:2fa|mfa|two-factor|doble factor|authenticator)\b[^.\n]{0,60}\b(?:reset|lost|rejected|codes?)|codes? (?:are |is )?rejected|backup codes|codigos de respaldo/,
-    2,
-  ],
-  [
-    /\b(?:redirect(?:s|ed)? loop|sso loop|(?:login|sign-?in|redirect) loop|infinite (?:loop|redirects?)|endless(?:ly)? (?:loop|redirects?)|bounc\w+ (?:me )?(?:back|between)|(?:sends?|takes?|redirects?|throws?) (?:me|us) (?:straight )?back to the (?:login|sign-?in)|back (?:to|on) the (?:login|sign-?in) (?:page|screen)|audience mismatch|saml login fails|invit\w+ (?:\w+ )?(?:expired|says expired)|bucle|redireccion infinita|schleife|endlos\w*|boucle|redirection infinie|ciclo infinito|loop de (?:login|redirecionamento))\b/,
+    /\b(?:redirect(?:s|ed)? loop|sso loop|(?:login|sign-?in|redirect) loop|infinite (?:loop|redirects?)|endless(?:ly)? (?:loop|redirects?)|bounc\w+ (?:me )?(?:back|between)|(?:sends?|takes?|redirects?|throws?) (?:me|us) (?:straight )?back to the (?:login|sign-?in)|back (?:to|on) the (?:login|sign-?in) (?:page|screen)|audience mismatch|saml login fails|bucle|redireccion infinita|schleife|endlos\w*|boucle|redirection infinie|ciclo infinito|loop de (?:login|redirecionamento))\b/,
     2,
   ],
   [
@@ -102,6 +113,16 @@ const DEFECT: Families = [
     1,
   ],
   [/\b(?:typo|misspel\w*|spelling)\b/, 2],
+  // Still wrong after the obvious tries: "still greyed out after the upgrade, logged out and back in, cleared cache".
+  [
+    /\b(?:still (?:greyed out|grayed out|locked|disabled|broken|failing|not working)|cleared (?:the |my )?cache|logged out and (?:back )?in|tried (?:another|a different) browser)\b/,
+    1,
+  ],
+  // A value shown wrongly: "one day earlier than the UI", "shows Monday's scans as if they were Sunday's".
+  [
+    /\b(?:(?:one|a|an|\d+) (?:day|hour|minute)s? (?:early|earlier|late|later|off|ahead|behind)|in the future|(?:shows?|says|displays|mostra|muestra|zeigt|affiche)\b[^.\n]{0,60}\b(?:as if|como se|als ob|comme si))\b/,
+    1,
+  ],
   // Two numbers for one thing: "the tile says 12, the list shows 9".
   [/\b(?:says|shows|displays) \d+\b[^.\n]{0,80}\b(?:shows?|says|lists?|displays|has) \d+\b/, 1],
   [
@@ -114,6 +135,8 @@ const COSMETIC =
   /\b(?:typo|logo|colou?rs?|dark mode|font|label(?:s)?|alignment|markdown|formatting|time ?zone|(?:shows?|shown|displayed|in) utc (?:instead|rather)|minor|fyi|cosmetic|annoying|accents?|(?:character|text|utf-?8|charset) encoding|encoding (?:issue|problem|bug|error)|mojibake)\b/;
 const LEFT_OUT =
   /\b(?:omit(?:s|ted|ting)?|drops? (?:a |the )?(?:(?:last|first) )?(?:day|rows?|records?|findings?|entries|results)|\d+ (?:are |were )?missing|missing (?:rows|records|findings|entries|items|results)|left out|excluded?|(?:are|is|go(?:es)?) missing|falta(?:n)? (?:datos|registros|filas)|fehlen (?:daten|eintrage|zeilen)|manque(?:nt)? (?:des )?(?:donnees|lignes)|faltam (?:dados|registros|linhas))\b/;
+const WRONG_IN_DATA =
+  /\b(?:in the (?:csv|export|api response|json|report file)|(?:csv|export|api) (?:shows?|has|returns?|says|contains?))\b/;
 const PAPERWORK =
   /\b(?:w-?9|w-?8ben\w*|resend (?:the |our |us )?(?:\w+ )?(?:invoice|receipt)|(?:a )?copy of (?:the |our )?(?:\w+ )?(?:invoice|receipt)|receipts?|tax (?:form|certificate)|unsubscribe|stop sending|newsletter|mailing preferences)\b/;
 const BLOCKING =
@@ -213,6 +236,8 @@ export function classifyTicket(
     moneyDispute,
     paperwork: !moneyDispute && PAPERWORK.test(t),
     closing: false,
+    identityCheck: false,
+    invitation: false,
   };
   // Order matters: an auto-reply quoting "security" or "down" is still an auto-reply; security beats everything else.
   if (AUTO_REPLY.test(t)) return { ...base, category: 'auto_reply' };
@@ -257,11 +282,14 @@ export function classifyTicket(
   if (best === 'howto' && bestScore < 2 && t.replace(/\s+/g, ' ').trim().length < 40) best = 'unclear';
   // A blocking problem is never only cosmetic.
   // A time zone or label that makes data go missing is a functional bug, not a cosmetic one.
-  const losesData = LEFT_OUT.test(t);
+  // Wrong values in exported or API data (a time zone in the CSV) are as functional as missing ones.
+  const losesData = LEFT_OUT.test(t) || WRONG_IN_DATA.test(t);
   return {
     ...base,
     category: best,
     cosmetic: best === 'bug' && !base.blocking && !losesData && COSMETIC.test(t),
     closing: best === 'other' && closingNote(t),
+    identityCheck: best === 'access' && LOST_SECOND_FACTOR.test(t),
+    invitation: best === 'access' && INVITE_EXPIRED.test(t),
   };
 }

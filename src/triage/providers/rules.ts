@@ -11,7 +11,7 @@ import { readTicketText } from '../ticket-text.ts';
 import { ProviderError, type TriageProvider } from './provider.ts';
 import { type Classification, classifyTicket } from './rules-classify.ts';
 
-export const RULES_MODEL = 'rules-v7';
+export const RULES_MODEL = 'rules-v8';
 
 const PAYING_TIERS = /^(?:enterprise|business|pro|premium|platinum|gold|vip|strategic|standard)$/i;
 
@@ -104,21 +104,37 @@ export function triageByRules(ticket: NormalizedTicket): TriageOutput {
       break;
     }
     case 'access':
-      out = {
-        priority: 'medium',
-        handling_mode: 'reply_and_internal_followup',
-        recommended_internal_action: 'None',
-        asana_ticket_type_if_needed: 'None',
-        customer_summary: summarize(ticket, 'Sign-in or access problem'),
-        reply_needed: true,
-        reply_draft: `${hello}\n\nSorry you are having trouble getting in. Our team will help you regain access; for your account's safety we may need to verify your identity first. Please do not send passwords or one-time codes by email.${SIGN_OFF}`,
-        questions_for_customer: [
-          'Which email address do you sign in with?',
-          'What exactly do you see when you try to sign in?',
-        ],
-        internal_notes: [...notes, 'Verify the requester before resetting 2FA or changing sign-in details.'],
-        confidence: 0.5,
-      };
+      // Most sign-in problems are answered with steps (a reset, the SSO setting, a new invite); a lost second factor
+      // first needs the requester verified, so it asks.
+      out = classification.identityCheck
+        ? {
+            priority: 'medium',
+            handling_mode: 'request_more_info',
+            recommended_internal_action: 'None',
+            asana_ticket_type_if_needed: 'None',
+            customer_summary: summarize(ticket, 'Lost second factor: identity to verify'),
+            reply_needed: true,
+            reply_draft: `${hello}\n\nSorry you are locked out of your second factor. For your account's safety your identity has to be verified before the second factor can be reset; please answer the questions below, and do not send passwords or one-time codes by email.${SIGN_OFF}`,
+            questions_for_customer: [
+              'Which email address do you sign in with?',
+              'Who is an owner or admin of your organisation who can confirm the request?',
+              'When did you last sign in successfully, and from which device?',
+            ],
+            internal_notes: [...notes, 'Verify the requester before resetting 2FA or changing sign-in details.'],
+            confidence: 0.5,
+          }
+        : {
+            priority: classification.invitation ? 'low' : 'medium',
+            handling_mode: 'reply_only',
+            recommended_internal_action: 'None',
+            asana_ticket_type_if_needed: 'None',
+            customer_summary: summarize(ticket, 'Sign-in or access problem'),
+            reply_needed: true,
+            reply_draft: `${hello}\n\nSorry you are having trouble getting in. [Agent: add the steps for this sign-in problem: a reset link, the SSO setting or a new invite.] Please do not send passwords or one-time codes by email.${SIGN_OFF}`,
+            questions_for_customer: [],
+            internal_notes: [...notes, 'Verify the requester before resetting 2FA or changing sign-in details.'],
+            confidence: 0.5,
+          };
       break;
     case 'billing':
     case 'account_admin': {

@@ -48,7 +48,8 @@ export type SignalKind =
   | 'internal_infrastructure'
   | 'reporter_restraint'
   | 'bulk_extraction'
-  | 'suppression_attempt';
+  | 'suppression_attempt'
+  | 'untrusted_destination';
 
 export interface SignalDefinition {
   kind: SignalKind;
@@ -71,7 +72,7 @@ const SECURITY_TERMS =
 const INCIDENT_TERMS =
   /\b(?:(?<!sla |sla-)(?:data |security )?breach(?:ed|es)?(?! of (?:the |our |your |its |their )?(?:sla|contract|agreement|terms|service level|commitment|promise|warranty))|(?:were|was|got|been|are|is) hacked|hacked|gehackt|hackead[oa]s?|piratee?s?|invadid[oa]s?|account takeover|unauthori[sz]ed (?:access|login|logins|user|users|request|calls?|charges?)|acceso (?:no autorizado|indebido)|acces (?:non autorise|frauduleux)|acesso (?:nao autorizado|indevido)|unbefugte\w* (?:zugriff|anmeldung\w*)|unberechtigte\w* zugriff|compromised|kompromittiert|comprometid[oa]s?|compromise|(?:est|ete|sont|a ete) compromise?s?|security incident|data (?:leak|exposure)|audit (?:entries|logs?|records?|trail)\b[^.\n]{0,40}\b(?:removed|deleted|wiped|cleared|purged)|datenleck|datenpanne|datenabfluss|fuite (?:de donnees|d'informations)|violation de donnees|vazamento de dados|dados vazad[oa]s|vazaram|filtracion de datos|fuga de (?:datos|informacion)|brecha de seguridad)\b/;
 const SCANNING_CONTEXT =
-  /\b(?:scanner|scan(?:s|ned|ning)?|finding|findings|detect\w*|catch|test (?:for|against)|flag(?:ged|s)?|coverage|cover(?:s|ed)?|support for|(?:do|does) (?:you|it|the \w+) (?:support|cover|test|check|find)|our own (?:api|app|site|code|endpoint)|does (?:it|the \w+) (?:test|check|find)|escaner|escane\w*|cobertura|abdeckung|erkenn\w*|couverture|deteccao|deteta\w*)\b/;
+  /\b(?:scanner|scan(?:s|ned|ning)?|finding|findings|detect\w*|catch|caught|picks? up|pentest\w*|pen ?testers?|test (?:for|against)|flag(?:ged|s)?|coverage|cover(?:s|ed)?|support for|(?:do|does) (?:you|it|the \w+) (?:support|cover|test|check|find)|our own (?:api|app|site|code|endpoint)|does (?:it|the \w+) (?:test|check|find)|escaner|escane\w*|cobertura|abdeckung|erkenn\w*|couverture|deteccao|deteta\w*)\b/;
 // In a ticket about the scanner, its questions are about the product too: "what about blind sqli?" after "does your
 // scanner send payloads like <script>…?" asks what it tests, it reports nothing.
 const asksAboutTheProduct = (sentence: string, text: string) =>
@@ -86,7 +87,7 @@ const termOutsideScanning = (terms: RegExp) => (t: TicketText) =>
   sentencesOf(t.clean).some((sentence) => terms.test(sentence) && !aboutTheProduct(sentence, t.clean));
 // A sentence telling what a scan finding's evidence says describes the customer's own API, not our product.
 const FINDING_EVIDENCE =
-  /\b(?:evidence|(?:the|this|your) (?:finding|scan|scanner|report) (?:says|shows|claims|states|reports)|according to (?:the|your) (?:scan|scanner|report|finding)|laut (?:dem )?(?:scan|befund|bericht)|segun (?:el )?(?:escaneo|informe|hallazgo)|selon (?:le )?(?:scan|rapport)|segundo o (?:scan|relatorio))\b/;
+  /\b(?:evidence|flagged|(?:the|this|your) (?:finding|scan|scanner|report) (?:says|shows|claims|states|reports)|according to (?:the|your) (?:scan|scanner|report|finding)|laut (?:dem )?(?:scan|befund|bericht)|segun (?:el )?(?:escaneo|informe|hallazgo)|selon (?:le )?(?:scan|rapport)|segundo o (?:scan|relatorio))\b/;
 
 // A fact is stated (not asked about hypothetically, not negated) when some sentence that is not a how-to question
 // holds the pattern without a negation just before or inside the match ("a viewer cannot delete" is no bypass).
@@ -105,12 +106,17 @@ function stated(text: string, pattern: RegExp, negatable = true, unless?: RegExp
     return false;
   });
 }
+const DOCUMENTED =
+  /\b(?:per (?:your|the) (?:docs|documentation)|as documented|by design|according to (?:your|the) (?:docs|documentation)|(?:is|it'?s) (?:expected|intended)|laut (?:ihrer |der )?dokumentation|segun (?:la|su) documentacion|selon (?:la|votre) documentation|conforme (?:a|sua) documentacao)\b/;
+// What a restricted role did (past tense, with its object), or a write answered with success for it.
+const LOW_ROLE_DID =
+  /\b(?:deleted|removed|changed|edited|modified|created|invited|promoted|exported|disabled)\b(?: (?:it|them|this|that)\b|(?: (?:the|our|a|an|its|their|his|her|that|this))?(?: [\w'-]+){0,2} (?:targets?|projects?|scans?|schedules?|keys?|users?|members?|settings?|reports?|orgs?|webhooks?|roles?|integrations?)\b)|\b(?:returns?|returned|gives?|gave) 20[0-4]\b[^.\n]{0,40}\b(?:viewers?|read-only|members?|guests?)\b/;
 // A purpose or a wish before "can …": "so I can manage members", "to be able to", "damit ich … kann".
 const PURPOSE =
   /\b(?:so(?: that)?|in order to|want to|need to|would like to|para que|para poder|damit|pour que|afin de|pour pouvoir)(?: \w+){0,2} $/;
 // "Another company sees the same 502": someone else has the problem too.
 const SAME_SYMPTOM =
-  /\b(?:(?:the )?same (?:issue|problem|error|outage|thing|behaviou?r|message|errors|502|500|503|504)|see(?:s|ing)? the same|(?:is|are) (?:also )?(?:down|affected|impacted) too|lo mismo|(?:el mismo|la misma) (?:problema|error|fallo|falla|caida)|les pasa lo mismo|(?:dasselbe|das gleiche|den gleichen|die gleiche|denselben|dieselbe) (?:problem|fehler|storung)|(?:le meme|la meme) (?:probleme|erreur|panne|souci|chose)|(?:o mesmo|a mesma) (?:problema|erro|falha|coisa))\b/;
+  /\b(?:(?:the )?same (?:issue|problem|error|outage|thing|behaviou?r|message|errors|502|500|503|504)|(?:see|sees|seeing|say|says|said|report|reports|reported|have|has|having|get|gets|getting) the same|same here|(?:is|are) (?:also )?(?:down|affected|impacted) too|lo mismo|(?:el mismo|la misma) (?:problema|error|fallo|falla|caida)|les pasa lo mismo|(?:dasselbe|das gleiche|den gleichen|die gleiche|denselben|dieselbe) (?:problem|fehler|storung)|(?:le meme|la meme) (?:probleme|erreur|panne|souci|chose)|(?:o mesmo|a mesma) (?:problema|erro|falha|coisa))\b/;
 
 // A cue whose counterpart sits in the same sentence or the one before or after it.
 function near(text: string, cue: RegExp, counterpart: (window: string) => boolean): boolean {
@@ -167,6 +173,9 @@ const payloadStated = (t: TicketText) =>
     sentencesOf(text).some((sentence) => SCRIPT_PAYLOAD.test(sentence) && !asksAboutTheProduct(sentence, t.clean)),
   );
 
+const UNTRUSTED_DESTINATION =
+  /\b(?:(?:accepts?|allows?|takes?|follows?) any (?:external |arbitrary |outside )?(?:url|domain|host|address|redirect|link)s?|(?:a |an )?(?:page|site|domain|server|host|url) (?:that )?(?:i|we|an attacker|attackers|someone|anyone) controls?|attacker[- ]controlled|(?:redirects?|sends?) (?:the user|users|them|you|people|the browser) (?:there|to (?:any|an arbitrary|an external|another) (?:url|site|domain|host)))\b/;
+
 const LOOKALIKE =
   /\b(?:looks? like (?:you|yours|it'?s from you|your)|isn't you|is this (?:email |mail |message )?(?:really )?from you|with your (?:logo|branding)|not your domain|pretend\w*|impersonat\w*|spoof\w*|fake (?:invoice|email|login|page)|change of bank|new bank (?:account|details)|(?:se )?hacen? pasar por|suplant\w+|con (?:su|vuestro) logo|factura falsa|correo falso|nuevos datos bancarios|gibt sich als|gaben sich als|mit ihrem logo|gefalscht\w*|falsche (?:rechnung|e-?mail)|neue bankverbindung|se fai\w* passer pour|usurp\w*|avec votre logo|fausse (?:facture|page)|faux (?:mail|e-mail|courriel)|nouvelles coordonnees bancaires|se passa\w* por|com o (?:seu )?logo|fatura falsa|e-?mail falso|novos dados bancarios)\b/;
 const LURE =
@@ -176,7 +185,7 @@ const INTERNAL_INFRA =
   /\b169\.254\.169\.254\b|\bmeta-?data\b[^.\n]{0,40}\b(?:instance|role|cloud|aws|iam)\b|\binternal (?:hostnames?|urls?|addresses|network|ips?|admin|services?)\b|\b(?:hostnames?|urls?|direcciones|adressen|adresses|enderecos|servidores|serveurs|server) intern(?:os|as|es|e|en|o|a)\b|\binterne[nr]? (?:hostnamen|server|adressen|urls?)\b|\b(?:db|database)-internal|\binternal_admin\w*|\b(?:your|ihre[nm]?|vos|vuestr[ao]s|sus|seus|suas) intern\w* (?:credentials|zugangsdaten|passw\w+|kennw\w+|identifiants|credenciales|credenciais|secrets?|keys|schlussel)|\b[a-z0-9-]+\.internal\.[a-z0-9-]+\.[a-z]+\b|\blocalhost\b|\b127\.0\.0\.1\b|\b10\.\d{1,3}\.\d{1,3}\.\d{1,3}\b/;
 
 const BULK_EXTRACTION =
-  /\b\d+(?:[.,]\d+)? ?(?:gb|tb)\b|\b(?:bulk|mass|large|huge|unexpected) (?:export|download)s?\b|\bsaved the results\b|\bscraped?\b|\bexfiltrat\w*|\bpulled\b[^.\n]{0,60}\bids?\b|\b(?:downloaded|exported|pulled|descarg\w+|exportad[oa]s?|heruntergeladen|exportiert|telecharge\w*|exporte\w*|baixad[oa]s?|baixaram)\b[^.\n]{0,30}\b\d{1,3}(?:[.,]\d{3})+\b|\b\d{1,3}(?:[.,]\d{3})+\b[^.\n]{0,30}\b(?:downloaded|exported|descargad[oa]s|heruntergeladen|exportiert|telecharge\w*|baixad[oa]s|exportad[oa]s)\b|\b(?:descargas? masivas?|exportacion(?:es)? masivas?|massen-?(?:download|export)\w*|telechargements? massifs?|exports? massifs?|(?:download|exportacao|exportacoes) em massa)\b/;
+  /\b\d+(?:[.,]\d+)? ?(?:gb|tb)\b|\b(?:bulk|mass|large|huge|unexpected) (?:export|download)s?\b(?! (?:menu|button|feature|option|tab|page|settings?|endpoint|api|function|tool))|\bsaved the results\b|\bscraped?\b|\bexfiltrat\w*|\bpulled\b[^.\n]{0,60}\bids?\b|\b(?:downloaded|exported|pulled|descarg\w+|exportad[oa]s?|heruntergeladen|exportiert|telecharge\w*|exporte\w*|baixad[oa]s?|baixaram)\b[^.\n]{0,30}\b\d{1,3}(?:[.,]\d{3})+\b|\b\d{1,3}(?:[.,]\d{3})+\b[^.\n]{0,30}\b(?:downloaded|exported|descargad[oa]s|heruntergeladen|exportiert|telecharge\w*|baixad[oa]s|exportad[oa]s)\b|\b(?:descargas? masivas?|exportacion(?:es)? masivas?|massen-?(?:download|export)\w*|telechargements? massifs?|exports? massifs?|(?:download|exportacao|exportacoes) em massa)\b/;
 
 export const SIGNALS: SignalDefinition[] = [
   {
@@ -267,7 +276,17 @@ export const SIGNALS: SignalDefinition[] = [
     kind: 'privilege_bypass',
     weight: 1,
     reason: 'a restricted role or key can do more than it should',
-    test: (t) => LOW_ROLE.test(t.clean) && stated(t.clean, PRIVILEGED_ACTION, true, PURPOSE),
+    // Either "a viewer can delete", or a restricted role next to something it did ("he is a Viewer … he deleted it");
+    // what the documentation says a role may do ("Member can invite, per your docs") is a wish for another role.
+    test: (t) => {
+      const text = sentencesOf(t.clean)
+        .filter((sentence) => !DOCUMENTED.test(sentence))
+        .join('\n');
+      return (
+        (LOW_ROLE.test(text) && stated(text, PRIVILEGED_ACTION, true, PURPOSE)) ||
+        near(text, LOW_ROLE, (window) => LOW_ROLE_DID.test(window))
+      );
+    },
   },
   // Payloads are read from the folded text before HTML stripping too: a raw <script> in an HTML body is still one.
   {
@@ -307,6 +326,12 @@ export const SIGNALS: SignalDefinition[] = [
     incident: true,
     reason: 'bulk download or extraction of data',
     test: (t) => BULK_EXTRACTION.test(t.clean),
+  },
+  {
+    kind: 'untrusted_destination',
+    weight: 0.5,
+    reason: 'users can be sent to, or data fetched from, a place someone else controls',
+    test: (t) => UNTRUSTED_DESTINATION.test(t.clean),
   },
   {
     kind: 'suppression_attempt',

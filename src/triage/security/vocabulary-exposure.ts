@@ -39,7 +39,7 @@ export const IT_OPENS = wordsOf({
 // --- Activity the customer disowns: "nobody here did that", "not our address", in each language.
 export const DISOWNED = wordsOf({
   en: [
-    'no(?:body| one)(?: \\w+){0,4}? (?:recogni[sz]es|recogni[sz]e|created|ran|run|started|made|did|added|authori[sz]ed|requested|works at that time|knows|touched|set (?:it |that |this |them )?up|logged in)',
+    'no(?:body| one)(?: [\\w-]+){0,4}? (?:recogni[sz]es|recogni[sz]e|created|ran|run|started|made|did|added|changed|modified|updated|edited|deleted|removed|enabled|disabled|invited|authori[sz]ed|requested|works at that time|knows|touched|set (?:it |that |this |them )?up|logged in)',
     'none of (?:us|the \\w+|our \\w+)(?: \\w+)? (?:created|ran|did|made|added|started|recogni[sz]e)',
     "(?:not|wasn't|isn't|was not|is not) (?:me|us|ours|our (?:office|address|ip|idp|domain|server|vpn|doing)|my (?:address|email|device|ip|doing))",
     "(?:isn't|is not|wasn't|was not|doesn't match|not from|outside) (?:one of )?(?:our|my) (?:\\w+ )?(?:box|server|machine|runner|office|ip|address|range|network|vpn|device|laptop|computer|location|country|idp|domain)(?:e?s)?",
@@ -51,7 +51,13 @@ export const DISOWNED = wordsOf({
     "(?:says|said|swears|insists|confirms|confirmed)(?: that)? (?:she|he|they) (?:didn't|did not|never|wasn't|was not|hasn't|has not|hadn't|had not)",
     '(?:she|he|they) (?:was|were) (?:on (?:holiday|vacation|leave|pto|parental leave)|off sick|asleep)',
     '(?:account|user|key|token|bot|member|it|he|she) (?:has|had) never (?:\\w+ ){0,2}?(?:downloaded|exported|logged in|signed in|called|accessed|used)',
-    'no(?:body| one)(?: \\w+){0,4}? (?:is|was|were) (?:awake|online|working|in the office)',
+    'no(?:body| one)(?: [\\w-]+){0,4}? (?:is|was|were) (?:awake|online|working|in the office)',
+    // Nobody was there to do it: the requests came while the person was in bed, on leave, or from where no one works.
+    "(?:i'?m|i am|we'?re|we are|i was|we were) (?:not|never) (?:logging|signing|trying to (?:log|sign)) in|(?:literally )?in bed|was sleeping|were sleeping",
+    "(?:didn't|did not|never) (?:request|ask for|asked for|requested) (?:them|it|these|those|any|the) ?(?:codes?|links?|emails?)?|codes? (?:i|we) (?:didn't|did not|never) (?:request|ask)",
+    '(?:has|have|had) been on (?:holiday|vacation|leave|pto|parental leave|sick leave|maternity leave)',
+    '(?:did|does|has done) none of (?:this|that|it|these)|none of (?:this|that|it) was (?:us|me|her|him|them)',
+    '(?:we|i) (?:have|has) no (?:office|vpn|staff|one|employees|servers?|users?)(?: or (?:office|vpn|staff|one|employees|servers?|users?))? (?:there|in that)',
   ],
   es: [
     'nadie|ningun[oa] de nosotros|no (?:fuimos|fui) (?:nosotros|yo)|no (?:lo|la|los|las) (?:hicimos|creamos|iniciamos)',
@@ -82,6 +88,7 @@ export const DISOWNED = wordsOf({
 export const ACCOUNT_ACTIVITY = wordsOf({
   en: [
     'log ?ins?|logged in|sign[- ]?ins?|signed in|sessions?|mfa|2fa|push (?:prompts?|notifications?)|prompts|api calls?|calls',
+    '(?:verification|login|sign-?in|security|one-time|2fa|mfa|sms) codes?|otps?',
     'requests|usage|key (?:named|called)|created|exports?|downloads?|downloaded|scans?|webhook|idp|sso settings',
     'password changed|reset (?:mail|email|link)|audit log|\\d{1,3}(?:\\.\\d{1,3}){3}',
     '(?:at|around) 0?[0-4][:h.]\\d\\d|[1-4] ?am|overnight|all night|last night',
@@ -131,7 +138,8 @@ export const EXPOSURE_CONTEXT = wordsOf({
     'plain ?text|clear ?text|in the clear|unmasked|not (?:a )?masked|world-readable|stack ?trace|printed',
     'in (?:the )?(?:export|csv|logs?|audit log|response|json|payload|url|referr?er header|error page|diagnostics|debug bundle)',
     '(?:export|csv|log|logs|diagnostics|bundle|response|error page)\\b[^.\\n]{0,60}\\b(?:includes?|contains?|has|shows?|printed)',
-    'third[- ]party|referr?er|sent to the \\w+ vendor',
+    '(?:sent|leaked|shared|exposed|visible|passed|forwarded|goes|went)(?: \\w+){0,3}? (?:to|with) (?:a |an |the )?third[- ]part(?:y|ies)',
+    'referr?er|sent to the \\w+ vendor',
   ],
   es: [
     'texto (?:plano|claro)|sin (?:enmascarar|ocultar|cifrar)|en (?:los )?(?:logs|registros)|en la (?:respuesta|url|exportacion)',
@@ -148,6 +156,7 @@ export const RESTRAINT = wordsOf({
   en: [
     "(?:i|we) (?:have not|haven't|did not|didn't|never) (?:tried|try|accessed|access|claimed|claim|published|publish|shared|share|touched|gone|go|download\\w*|exploited|kept|opened)",
     'stopped as soon as|closed the tab|only tested|researcher|reporting (?:this )?before|proof of concept|poc|on purpose not',
+    'tested (?:[\\w-]+ ){0,6}?(?:with|on|against) (?:my|our) own (?:[\\w-]+ )?(?:accounts?|orgs?|tenants?|workspaces?|data)',
   ],
   es: [
     'no (?:he|hemos) (?:intentado|probado|accedido|tocado|descargado|compartido|abierto)|no hemos tocado|nada mas',

@@ -97,8 +97,10 @@ export const FOREIGN_OWNER = wordsOf({
     'never heard of',
     'shared between (?:customers|tenants|accounts|orgs)',
     'belongs? to (?:some |an)?other',
-    "(?:ids?|reports?|records?|data|domains?|targets?) (?:that )?we (?:do not|don't) own",
-    "(?:not|isn't|is not|aren't|are not|wasn't|was not) (?:our|my) (?:organi[sz]ation|company|org|data|report|tenant|customer|account|workspace)s?",
+    "\\w+ (?:that )?we (?:do not|don't|didn't|did not) own",
+    "(?:not|isn't|is not|aren't|are not|wasn't|was not) (?:our|my) (?:organi[sz]ation|company|org|data|report|tenant|customer|account|workspace|target|project|scan|finding|dashboard|api)s?",
+    "(?:we|i) (?:don'?t|do not) know (?:this|that|the|these) (?:company|companies|customer|org\\w*|tenant)",
+    '(?:of|from|for) (?:a |an |another |some )?(?:company|org\\w*|customer|business) (?:called|named)',
     'which is not us',
     'not for us',
     'not ours',
@@ -138,7 +140,7 @@ export const FOREIGN_OWNER = wordsOf({
 // Seeing, receiving or holding data.
 export const DATA_OR_VIEW = wordsOf({
   en: [
-    'see|saw|seeing|seen|shows?|showed|shown|returns?|returned|got|get|gets|appears?|appeared|lists?|listed',
+    'sees?|saw|seeing|seen|shows?|dashboards?|targets?|projects?|showed|shown|returns?|returned|got|get|gets|appears?|appeared|lists?|listed',
     'contains?|includes?|opens?|opened|visible|view|rows?|records?|data|results?|findings|reports?|scans?',
     'hostnames?|emails?|summary|received|receive|sent (?:us|me)|attached|attachment|pdf|files?|names?',
   ],

@@ -42,7 +42,7 @@ const cases: { name: string; subject: string; body: string; tier?: string; expec
     name: 'single-user sign-in problem',
     subject: 'Locked out',
     body: 'I cannot log in since this morning, it says my account is locked.',
-    expect: { priority: 'medium', mode: 'reply_and_internal_followup', action: 'None' },
+    expect: { priority: 'medium', mode: 'reply_only', action: 'None' },
   },
   {
     name: 'whole-org sign-in failure is treated like an outage',
@@ -224,7 +224,7 @@ const cases: { name: string; subject: string; body: string; tier?: string; expec
     subject: 'Cannot log in',
     body: "I can't log in since this morning.",
     tier: 'enterprise',
-    expect: { priority: 'medium', mode: 'reply_and_internal_followup', action: 'None' },
+    expect: { priority: 'medium', mode: 'reply_only', action: 'None' },
   },
   {
     name: 'enterprise how-to is not bumped',
@@ -341,10 +341,34 @@ const cases: { name: string; subject: string; body: string; tier?: string; expec
     expect: { priority: 'low', mode: 'no_action', action: 'None', reply: false },
   },
   {
+    name: 'a lost second factor asks who the requester is before anything is reset',
+    subject: 'Handy gestohlen',
+    body: 'My phone was stolen on the train, the authenticator was on it and I did not keep the recovery codes.',
+    expect: { priority: 'medium', mode: 'request_more_info', action: 'None' },
+  },
+  {
+    name: 'an expired invitation is a low how-to for the admin',
+    subject: 'Convite',
+    body: 'O convite que recebi para o espaço de trabalho expirou. Como peço outro?',
+    expect: { priority: 'low', mode: 'reply_only', action: 'None' },
+  },
+  {
+    name: 'still wrong after the obvious tries is a bug, even next to an upgrade',
+    subject: 'Export still disabled',
+    body: 'We upgraded to the team plan on Monday but the bulk export menu is still greyed out. Logged out and back in already.',
+    expect: { priority: 'medium', mode: 'reply_and_internal_followup', action: 'Create bug report' },
+  },
+  {
+    name: 'a time zone that shifts exported values is a functional bug, and "keyword" is not spam',
+    subject: 'JSON export dates',
+    body: 'The JSON export has every detected_at one hour later than the UI, and the schema keyword filter ignores our setting.',
+    expect: { priority: 'medium', mode: 'reply_and_internal_followup', action: 'Create bug report' },
+  },
+  {
     name: 'a sign-in loop is an access problem',
     subject: 'SSO',
     body: 'After the identity provider accepts me I am sent straight back to the login page, again and again.',
-    expect: { priority: 'medium', mode: 'reply_and_internal_followup', action: 'None' },
+    expect: { priority: 'medium', mode: 'reply_only', action: 'None' },
   },
 ];
 
@@ -408,7 +432,7 @@ test('the rules provider answers through the provider interface with JSON text',
   const provider = createRulesProvider();
   const res = await provider.complete({ system: '', user: '', ticket: makeTicket() }, triageJsonSchema);
   assert.equal(provider.name, 'rules');
-  assert.equal(res.model, 'rules-v7');
+  assert.equal(res.model, 'rules-v8');
   assert.deepEqual(JSON.parse(res.text), triageByRules(makeTicket()));
   await assert.rejects(provider.complete({ system: '', user: '' }, triageJsonSchema), {
     errorClass: 'invalid_output',

@@ -111,6 +111,36 @@ const positives: { kind: string; subject: string; body: string; expect: string[]
     expect: ['incident_term', 'suppression_attempt', 'id_tampering'],
   },
   {
+    kind: 'a colleague sees a company nobody knows',
+    subject: 'odd screen',
+    body: 'After signing in, our analyst sees reports of a company named "Harbor Freightways". We do not know that company and these are not our projects.',
+    expect: ['foreign_data'],
+  },
+  {
+    kind: 'a restricted role did what it should not',
+    subject: 'roles',
+    body: 'Ana only has the read-only role. Yesterday she removed two members from the workspace without any warning.',
+    expect: ['privilege_bypass'],
+  },
+  {
+    kind: 'users sent to a site someone else controls, told by a researcher',
+    subject: 'sign-in link',
+    body: 'Your logout endpoint follows any external URL in its return parameter, so a victim can be sent to a page an attacker controls. I only tested it against my own trial account.',
+    expect: ['untrusted_destination', 'reporter_restraint'],
+  },
+  {
+    kind: 'sign-in codes nobody asked for',
+    subject: 'texts',
+    body: 'I keep receiving your verification codes by text since midnight. I did not request them and I am not logging in anywhere.',
+    expect: ['disowned_activity'],
+  },
+  {
+    kind: 'a webhook redirected while nobody in a small team touched it',
+    subject: 'alerts stopped',
+    body: 'Our alerts webhook now points to https://collector.example.org/x and nobody in our 3-person team changed it.',
+    expect: ['disowned_activity'],
+  },
+  {
     kind: 'script payload running in a page',
     subject: 'project name',
     body: 'A project called <svg onload=alert(document.domain)> fires a dialog on the overview page.',
@@ -234,6 +264,26 @@ describe('security net: what is not security', () => {
     [
       'a wish list whose items are far apart',
       '1. A marketplace task whose results are published to the build summary.\n2. Severity gates per branch.\n3. Workload identity so we stop storing org keys in variables.',
+    ],
+    [
+      'a documented role behaviour and a wish for another role',
+      'Members can invite people and create targets, as documented. Any plans for a scan-only role?',
+    ],
+    [
+      "the customer's own pen-test finding, to be caught by the scanner",
+      'Our pentesters found a stored XSS last year; will your scanner pick that up in regression runs?',
+    ],
+    [
+      "a scan's flagged finding on the customer's own API",
+      "Your scan flagged GET /v1/orders/{id}: it returns another customer's order when the id is changed. How do I mark it accepted?",
+    ],
+    [
+      'another company says the same',
+      'All our dashboards give 502 since 10:00 and people at another company say the same.',
+    ],
+    [
+      'API keys a third-party tool holds',
+      'Our CISO wants every third-party API key pinned to our office range. Is there an allowlist per key?',
     ],
     ['a purpose, not a bypass', 'Please make me an admin so I can invite members and edit our billing details.'],
     [
