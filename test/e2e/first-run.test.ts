@@ -59,11 +59,11 @@ test('a DATABASE_URL that cannot be used names the variable, where it points (no
   const http = createHttpServer((_request, response) => response.end('hello'));
   const httpPort = await listening(http);
   const base = new URL(tdb.url);
+  // The real server's credentials (the embedded one checks the password), another database.
   const missing = new URL(tdb.url);
   missing.pathname = '/no_such_database_here';
-  missing.password = 'secret-password-1';
   const cases = [
-    [`postgres://postgres@127.0.0.1:${closedPort}/x`, /nothing accepts connections there/],
+    [`postgres://postgres:secret-password-1@127.0.0.1:${closedPort}/x`, /nothing accepts connections there/],
     [missing.toString(), /database "no_such_database_here" does not exist\. Create it/],
     [`postgres://postgres@127.0.0.1:${httpPort}/x`, /does not speak the PostgreSQL protocol \(an HTTP port\?\)/],
   ] as const;
@@ -76,6 +76,8 @@ test('a DATABASE_URL that cannot be used names the variable, where it points (no
         assert.match(stderr, /^Cannot use DATABASE_URL \(postgres:\/\/postgres@127\.0\.0\.1:\d+\/\w+\): /m);
         assert.match(stderr, reason);
         assert.doesNotMatch(stderr, /secret-password-1/);
+        if (base.password)
+          assert.ok(!stderr.includes(decodeURIComponent(base.password)), 'the password is not printed');
         assert.doesNotMatch(stderr, /^\s+at /m, 'no stack trace');
       } finally {
         service.killGroup();
