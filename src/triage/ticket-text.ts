@@ -55,15 +55,20 @@ export function htmlToText(text: string): string {
 }
 
 export function foldText(text: string): string {
-  return text
-    .normalize('NFKD')
-    .replace(/\p{M}/gu, '')
-    .toLowerCase()
-    .replace(/ß/g, 'ss')
-    .replace(/[\u2018\u2019\u201b\u2032`´]/g, "'")
-    .replace(/[\u201c\u201d\u201e\u00ab\u00bb]/g, '"')
-    .replace(/[\u2010-\u2015\u2212]/g, '-')
-    .replace(/[\u00a0\u2000-\u200b]/g, ' ');
+  return (
+    text
+      .normalize('NFKD')
+      .replace(/\p{M}/gu, '')
+      .toLowerCase()
+      .replace(/ß/g, 'ss')
+      .replace(/[\u2018\u2019\u201b\u2032`´]/g, "'")
+      .replace(/[\u201c\u201d\u201e\u00ab\u00bb]/g, '"')
+      .replace(/[\u2010-\u2015\u2212]/g, '-')
+      .replace(/[\u00a0\u2000-\u200b]/g, ' ')
+      // English contractions typed without the apostrophe ("didnt", "wasnt", "cant"), so one pattern reads both. Not
+      // "dont" (a French word) nor "im" (a German one).
+      .replace(/\b(did|does|is|was|were|are|has|have|had|could|would|should|ca|wo)nt\b/g, "$1n't")
+  );
 }
 
 // Who the steering addresses, or the form it takes (an override block, a role-play, a system line).

@@ -75,8 +75,11 @@ const SCANNING_CONTEXT =
   /\b(?:scanner|scan(?:s|ned|ning)?|finding|findings|detect\w*|catch|caught|picks? up|pentest\w*|pen ?testers?|test (?:for|against)|flag(?:ged|s)?|coverage|cover(?:s|ed)?|support for|(?:do|does) (?:you|it|the \w+) (?:support|cover|test|check|find)|our own (?:api|app|site|code|endpoint)|does (?:it|the \w+) (?:test|check|find)|escaner|escane\w*|cobertura|abdeckung|erkenn\w*|couverture|deteccao|deteta\w*)\b/;
 // In a ticket about the scanner, its questions are about the product too: "what about blind sqli?" after "does your
 // scanner send payloads like <script>…?" asks what it tests, it reports nothing.
+// "… or only injection stuff like SQLi?" continues the question before it.
 const asksAboutTheProduct = (sentence: string, text: string) =>
-  HOWTO_QUESTION.test(sentence.replace(LEADING_CONJUNCTION, '')) && CAPABILITY_QUESTION.test(text);
+  (HOWTO_QUESTION.test(sentence.replace(LEADING_CONJUNCTION, '')) ||
+    (LEADING_CONJUNCTION.test(sentence) && /\?\s*$/.test(sentence))) &&
+  CAPABILITY_QUESTION.test(text);
 // The ticket asks what the product tests: "does your scanner detect …", "evaluating you against …", "coverage".
 const CAPABILITY_QUESTION =
   /\b(?:(?:does|do|can|will|would) (?:your|the|it|you)(?: \w+)?(?: actually| also)? (?:test|detect|find|catch|check|cover|support|send|flag|scan|try)\w*|coverage|evaluat\w+ (?:you|your|vendors|tools|scanners)|comparing (?:you|vendors|tools|scanners)|which (?:checks|tests|attacks|payloads)|(?:detecta|prueba|erkennt|testet|detecte|teste|deteta) (?:\w+ )?(?:xss|sqli|bola|idor|inyeccion|injection|injecao))\b/;
@@ -106,11 +109,13 @@ function stated(text: string, pattern: RegExp, negatable = true, unless?: RegExp
     return false;
   });
 }
+const ROLE_WISH =
+  /\b(?:(?:custom|new|another|separate|extra|more granular|finer) roles?\b[^.\n]{0,40}\b(?:roadmap|plans?|planned|request)|(?:would like|we'd like|we would like|we'd love|we need|we want|any plans for) (?:a |an )?(?:custom |new |separate |extra )?(?:roles?|permission levels?)|(?:a )?role between \w+ and \w+)\b/;
 const DOCUMENTED =
   /\b(?:per (?:your|the) (?:docs|documentation)|as documented|by design|according to (?:your|the) (?:docs|documentation)|(?:is|it'?s) (?:expected|intended)|laut (?:ihrer |der )?dokumentation|segun (?:la|su) documentacion|selon (?:la|votre) documentation|conforme (?:a|sua) documentacao)\b/;
 // What a restricted role did (past tense, with its object), or a write answered with success for it.
 const LOW_ROLE_DID =
-  /\b(?:deleted|removed|changed|edited|modified|created|invited|promoted|exported|disabled)\b(?: (?:it|them|this|that)\b|(?: (?:the|our|a|an|its|their|his|her|that|this))?(?: [\w'-]+){0,2} (?:targets?|projects?|scans?|schedules?|keys?|users?|members?|settings?|reports?|orgs?|webhooks?|roles?|integrations?)\b)|\b(?:returns?|returned|gives?|gave) 20[0-4]\b[^.\n]{0,40}\b(?:viewers?|read-only|members?|guests?)\b/;
+  /\b(?:(?:should(?:n't| not)|(?:is|are)(?:n't| not) supposed to) (?:be able to )?(?:\w+ ){0,2}?(?:delete|remove|change|edit|invite|do (?:that|this))|(?:gone|deleted|removed) for everyone)\b|\b(?:deleted|removed|changed|edited|modified|created|invited|promoted|exported|disabled)\b(?: (?:it|them|this|that)\b|(?: (?:the|our|a|an|its|their|his|her|that|this))?(?: [\w'-]+){0,2} (?:targets?|projects?|scans?|schedules?|keys?|users?|members?|settings?|reports?|orgs?|webhooks?|roles?|integrations?)\b)|\b(?:returns?|returned|gives?|gave) 20[0-4]\b[^.\n]{0,40}\b(?:viewers?|read-only|members?|guests?)\b/;
 // A purpose or a wish before "can …": "so I can manage members", "to be able to", "damit ich … kann".
 const PURPOSE =
   /\b(?:so(?: that)?|in order to|want to|need to|would like to|para que|para poder|damit|pour que|afin de|pour pouvoir)(?: \w+){0,2} $/;
@@ -119,10 +124,10 @@ const SAME_SYMPTOM =
   /\b(?:(?:the )?same (?:issue|problem|error|outage|thing|behaviou?r|message|errors|502|500|503|504)|(?:see|sees|seeing|say|says|said|report|reports|reported|have|has|having|get|gets|getting) the same|same here|(?:is|are) (?:also )?(?:down|affected|impacted) too|lo mismo|(?:el mismo|la misma) (?:problema|error|fallo|falla|caida)|les pasa lo mismo|(?:dasselbe|das gleiche|den gleichen|die gleiche|denselben|dieselbe) (?:problem|fehler|storung)|(?:le meme|la meme) (?:probleme|erreur|panne|souci|chose)|(?:o mesmo|a mesma) (?:problema|erro|falha|coisa))\b/;
 
 // A cue whose counterpart sits in the same sentence or the one before or after it.
-function near(text: string, cue: RegExp, counterpart: (window: string) => boolean): boolean {
+function near(text: string, cue: RegExp, counterpart: (window: string) => boolean, reach = 1): boolean {
   const sentences = sentencesOf(text);
   return sentences.some(
-    (s, i) => cue.test(s) && counterpart(`${sentences[i - 1] ?? ''} ${s} ${sentences[i + 1] ?? ''}`),
+    (s, i) => cue.test(s) && counterpart(sentences.slice(Math.max(0, i - reach), i + reach + 1).join(' ')),
   );
 }
 const PERSONAL_DATA =
@@ -131,14 +136,29 @@ const PERSONAL_DATA =
 // In a ticket about the scanner, a question about what it tests reports nothing: its sentences are left out before
 // the signals read the text ("does it find BOLA, i.e. changing ids between two users' tokens?").
 export function withoutProductQuestions(t: TicketText): TicketText {
-  if (!CAPABILITY_QUESTION.test(t.clean)) return t;
-  const kept = t.clean.split('\n').map((line) =>
-    sentencesOf(line)
-      .filter((sentence) => !asksAboutTheProduct(sentence, t.clean))
-      .join(' '),
+  const asking = CAPABILITY_QUESTION.test(t.clean);
+  const lines = t.clean.split('\n');
+  const kept = lines.map((line, index) =>
+    // A subject shouting "SECURITY INCIDENT" over an instruction to raise the ticket is part of the steering.
+    index === 0 && t.raiseAttempt
+      ? ''
+      : sentencesOf(line)
+          .filter(
+            (sentence) =>
+              !(asking && asksAboutTheProduct(sentence, t.clean)) &&
+              !SCAN_REPORTED.test(sentence) &&
+              !REDACTION_NOTE.test(sentence),
+          )
+          .join(' '),
   );
   return { ...t, clean: kept.join('\n') };
 }
+// "Your last scan of our storefront reported a finding: …": the scanner's finding on the customer's own assets.
+const SCAN_REPORTED =
+  /\b(?:scan|scanner)\b[^.\n]{0,60}\b(?:reported|flagged|found|raised) (?:a |an |the |this )?(?:finding|issue|problem|alert)|\bfinding (?:['"]|called |named |titled )/;
+// "Tokens in the log below are redacted by our tooling": the customer has removed the secrets.
+const REDACTION_NOTE =
+  /\b(?:(?:tokens?|secrets?|keys?|signatures?|credentials?|passwords?|headers?)(?: (?:and|&) \w+)?(?: [\w-]+){0,4}? (?:are|were|have been|is|was) (?:redacted|masked|blanked|scrubbed)|(?:redacted|masked) by (?:us|our|me))\b/;
 
 // Both halves in one stated sentence: "works without logging in", "funktioniert ohne Anmeldung".
 const statedTogether = (text: string, a: RegExp, b: RegExp) =>
@@ -177,9 +197,9 @@ const UNTRUSTED_DESTINATION =
   /\b(?:(?:accepts?|allows?|takes?|follows?) any (?:external |arbitrary |outside )?(?:url|domain|host|address|redirect|link)s?|(?:a |an )?(?:page|site|domain|server|host|url) (?:that )?(?:i|we|an attacker|attackers|someone|anyone) controls?|attacker[- ]controlled|(?:redirects?|sends?) (?:the user|users|them|you|people|the browser) (?:there|to (?:any|an arbitrary|an external|another) (?:url|site|domain|host)))\b/;
 
 const LOOKALIKE =
-  /\b(?:looks? like (?:you|yours|it'?s from you|your)|isn't you|is this (?:email |mail |message )?(?:really )?from you|with your (?:logo|branding)|not your domain|pretend\w*|impersonat\w*|spoof\w*|fake (?:invoice|email|login|page)|change of bank|new bank (?:account|details)|(?:se )?hacen? pasar por|suplant\w+|con (?:su|vuestro) logo|factura falsa|correo falso|nuevos datos bancarios|gibt sich als|gaben sich als|mit ihrem logo|gefalscht\w*|falsche (?:rechnung|e-?mail)|neue bankverbindung|se fai\w* passer pour|usurp\w*|avec votre logo|fausse (?:facture|page)|faux (?:mail|e-mail|courriel)|nouvelles coordonnees bancaires|se passa\w* por|com o (?:seu )?logo|fatura falsa|e-?mail falso|novos dados bancarios)\b/;
+  /\b(?:looks? like (?:you|yours|it'?s from you|your)|(?:logo|footer|branding|signature)s?(?: and (?:the )?\w+)? match(?:es)? (?:yours|ours|exactly)|look(?:s|ed)? (?:a bit |a little |slightly )?off|isn't you|is this (?:email |mail |message )?(?:really )?from you|with your (?:logo|branding)|not your domain|pretend\w*|impersonat\w*|spoof\w*|fake (?:invoice|email|login|page)|change of bank|new bank (?:account|details)|(?:se )?hacen? pasar por|suplant\w+|con (?:su|vuestro) logo|factura falsa|correo falso|nuevos datos bancarios|gibt sich als|gaben sich als|mit ihrem logo|gefalscht\w*|falsche (?:rechnung|e-?mail)|neue bankverbindung|se fai\w* passer pour|usurp\w*|avec votre logo|fausse (?:facture|page)|faux (?:mail|e-mail|courriel)|nouvelles coordonnees bancaires|se passa\w* por|com o (?:seu )?logo|fatura falsa|e-?mail falso|novos dados bancarios)\b/;
 const LURE =
-  /\b(?:asks? for (?:our |my |your )?(?:sso |login )?(?:password|credentials|login)|verify (?:here|your)|clicked|pay(?:ment)? to|bank (?:account|details)|suspended in|(?:update|enter\w*|confirm|re-?enter)(?: \w+){0,2} (?:payment (?:method|details)|card(?: details| number)?|credit card|billing details)|(?:confirmer|mettre a jour|saisi\w*|entre\w*) (?:\w+ ){0,2}(?:moyen de paiement|mot de passe|carte|identifiants)|(?:confirmar|actualizar|introdu\w+|ingres\w+) (?:\w+ ){0,2}(?:metodo de pago|contrasena|tarjeta|credenciales)|(?:zahlungs\w+|passwort|kreditkarte|zugangsdaten) (?:\w+ ){0,2}(?:bestatigen|aktualisieren|eingegeben|eingeben)|(?:confirmar|atualizar|digit\w+|inseri\w+) (?:\w+ ){0,2}(?:forma de pagamento|metodo de pagamento|senha|cartao|credenciais)|link (?:goes|points|leads) (?:to )?(?:a |an )?(?:different|other|strange|unknown|weird) (?:site|domain|page|address)|renew now|enter (?:their|our|your) password|pagar (?:a|en|em|para)|payer (?:sur|a)|(?:zahlen|uberweisen) (?:sie )?(?:auf|an)|pide\w* (?:la |nuestra |mi |su )?(?:contrasena|clave|credenciales)|hic\w+ clic|datos bancarios|(?:fragt|fordert|verlangt) (?:nach )?(?:\w+ )?(?:passwort|kennwort|zugangsdaten)|geklickt|bankverbindung|demande (?:\w+ )?(?:mot de passe|identifiants)|clique\w*|coordonnees bancaires|virement|pede (?:\w+ )?(?:senha|credenciais)|clic(?:ou|amos|ei)|dados bancarios)\b/;
+  /\b(?:asks? for (?:our |my |your )?(?:sso |login )?(?:password|credentials|login)|verify (?:here|your)|clicked|pay(?:ment)? to|bank (?:account|details)|banking (?:details|partner|information|data)|remit\w*|(?:to )?(?:our|a|the) new (?:bank )?account|suspended in|(?:update|enter\w*|confirm|re-?enter)(?: \w+){0,2} (?:payment (?:method|details)|card(?: details| number)?|credit card|billing details)|(?:confirmer|mettre a jour|saisi\w*|entre\w*) (?:\w+ ){0,2}(?:moyen de paiement|mot de passe|carte|identifiants)|(?:confirmar|actualizar|introdu\w+|ingres\w+) (?:\w+ ){0,2}(?:metodo de pago|contrasena|tarjeta|credenciales)|(?:zahlungs\w+|passwort|kreditkarte|zugangsdaten) (?:\w+ ){0,2}(?:bestatigen|aktualisieren|eingegeben|eingeben)|(?:confirmar|atualizar|digit\w+|inseri\w+) (?:\w+ ){0,2}(?:forma de pagamento|metodo de pagamento|senha|cartao|credenciais)|link (?:goes|points|leads) (?:to )?(?:a |an )?(?:different|other|strange|unknown|weird) (?:site|domain|page|address)|renew now|enter (?:their|our|your) password|pagar (?:a|en|em|para)|payer (?:sur|a)|(?:zahlen|uberweisen) (?:sie )?(?:auf|an)|pide\w* (?:la |nuestra |mi |su )?(?:contrasena|clave|credenciales)|hic\w+ clic|datos bancarios|(?:fragt|fordert|verlangt) (?:nach )?(?:\w+ )?(?:passwort|kennwort|zugangsdaten)|geklickt|bankverbindung|demande (?:\w+ )?(?:mot de passe|identifiants)|clique\w*|coordonnees bancaires|virement|pede (?:\w+ )?(?:senha|credenciais)|clic(?:ou|amos|ei)|dados bancarios)\b/;
 
 const INTERNAL_INFRA =
   /\b169\.254\.169\.254\b|\bmeta-?data\b[^.\n]{0,40}\b(?:instance|role|cloud|aws|iam)\b|\binternal (?:hostnames?|urls?|addresses|network|ips?|admin|services?)\b|\b(?:hostnames?|urls?|direcciones|adressen|adresses|enderecos|servidores|serveurs|server) intern(?:os|as|es|e|en|o|a)\b|\binterne[nr]? (?:hostnamen|server|adressen|urls?)\b|\b(?:db|database)-internal|\binternal_admin\w*|\b(?:your|ihre[nm]?|vos|vuestr[ao]s|sus|seus|suas) intern\w* (?:credentials|zugangsdaten|passw\w+|kennw\w+|identifiants|credenciales|credenciais|secrets?|keys|schlussel)|\b[a-z0-9-]+\.internal\.[a-z0-9-]+\.[a-z]+\b|\blocalhost\b|\b127\.0\.0\.1\b|\b10\.\d{1,3}\.\d{1,3}\.\d{1,3}\b/;
@@ -232,7 +252,7 @@ export const SIGNALS: SignalDefinition[] = [
     weight: 0.5,
     reason: 'something put in a public place',
     // Next to what was put there: "results published to the pipeline summary" three lines above "org keys" is not one.
-    test: (t) => near(t.clean, PUBLIC_PLACE, (s) => credentialIn(s) || PERSONAL_DATA.test(s)),
+    test: (t) => near(t.clean, PUBLIC_PLACE, (s) => credentialIn(s) || PERSONAL_DATA.test(s), 3),
   },
   {
     kind: 'secret_exposed_in_output',
@@ -277,8 +297,10 @@ export const SIGNALS: SignalDefinition[] = [
     weight: 1,
     reason: 'a restricted role or key can do more than it should',
     // Either "a viewer can delete", or a restricted role next to something it did ("he is a Viewer … he deleted it");
-    // what the documentation says a role may do ("Member can invite, per your docs") is a wish for another role.
+    // what the documentation says a role may do ("Member can invite, per your docs") is a wish for another role, and
+    // so is every role described in a request for a new one.
     test: (t) => {
+      if (ROLE_WISH.test(t.clean)) return false;
       const text = sentencesOf(t.clean)
         .filter((sentence) => !DOCUMENTED.test(sentence))
         .join('\n');

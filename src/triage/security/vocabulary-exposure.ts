@@ -52,6 +52,7 @@ export const DISOWNED = wordsOf({
     '(?:she|he|they) (?:was|were) (?:on (?:holiday|vacation|leave|pto|parental leave)|off sick|asleep)',
     '(?:account|user|key|token|bot|member|it|he|she) (?:has|had) never (?:\\w+ ){0,2}?(?:downloaded|exported|logged in|signed in|called|accessed|used)',
     'no(?:body| one)(?: [\\w-]+){0,4}? (?:is|was|were) (?:awake|online|working|in the office)',
+    '(?:was|were) (?:asleep|sleeping|in bed)',
     // Nobody was there to do it: the requests came while the person was in bed, on leave, or from where no one works.
     "(?:i'?m|i am|we'?re|we are|i was|we were) (?:not|never) (?:logging|signing|trying to (?:log|sign)) in|(?:literally )?in bed|was sleeping|were sleeping",
     "(?:didn't|did not|never) (?:request|ask for|asked for|requested) (?:them|it|these|those|any|the) ?(?:codes?|links?|emails?)?|codes? (?:i|we) (?:didn't|did not|never) (?:request|ask)",
@@ -60,27 +61,31 @@ export const DISOWNED = wordsOf({
     '(?:we|i) (?:have|has) no (?:office|vpn|staff|one|employees|servers?|users?)(?: or (?:office|vpn|staff|one|employees|servers?|users?))? (?:there|in that)',
   ],
   es: [
-    'nadie|ningun[oa] de nosotros|no (?:fuimos|fui) (?:nosotros|yo)|no (?:lo|la|los|las) (?:hicimos|creamos|iniciamos)',
+    'nadie (?:\\w+ ){0,4}?(?:hizo|creo|inicio|reconoce|autorizo|cambio|pidio|solicito|configuro|entro)|ningun[oa] de nosotros|no (?:fuimos|fui) (?:nosotros|yo)|no (?:lo|la|los|las) (?:hicimos|creamos|iniciamos)',
     'no (?:hemos|he) (?:creado|iniciado|hecho|autorizado|solicitado)|no reconoc(?:emos|o)|desconocid[oa]s?',
     'no (?:es|son) (?:nuestr[ao]s?|mi[ao]?) (?:ip|direccion|dispositivo|equipo|oficina)|sin (?:nuestro|mi) (?:permiso|conocimiento)',
+    'no estaba (?:intentando|tratando de) (?:entrar|iniciar sesion|acceder)|que no (?:hice|pedi|solicite)|rechace (?:todas|todos)',
     '(?:dice|dijo|asegura|jura) que no (?:\\w+ ){0,2}?(?:inicio|entro|se conecto|accedio|hizo|fue)|(?:estaba) de (?:vacaciones|baja|permiso)',
   ],
   de: [
-    'niemand|keine?r? von uns|nicht von uns|(?:waren|war) (?:nicht wir|es nicht)|erkennen wir nicht|(?:kenne|kennen) (?:ich|wir) nicht',
+    'niemand (?:\\w+ ){0,4}?(?:hat|erkennt|kennt|war|benutzt|verwendet|gemacht|gestartet|angelegt|erstellt|geandert)|keine?r? von uns|nicht von uns|(?:waren|war) (?:nicht wir|es nicht)|erkennen wir nicht|(?:kenne|kennen) (?:ich|wir) nicht',
     'haben wir nicht (?:angelegt|erstellt|gestartet|gemacht|autorisiert|veranlasst)|nicht unsere? (?:ip|adresse|gerat|buro|netz\\w*)',
     'unbekannte\\w*|ohne unser (?:wissen|zutun)',
+    'ich habe (?:nicht|nichts) (?:versucht|angefordert|beantragt)|(?:ich habe|habe ich) (?:\\w+ )?(?:alle )?abgelehnt',
     '(?:sagt|versichert|schwort)(?: \\w+){0,3}?,? (?:sie|er) (?:habe|hat|hatte|sei|war) (?:sich )?(?:nicht|nie)|(?:war) (?:im urlaub|krank|in elternzeit)',
   ],
   fr: [
-    "personne (?:ici|chez nous)?|aucune? de nous|(?:ce n'est|ce n'etait) pas (?:nous|moi)",
+    "personne (?:ici |chez nous )?(?:n'a|ne reconnait|ne connait|n'etait)|aucune? de nous|(?:ce n'est|ce n'etait) pas (?:nous|moi)",
     "(?:nous n'avons|je n'ai) (?:pas|jamais) (?:cree|lance|fait|autorise|demande)|ne reconnai(?:ssons|s) pas",
     'pas (?:notre|mon) (?:ip|adresse|appareil|bureau)|inconnue?s?|a notre insu',
+    "je n'essayais pas de me connecter|que je n'ai pas (?:demande|fait)|j'ai (?:tout |toutes |tous )?refuse\\w*",
     "(?:dit|affirme|assure|jure) (?:ne (?:pas |jamais )?s'etre|n'avoir (?:pas|jamais)|ne pas avoir)|(?:etait) en (?:conge|vacances)",
   ],
   pt: [
-    'ninguem|nenhum de nos|nao (?:fomos|fui) (?:nos|eu)|nao (?:criamos|iniciamos|fizemos|autorizamos|solicitamos)',
+    'ninguem (?:\\w+ ){0,4}?(?:fez|criou|iniciou|reconhece|autorizou|alterou|mudou|pediu|solicitou|configurou)|nenhum de nos|nao (?:fomos|fui) (?:nos|eu)|nao (?:criamos|iniciamos|fizemos|autorizamos|solicitamos)',
     'nao reconhec(?:emos|o)|desconhecid[oa]s?|nao (?:e|sao) (?:noss[ao]s?|meu|minha) (?:ip|endereco|dispositivo|escritorio)',
     'sem (?:nosso|meu) conhecimento',
+    'nao (?:estava|estou) (?:tentando|a tentar) (?:entrar|acessar|fazer login)|que nao (?:fiz|fizemos|pedi|solicitei)|recusei (?:todas|todos)',
     '(?:diz|disse|garante|jura) que nao (?:\\w+ ){0,2}?(?:fez|entrou|acessou|logou|se conectou)|(?:estava) de (?:ferias|licenca)',
   ],
 });
@@ -122,7 +127,7 @@ export const CREDENTIAL_WORDS = wordsOf({
 
 export const PUBLIC_PLACE = wordsOf({
   en: [
-    'public(?:ly)?|published|publish(?:ed)?|made public|pastebin|paste site|gists?|forums?|q&a|stack ?overflow',
+    'public(?:ly)?|made public|pastebin|paste site|gists?|forums?|q&a|stack ?overflow',
     'tarball|npm (?:package|registry)|pypi|rubygems|crates\\.io|maven central|docker ?hub|public registry',
     'anyone (?:who (?:installs|downloads|has the link)|with the link|on the internet|can (?:see|read|download|open|view))',
     'indexed by (?:google|search engines)',
@@ -139,7 +144,7 @@ export const EXPOSURE_CONTEXT = wordsOf({
     'in (?:the )?(?:export|csv|logs?|audit log|response|json|payload|url|referr?er header|error page|diagnostics|debug bundle)',
     '(?:export|csv|log|logs|diagnostics|bundle|response|error page)\\b[^.\\n]{0,60}\\b(?:includes?|contains?|has|shows?|printed)',
     '(?:sent|leaked|shared|exposed|visible|passed|forwarded|goes|went)(?: \\w+){0,3}? (?:to|with) (?:a |an |the )?third[- ]part(?:y|ies)',
-    'referr?er|sent to the \\w+ vendor',
+    '(?:in|via|through|into) the referr?er(?: header)?|referr?er headers? (?:of|to|sent)|sent to the \\w+ vendor',
   ],
   es: [
     'texto (?:plano|claro)|sin (?:enmascarar|ocultar|cifrar)|en (?:los )?(?:logs|registros)|en la (?:respuesta|url|exportacion)',

@@ -13,7 +13,10 @@ export function wordsOf(vocabulary: Vocabulary): RegExp {
 
 // Sentences are the unit a fact is stated in: a cue and its counterpart must meet in one, not across a ticket.
 export function sentencesOf(text: string): string[] {
-  return text.split(/(?<=[.!?])\s+|\n+/).filter((s) => s.trim().length > 0);
+  // Not after an abbreviation: "i.e. user A reading user B's orders" belongs to the question before it.
+  return text
+    .split(/(?<!\b(?:i\.e|e\.g|vs|etc|cf|z\.b|d\.h|p\.ex|approx|incl)\.)(?<=[.!?])\s+|\n+/)
+    .filter((s) => s.trim().length > 0);
 }
 
 /** "How do I…?", "Can a viewer…?", "¿Se puede…?": a hypothetical question reports no fact. */
@@ -100,7 +103,7 @@ export const FOREIGN_OWNER = wordsOf({
     "\\w+ (?:that )?we (?:do not|don't|didn't|did not) own",
     "(?:not|isn't|is not|aren't|are not|wasn't|was not) (?:our|my) (?:organi[sz]ation|company|org|data|report|tenant|customer|account|workspace|target|project|scan|finding|dashboard|api)s?",
     "(?:we|i) (?:don'?t|do not) know (?:this|that|the|these) (?:company|companies|customer|org\\w*|tenant)",
-    '(?:of|from|for) (?:a |an |another |some )?(?:company|org\\w*|customer|business) (?:called|named)',
+    '(?:of|from|for) (?:a |an |another |some )?(?:company|org\\w*|customer|business|something|someone|somebody|tenant|outfit) (?:called|named)',
     'which is not us',
     'not for us',
     'not ours',
@@ -196,6 +199,7 @@ export const STILL_WORKS = wordsOf({
     "hasn't stopped working|never stopped working",
     '(?:= ?|gets? |got |gives? |gave |answers? (?:with )?)(?:an? )?200(?: ok)?',
     'still (?:pull|call|download|export|fetch|read|access|log|sign|us|post|sync|hit|query)\\w*',
+    'still (?:shows?|see|sees|seeing|lists?) (?:\\w+ ){0,3}?(?:calls|requests|logins|sign-ins|activity|usage|scans)',
     "(?:wasn't|was not|isn't|is not|never|not actually) (?:really )?revoked|(?:doesn't|does not|didn't|did not) (?:actually )?revoke",
   ],
   es: [
@@ -228,7 +232,7 @@ export const LOW_ROLE = wordsOf({
   en: [
     'viewers?|read[- ]only|view[- ]only|read scope|scope "?read"?|(?:regular |normal |non-admin )?members?|guests?',
     'non-admins?|auditors?|observers?|limited (?:role|user|account|access|permissions)|restricted (?:role|user|key|token)',
-    'basic (?:user|role)|billing[- ]only',
+    'basic (?:user|role)|billing[- ]only|only (?:supposed|meant|allowed) to (?:look|view|read|see)',
   ],
   es: [
     'solo (?:de )?lectura|lector(?:es|as?)?|observador(?:es|as?)?|invitad[oa]s?|miembros?|visualizador\\w*',
@@ -275,6 +279,7 @@ export const ID_TAMPERING = wordsOf({
     'sequential|guessable|predictable|just numbers|the (?:number|id) (?:after|before) ours|off-by-one|enumerat\\w*',
     'ids? \\d+ (?:to|through|-) \\d+|incrementing (?:ids?|numbers?)|next (?:id|number) (?:up|along)',
     '(?:orgs?|organi[sz]ations?|accounts?|tenants?|customers?|users?|workspaces?|projects?) \\d+ ?(?:to|through|-) ?\\d+',
+    "fat[- ]?finger\\w*(?: \\w+){0,2} (?:id|url|number|org id|account id)|fat[- ]?finger\\w* it as \\d+|mistyped (?:the )?(?:id|url|number)|typo(?:'?d|ed)? (?:in )?(?:the )?(?:id|url|number)|typed (?:the url|the address|it) by hand",
     '(?:with|for|to) any (?:other )?(?:number|id|org id|account id)',
   ],
   es: [
