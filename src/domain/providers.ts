@@ -19,3 +19,15 @@ export const GROQ_DEFAULTS = {
 
 /** The LLM security check's own timeout (SECURITY_LLM_CHECK_TIMEOUT_MS): a one-line answer needs far less than a triage. */
 export const SECURITY_CHECK_DEFAULTS = { timeoutMs: 5000 } as const;
+
+/** Today's cloud token count against CLOUD_DAILY_TOKEN_BUDGET (triage/budget.ts), as /health and /metrics show it. */
+export interface CloudBudgetStatus {
+  day: string;
+  usedTokens: number;
+  limitTokens: number;
+  spent: boolean;
+  /** When the count starts again (the next 00:00 UTC), ISO-8601. */
+  resetsAt: string;
+  /** usedTokens × CLOUD_PRICE_PER_MILLION_TOKENS / 1e6, or null without a price. */
+  estimatedCost: number | null;
+}

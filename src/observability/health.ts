@@ -1,6 +1,7 @@
 // Builds the /health report (CONTRACTS.md §6) from the parts that can fail: the database, the queue, the LLM
 // providers' breakers, and warnings other modules raise (tickets not posted, a Discord configuration error). Every
 // part is read through a function the service passes in, so this module knows no store and no queue.
+import type { CloudBudgetStatus } from '../domain/providers.ts';
 
 export interface DependencyStatus {
   status: 'up' | 'down' | 'unknown' | 'disabled' | 'rate_limited';
@@ -53,19 +54,9 @@ export interface HealthSources {
   /** Where messages go: Discord's rate-limit state, or the console sink; absent in an intake-only process. */
   discord?: () => DependencyStatus;
   /** Today's cloud token count against CLOUD_DAILY_TOKEN_BUDGET; absent when no budget is set. */
-  cloudBudget?: () => Promise<CloudBudgetReading>;
+  cloudBudget?: () => Promise<CloudBudgetStatus>;
   /** Operator-facing warnings raised elsewhere (e.g. tickets not posted, Discord misconfiguration). */
   warnings?: () => Promise<string[]> | string[];
-}
-
-/** The cloud budget as /health shows it under dependencies.cloud_llm.budget. */
-export interface CloudBudgetReading {
-  day: string;
-  usedTokens: number;
-  limitTokens: number;
-  spent: boolean;
-  resetsAt: string;
-  estimatedCost: number | null;
 }
 
 export const BUDGET_SPENT_HEALTH_WARNING = 'cloud token budget spent until 00:00 UTC: tickets skip the cloud provider';

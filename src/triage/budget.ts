@@ -3,24 +3,16 @@
 // across restarts and worker processes. Once the day's count reaches the budget the chain skips the cloud until
 // 00:00 UTC. The check and the count are not one transaction: calls already in flight when the budget runs out still
 // land, so the day may end a few calls over it.
+import type { CloudBudgetStatus } from '../domain/providers.ts';
 import type { Logger } from '../observability/logger.ts';
+
+export type { CloudBudgetStatus } from '../domain/providers.ts';
 
 /** The shared per-day counter; `day` is a UTC date, YYYY-MM-DD. */
 export interface TokenCounter {
   read(day: string): Promise<number>;
   /** Adds tokens to the day and returns its new total. */
   add(day: string, tokens: number): Promise<number>;
-}
-
-export interface CloudBudgetStatus {
-  day: string;
-  usedTokens: number;
-  limitTokens: number;
-  spent: boolean;
-  /** When the count starts again (the next 00:00 UTC), ISO-8601. */
-  resetsAt: string;
-  /** usedTokens × CLOUD_PRICE_PER_MILLION_TOKENS / 1e6, or null without a price. */
-  estimatedCost: number | null;
 }
 
 export interface CloudBudget {

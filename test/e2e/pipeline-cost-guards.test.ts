@@ -2,18 +2,18 @@
 // auto-reply reaches Discord via rules with no LLM request; the cloud token budget, once the fake's reported usage
 // spends it, sends the next ticket to rules — the footer, /health and /metrics say so.
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
-import { type FakeDiscord, startFakeDiscord } from '../fakes/discord.ts';
+import { test } from 'node:test';
+import type { FakeDiscord } from '../fakes/discord.ts';
 import { baseUrlOf, chatCompletion, type FakeOpenAI, startFakeOpenAI } from '../fakes/openai.ts';
 import { validOutput } from '../fixtures/triage.ts';
-import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
+import type { TestDatabase } from '../helpers/db.ts';
 import { validateDiscordPayload } from '../helpers/discord-validator.ts';
 import {
   payloadOf,
   postDelivery,
   type RunningService,
   specDelivery,
-  startService,
+  usePipeline,
   waitForMessages,
   waitForTicket,
 } from '../helpers/pipeline.ts';
@@ -23,22 +23,17 @@ let groq: FakeOpenAI;
 let discord: FakeDiscord;
 let service: RunningService;
 
-before(async () => {
-  [tdb, groq, discord] = await Promise.all([createTestDatabase(), startFakeOpenAI(), startFakeDiscord()]);
-  service = await startService(tdb.url, {
+// The pipeline's fake Ollama stays unused: the chain is Groq, then rules.
+usePipeline(async (pipeline) => {
+  ({ tdb, discord } = pipeline);
+  groq = pipeline.closeAfter(await startFakeOpenAI());
+  service = await pipeline.start({
     TRIAGE_PROVIDERS: 'groq,rules',
     GROQ_API_KEY: 'gsk_e2e_fake_key_0123456789',
     GROQ_BASE_URL: baseUrlOf(groq),
-    DISCORD_WEBHOOK_URL: discord.webhook.url,
     CLOUD_DAILY_TOKEN_BUDGET: '1000',
     CLOUD_PRICE_PER_MILLION_TOKENS: '0.5',
   });
-});
-
-after(async () => {
-  service?.kill();
-  await Promise.all([groq?.close(), discord?.close()]);
-  await tdb?.drop();
 });
 
 const footerOf = async (id: string) => {

@@ -7,8 +7,6 @@ import { after, before, beforeEach, test } from 'node:test';
 import { createRunStore } from '../../src/db/run-store.ts';
 import { createTicketStore } from '../../src/db/ticket-store.ts';
 import { createTokenUsageStore } from '../../src/db/token-usage-store.ts';
-import type { TriageTicketPayload } from '../../src/domain/job.ts';
-import type { NormalizedTicket } from '../../src/domain/ticket.ts';
 import { createHubSpotClient } from '../../src/hubspot/client.ts';
 import { createDiscordClient } from '../../src/notify/discord-client.ts';
 import { createHealthReporter } from '../../src/observability/health.ts';
@@ -20,6 +18,7 @@ import { buildTriageProviders, createTriageChain } from '../../src/triage/index.
 import { type FakeDiscord, startFakeDiscord } from '../fakes/discord.ts';
 import { type FakeOllama, ollamaChat, startFakeOllama } from '../fakes/ollama.ts';
 import { baseUrlOf, chatCompletion, type FakeOpenAI, startFakeOpenAI } from '../fakes/openai.ts';
+import { ticketPayload } from '../fixtures/payloads.ts';
 import { makeTicket } from '../fixtures/tickets.ts';
 import { validOutput } from '../fixtures/triage.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
@@ -94,18 +93,6 @@ function pipeline(options: { providers: ('local' | 'groq' | 'rules')[]; budgetTo
   return { task, metrics, budget };
 }
 
-function payload(ticket: NormalizedTicket): TriageTicketPayload {
-  return {
-    v: 1,
-    request_id: `req-${ticket.ticket_id}`,
-    received_at: ticket.received_at,
-    ticket_id: ticket.ticket_id,
-    portal_id: null,
-    ticket,
-    event: null,
-  };
-}
-
 const helpers = () =>
   ({
     job: { id: String(Math.floor(Math.random() * 1e9)), attempts: 1, max_attempts: 8 },
@@ -149,7 +136,7 @@ test('an out-of-office reply, a bounce and spam reach Discord via rules; no LLM 
       body: 'We sell guest posts and backlinks. Our SEO services put you on top. Limited time offer.',
     }),
   ];
-  for (const ticket of noise) await task(payload(ticket), helpers());
+  for (const ticket of noise) await task(ticketPayload(ticket), helpers());
 
   assert.equal(ollama.requests.length, 0, 'the local LLM got no request');
   assert.equal(groq.requests.length, 0, 'the cloud LLM got no request');
@@ -174,7 +161,7 @@ test('a security-looking auto-reply is not short-circuited: the LLM triages it',
     subject: 'Automatic reply: Re: vulnerability in your login page',
     body: 'I am out of the office until Monday. The XSS I reported is still exploitable.',
   });
-  await task(payload(ticket), helpers());
+  await task(ticketPayload(ticket), helpers());
   assert.equal(ollama.requests.length, 1);
   const footer = messageFor('sc-security').embeds[0]!.footer.text;
   assert.match(footer, /^Triaged via local/);
@@ -197,13 +184,13 @@ test('the cloud budget: spent after the usage the fake reports, then skipped (he
 
   // 900 + 180 tokens: the first ticket spends the 1000-token budget.
   groq.enqueue(chatCompletion(validOutput(), { promptTokens: 900, completionTokens: 180 }));
-  await task(payload(makeTicket({ ticket_id: 'bud-1' })), helpers());
+  await task(ticketPayload(makeTicket({ ticket_id: 'bud-1' })), helpers());
   assert.equal(groq.requests.length, 1);
   assert.match(messageFor('bud-1').embeds[0]!.footer.text, /^Triaged via groq/);
   const counted = await tdb.pool.query("select tokens::int from cloud_token_usage where day = '2026-11-25'");
   assert.deepEqual(counted.rows, [{ tokens: 1080 }]);
 
-  await task(payload(makeTicket({ ticket_id: 'bud-2' })), helpers());
+  await task(ticketPayload(makeTicket({ ticket_id: 'bud-2' })), helpers());
   assert.equal(groq.requests.length, 1, 'the cloud got no request once the budget was spent');
   const footer = messageFor('bud-2').embeds[0]!.footer.text;
   assert.match(footer, /^Cloud budget spent; triaged by rules \| model rules-v9/, footer);
@@ -232,7 +219,7 @@ test('the cloud budget: spent after the usage the fake reports, then skipped (he
   // The next UTC day starts from zero: the cloud is called again.
   clock.set('2026-11-26T00:00:01.000Z');
   groq.enqueue(chatCompletion(validOutput(), { promptTokens: 100, completionTokens: 20 }));
-  await task(payload(makeTicket({ ticket_id: 'bud-3' })), helpers());
+  await task(ticketPayload(makeTicket({ ticket_id: 'bud-3' })), helpers());
   assert.equal(groq.requests.length, 2);
   assert.match(messageFor('bud-3').embeds[0]!.footer.text, /^Triaged via groq/);
   assert.deepEqual((await health()).warnings, []);

@@ -9,8 +9,6 @@ import { after, before, test } from 'node:test';
 import { loadConfig } from '../../src/config.ts';
 import { createRunStore } from '../../src/db/run-store.ts';
 import { createTicketStore } from '../../src/db/ticket-store.ts';
-import type { TriageTicketPayload } from '../../src/domain/job.ts';
-import type { NormalizedTicket } from '../../src/domain/ticket.ts';
 import { createHubSpotClient } from '../../src/hubspot/client.ts';
 import { createDiscordClient } from '../../src/notify/discord-client.ts';
 import { createMetrics } from '../../src/observability/metrics.ts';
@@ -19,6 +17,7 @@ import { createChainFromConfig } from '../../src/pipeline/wiring.ts';
 import { REFERENCE_END, TICKET_BEGIN } from '../../src/triage/prompt.ts';
 import { type FakeDiscord, startFakeDiscord } from '../fakes/discord.ts';
 import { type FakeOllama, ollamaChat, startFakeOllama } from '../fakes/ollama.ts';
+import { ticketPayload } from '../fixtures/payloads.ts';
 import { makeTicket } from '../fixtures/tickets.ts';
 import { validOutput } from '../fixtures/triage.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
@@ -70,18 +69,6 @@ function configFor(extra: Record<string, string> = {}) {
   });
 }
 
-function payload(ticket: NormalizedTicket): TriageTicketPayload {
-  return {
-    v: 1,
-    request_id: `req-${ticket.ticket_id}`,
-    received_at: ticket.received_at,
-    ticket_id: ticket.ticket_id,
-    portal_id: null,
-    ticket,
-    event: null,
-  };
-}
-
 test('SOP_FILE cut to the budget in the system prompt; the matching SOP_DIR chunk in its delimiters; the run lists it', async () => {
   const log = captureLogger();
   const chain = await createChainFromConfig(configFor(), log.logger, { pool: tdb.pool });
@@ -109,7 +96,7 @@ test('SOP_FILE cut to the budget in the system prompt; the matching SOP_DIR chun
     subject: 'I was charged twice this month',
     body: 'My card shows a duplicate charge for the same plan. Can I get a refund?',
   });
-  await task(payload(ticket), {
+  await task(ticketPayload(ticket), {
     job: { id: '1', attempts: 1, max_attempts: 8 },
     abortSignal: new AbortController().signal,
   } as never);

@@ -103,39 +103,35 @@ export function triageByRules(ticket: NormalizedTicket): TriageOutput {
       };
       break;
     }
-    case 'access':
+    case 'access': {
       // Most sign-in problems are answered with steps (a reset, the SSO setting, a new invite); a lost second factor
       // first needs the requester verified, so it asks.
-      out = classification.identityCheck
-        ? {
-            priority: 'medium',
-            handling_mode: 'request_more_info',
-            recommended_internal_action: 'None',
-            asana_ticket_type_if_needed: 'None',
-            customer_summary: summarize(ticket, 'Lost second factor: identity to verify'),
-            reply_needed: true,
-            reply_draft: `${hello}\n\nSorry you are locked out of your second factor. For your account's safety your identity has to be verified before the second factor can be reset; please answer the questions below, and do not send passwords or one-time codes by email.${SIGN_OFF}`,
-            questions_for_customer: [
+      const verify = classification.identityCheck;
+      out = {
+        priority: classification.invitation && !verify ? 'low' : 'medium',
+        handling_mode: verify ? 'request_more_info' : 'reply_only',
+        recommended_internal_action: 'None',
+        asana_ticket_type_if_needed: 'None',
+        customer_summary: summarize(
+          ticket,
+          verify ? 'Lost second factor: identity to verify' : 'Sign-in or access problem',
+        ),
+        reply_needed: true,
+        reply_draft: verify
+          ? `${hello}\n\nSorry you are locked out of your second factor. For your account's safety your identity has to be verified before the second factor can be reset; please answer the questions below, and do not send passwords or one-time codes by email.${SIGN_OFF}`
+          : `${hello}\n\nSorry you are having trouble getting in. [Agent: add the steps for this sign-in problem: a reset link, the SSO setting or a new invite.] Please do not send passwords or one-time codes by email.${SIGN_OFF}`,
+        questions_for_customer: verify
+          ? [
               'Which email address do you sign in with?',
               'Who is an owner or admin of your organisation who can confirm the request?',
               'When did you last sign in successfully, and from which device?',
-            ],
-            internal_notes: [...notes, 'Verify the requester before resetting 2FA or changing sign-in details.'],
-            confidence: 0.5,
-          }
-        : {
-            priority: classification.invitation ? 'low' : 'medium',
-            handling_mode: 'reply_only',
-            recommended_internal_action: 'None',
-            asana_ticket_type_if_needed: 'None',
-            customer_summary: summarize(ticket, 'Sign-in or access problem'),
-            reply_needed: true,
-            reply_draft: `${hello}\n\nSorry you are having trouble getting in. [Agent: add the steps for this sign-in problem: a reset link, the SSO setting or a new invite.] Please do not send passwords or one-time codes by email.${SIGN_OFF}`,
-            questions_for_customer: [],
-            internal_notes: [...notes, 'Verify the requester before resetting 2FA or changing sign-in details.'],
-            confidence: 0.5,
-          };
+            ]
+          : [],
+        internal_notes: [...notes, 'Verify the requester before resetting 2FA or changing sign-in details.'],
+        confidence: 0.5,
+      };
       break;
+    }
     case 'billing':
     case 'account_admin': {
       const billing = category === 'billing';

@@ -3,7 +3,7 @@
 // must agree with it). Deterministic, cheap, testable, and blind to instructions inside the ticket: upward steering is
 // dropped before scoring (ticket-text.ts), and a request to lower the ticket is itself evidence.
 import { readTicketText, type TicketText } from '../ticket-text.ts';
-import { SIGNALS, type SignalKind, withoutProductQuestions } from './signals.ts';
+import { reportedText, SIGNALS, type SignalKind } from './signals.ts';
 
 export type { SignalKind } from './signals.ts';
 
@@ -30,7 +30,7 @@ export interface SecurityAssessment {
 export function assessSecurity(text: TicketText): SecurityAssessment {
   const signals: SecuritySignalHit[] = [];
   let incidentEvidence = false;
-  const reported = withoutProductQuestions(text);
+  const reported = reportedText(text);
   for (const signal of SIGNALS) {
     if (!signal.test(reported)) continue;
     signals.push({ kind: signal.kind, weight: signal.weight, reason: signal.reason });

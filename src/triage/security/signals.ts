@@ -133,9 +133,10 @@ function near(text: string, cue: RegExp, counterpart: (window: string) => boolea
 const PERSONAL_DATA =
   /\b(?:data|datos|daten|donnees|dados|customers?|clientes?|kunden|emails?|e-mails?|hostnames?|reports?|findings|exports?|names?|addresses|phone numbers?|records|rows)\b/;
 
-// In a ticket about the scanner, a question about what it tests reports nothing: its sentences are left out before
-// the signals read the text ("does it find BOLA, i.e. changing ids between two users' tokens?").
-export function withoutProductQuestions(t: TicketText): TicketText {
+// What the ticket reports, which is what the signals read. Left out: in a ticket about the scanner, its questions
+// about what it tests ("does it find BOLA, i.e. changing ids between two users' tokens?"); a scan's finding on the
+// customer's own assets; a note that the customer redacted its secrets; a raise attempt's shouting subject.
+export function reportedText(t: TicketText): TicketText {
   const asking = CAPABILITY_QUESTION.test(t.clean);
   const lines = t.clean.split('\n');
   const kept = lines.map((line, index) =>
