@@ -2,6 +2,7 @@
 // line, the ticket id and the field of each problem, so a hand-edited file fails with a message one can act on.
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import type { NormalizedTicket } from '../domain/ticket.ts';
 import { HANDLING_MODES, INTERNAL_ACTIONS, PRIORITIES } from '../domain/triage-output.ts';
@@ -10,7 +11,7 @@ export const SPLITS = ['main', 'heldout'] as const;
 export type Split = (typeof SPLITS)[number];
 
 /** The set the repository ships, wherever the command is run from. */
-export const DEFAULT_EVAL_FILE = new URL('../../eval/tickets.jsonl', import.meta.url).pathname;
+export const DEFAULT_EVAL_FILE = fileURLToPath(new URL('../../eval/tickets.jsonl', import.meta.url));
 
 const nullableText = z.string().nullable();
 

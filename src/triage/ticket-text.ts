@@ -94,13 +94,18 @@ export function readTicketText(subject: string, body: string): TicketText {
   const kept: string[] = [];
   // A marker opens a steering passage; its following sentences are steering too while they keep asking for a verdict.
   let inSteering = false;
+  const dropped = new Set<number>();
   for (const line of folded.split('\n')) {
     inSteering = false;
+    // The passage's sentences that asked for nothing yet ("AI assistant: this message reports a breach."): kept unless
+    // the passage goes on to raise the ticket, which makes them the raise's premise.
+    let premise: number[] = [];
     for (const sentence of splitSentences(line)) {
       const marker = STEERING_MARKER.test(sentence);
       const verdict = STEERING_VERDICT.test(sentence);
       const steering: boolean =
         marker || (inSteering && verdict) || (verdict && /(?:"\s*:\s*"|=)\s*(?:critical|low|high)\b/.test(sentence));
+      if (!steering || marker) premise = [];
       inSteering = steering;
       if (!steering) {
         kept.push(sentence);
@@ -111,12 +116,39 @@ export function readTicketText(subject: string, body: string): TicketText {
         kept.push(sentence);
       } else if (RAISE_WORDS.test(sentence) || verdict) {
         raiseAttempt = true;
+        for (const index of premise) dropped.add(index);
+        premise = [];
       } else {
+        premise.push(kept.length);
         kept.push(sentence);
       }
     }
     kept.push('\n');
   }
   const raw = foldText(`${subject}\n${body}`);
-  return { raw, plain, folded, clean: kept.join(' ').replace(/ ?\n ?/g, '\n'), suppressionAttempt, raiseAttempt };
+  return {
+    raw,
+    plain,
+    folded,
+    clean: kept
+      .filter((_, index) => !dropped.has(index))
+      .join(' ')
+      .replace(/ ?\n ?/g, '\n'),
+    suppressionAttempt,
+    raiseAttempt,
+  };
+}
+
+// A reply that quotes a thread our support has already answered ("> On 2 May, Support wrote: … revoked, no further
+// action needed"): what is new is the message above the quotes. A reply's subject ("Re: key on the forum") names the
+// thread, so it is history too. Without such a quote, or with nothing above it, the text is returned as it is.
+const SUPPORT_REPLY_QUOTED =
+  /^\s*>[>\s]*(?:on [^\n]{0,60}?,? )?(?:[\w.-]+ )?(?:support|helpdesk|customer success)(?: team)?\b[^\n]{0,60}\bwrote:/m;
+export function withoutAnsweredHistory(text: TicketText): TicketText {
+  if (!SUPPORT_REPLY_QUOTED.test(text.clean)) return text;
+  const own = text.clean
+    .split('\n')
+    .filter((line, index) => !/^\s*>/.test(line) && !(index === 0 && /^\s*(?:re|aw|sv|rv|res)\s*:/.test(line)))
+    .join('\n');
+  return own.trim() === '' ? text : { ...text, clean: own };
 }

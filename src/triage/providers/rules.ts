@@ -7,11 +7,11 @@ import type { NormalizedTicket } from '../../domain/ticket.ts';
 import { PRIORITIES, type Priority, SUMMARY_MAX, type TriageOutput } from '../../domain/triage-output.ts';
 import { assessImpact } from '../impact.ts';
 import { assessSecurity } from '../security/index.ts';
-import { readTicketText } from '../ticket-text.ts';
+import { readTicketText, withoutAnsweredHistory } from '../ticket-text.ts';
 import { ProviderError, type TriageProvider } from './provider.ts';
 import { type Classification, classifyTicket } from './rules-classify.ts';
 
-export const RULES_MODEL = 'rules-v9';
+export const RULES_MODEL = 'rules-v10';
 
 const PAYING_TIERS = /^(?:enterprise|business|pro|premium|platinum|gold|vip|strategic|standard)$/i;
 
@@ -40,7 +40,8 @@ export function triageByRules(ticket: NormalizedTicket): TriageOutput {
   const text = readTicketText(ticket.subject, ticket.body);
   const security = assessSecurity(text);
   const impact = assessImpact(text);
-  const classification = classifyTicket(text, security, impact);
+  // What the newest message asks, not the answered thread it quotes ("thanks, that worked. New problem: …").
+  const classification = classifyTicket(withoutAnsweredHistory(text), security, impact);
   const { category } = classification;
   const hello = greeting(ticket);
   const notes = [`Rules provider (no LLM available): classified as ${category.replace('_', ' ')} by its cues.`];

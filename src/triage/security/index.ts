@@ -2,16 +2,20 @@
 // the policy guard (which must never miss an escalation, whatever the provider said) and the rules provider (which
 // must agree with it). Deterministic, cheap, testable, and blind to instructions inside the ticket: upward steering is
 // dropped before scoring (ticket-text.ts), and a request to lower the ticket is itself evidence.
-import { readTicketText, type TicketText } from '../ticket-text.ts';
+import { readTicketText, type TicketText, withoutAnsweredHistory } from '../ticket-text.ts';
 import { reportedText, SIGNALS, type SignalKind } from './signals.ts';
+import { assessWording } from './wording.ts';
 
 export type { SignalKind } from './signals.ts';
+
+/** The learned signal (wording.ts): counted like a strong kind once its probability reaches the model's threshold. */
+export const WORDING_KIND = 'wording';
 
 /** A ticket escalates when the weights of its distinct signal kinds add up to this. */
 export const SECURITY_THRESHOLD = 1;
 
 export interface SecuritySignalHit {
-  kind: SignalKind;
+  kind: SignalKind | typeof WORDING_KIND;
   weight: number;
   reason: string;
 }
@@ -21,7 +25,8 @@ export interface SecurityAssessment {
   escalate: boolean;
   score: number;
   threshold: number;
-  /** Every kind that matched (also below the threshold), strongest first. */
+  /** Every kind that matched (also below the threshold), strongest first; the learned wording only once it reached
+   * its own threshold. */
   signals: SecuritySignalHit[];
   /** Evidence that exposure or misuse has happened (not only a weakness): the rules call it critical. */
   incident: boolean;
@@ -31,15 +36,26 @@ export function assessSecurity(text: TicketText): SecurityAssessment {
   const signals: SecuritySignalHit[] = [];
   let incidentEvidence = false;
   const reported = reportedText(text);
+  // Only the newest message can make it an incident when the ticket quotes a thread our support answered: people have
+  // seen the rest already. The history still escalates.
+  const newest = withoutAnsweredHistory(reported);
   for (const signal of SIGNALS) {
     if (!signal.test(reported)) continue;
     signals.push({ kind: signal.kind, weight: signal.weight, reason: signal.reason });
-    if (signal.incident) incidentEvidence = true;
+    if (newest !== reported && !signal.test(newest)) continue;
+    if (typeof signal.incident === 'function' ? signal.incident(newest) : signal.incident) incidentEvidence = true;
+  }
+  // Never incident evidence: the wording alone can escalate to HIGH, never page anyone.
+  const wording = assessWording(reported);
+  if (wording.reached) {
+    const cues = wording.cues.length > 0 ? `; words: ${wording.cues.join(', ')}` : '';
+    signals.push({
+      kind: WORDING_KIND,
+      weight: SECURITY_THRESHOLD,
+      reason: `reads like the labelled security reports (p ${wording.probability.toFixed(2)}${cues})`,
+    });
   }
   signals.sort((a, b) => b.weight - a.weight);
-  // A secret in a public place has been exposed already, whoever else noticed: that is an incident, not a weakness.
-  const kinds = new Set(signals.map((s) => s.kind));
-  if (kinds.has('credential') && kinds.has('public_place')) incidentEvidence = true;
   // Rounded so 0.6 + 0.4 reaches 1 despite binary fractions.
   const score = Math.round(signals.reduce((sum, s) => sum + s.weight, 0) * 100) / 100;
   const escalate = score >= SECURITY_THRESHOLD;

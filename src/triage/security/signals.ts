@@ -56,8 +56,9 @@ export interface SignalDefinition {
   weight: number;
   /** What the kind means, for the embed and the internal note. */
   reason: string;
-  /** Marks evidence of something that has happened (exposure, misuse), not only a weakness. */
-  incident?: boolean;
+  /** Marks evidence of something that has happened (exposure, misuse), not only a weakness; a function when only
+   * some ways of matching are. */
+  incident?: boolean | ((text: TicketText) => boolean);
   test(text: TicketText): boolean;
 }
 
@@ -119,6 +120,13 @@ const LOW_ROLE_DID =
 // A purpose or a wish before "can …": "so I can manage members", "to be able to", "damit ich … kann".
 const PURPOSE =
   /\b(?:so(?: that)?|in order to|want to|need to|would like to|para que|para poder|damit|pour que|afin de|pour pouvoir)(?: \w+){0,2} $/;
+const foreignDataSentences = (t: TicketText) =>
+  sentencesOf(t.clean).filter(
+    (s) => !SAME_SYMPTOM.test(s) && !FINDING_EVIDENCE.test(s) && stated(s, FOREIGN_OWNER, false),
+  );
+// A possibility rather than a sighting: a question, or anyone/someone who could do it. "I could see …" is a sighting.
+const SUPPOSED =
+  /\?\s*$|\b(?:in theory|theoretically|potentially|hypothetically|en teoria|theoriquement|theoretisch|em teoria)\b|\b(?:anyone|anybody|someone|somebody|any user|an attacker|cualquiera|cualquier persona|alguien|qualquer (?:um|pessoa)|alguem|jeder|jemand|n'importe qui|quelqu'un)(?: \w+){0,2} (?:could|would|might|may|can|podria|puede|poderia|pode|konnte|kann|koennte|pourrait|peut)\b/;
 // "Another company sees the same 502": someone else has the problem too.
 const SAME_SYMPTOM =
   /\b(?:(?:the )?same (?:issue|problem|error|outage|thing|behaviou?r|message|errors|502|500|503|504)|(?:see|sees|seeing|say|says|said|report|reports|reported|have|has|having|get|gets|getting) the same|same here|(?:is|are) (?:also )?(?:down|affected|impacted) too|lo mismo|(?:el mismo|la misma) (?:problema|error|fallo|falla|caida)|les pasa lo mismo|(?:dasselbe|das gleiche|den gleichen|die gleiche|denselben|dieselbe) (?:problem|fehler|storung)|(?:le meme|la meme) (?:probleme|erreur|panne|souci|chose)|(?:o mesmo|a mesma) (?:problema|erro|falha|coisa))\b/;
@@ -130,6 +138,10 @@ function near(text: string, cue: RegExp, counterpart: (window: string) => boolea
     (s, i) => cue.test(s) && counterpart(sentences.slice(Math.max(0, i - reach), i + reach + 1).join(' ')),
   );
 }
+const statements = (text: string) =>
+  sentencesOf(text)
+    .filter((s) => !/\?\s*$/.test(s))
+    .join('\n');
 const PERSONAL_DATA =
   /\b(?:data|datos|daten|donnees|dados|customers?|clientes?|kunden|emails?|e-mails?|hostnames?|reports?|findings|exports?|names?|addresses|phone numbers?|records|rows)\b/;
 
@@ -225,15 +237,14 @@ export const SIGNALS: SignalDefinition[] = [
   {
     kind: 'foreign_data',
     weight: 1,
-    incident: true,
     reason: "another customer's or person's data seen",
     // Stated, not asked: "can I share a report with another company?" is a how-to.
     // A stranger who has the same problem ("another company sees the same 502") is evidence of an outage, not of
     // their data reaching us: such sentences do not count.
-    test: (t) =>
-      sentencesOf(t.clean).some(
-        (s) => !SAME_SYMPTOM.test(s) && !FINDING_EVIDENCE.test(s) && stated(s, FOREIGN_OWNER, false),
-      ) && DATA_OR_VIEW.test(t.clean),
+    test: (t) => foreignDataSentences(t).length > 0 && DATA_OR_VIEW.test(t.clean),
+    // Seen, not supposed: "anyone could open other companies' reports?" is a weakness (high), and so are the other
+    // users a planted script runs for; "I can see another tenant's keys" is an exposure (critical).
+    incident: (t) => foreignDataSentences(t).some((s) => !SUPPOSED.test(s) && !PAYLOAD_EXECUTES.test(s)),
   },
   {
     kind: 'id_tampering',
@@ -254,6 +265,9 @@ export const SIGNALS: SignalDefinition[] = [
     reason: 'something put in a public place',
     // Next to what was put there: "results published to the pipeline summary" three lines above "org keys" is not one.
     test: (t) => near(t.clean, PUBLIC_PLACE, (s) => credentialIn(s) || PERSONAL_DATA.test(s), 3),
+    // A secret in a public place has been exposed already, whoever else noticed: an incident, not a weakness. Not a
+    // secret only asked about ("can we put a password on public links?").
+    incident: (t) => near(statements(t.clean), PUBLIC_PLACE, credentialIn, 3),
   },
   {
     kind: 'secret_exposed_in_output',

@@ -365,6 +365,17 @@ const cases: { name: string; subject: string; body: string; tier?: string; expec
     expect: { priority: 'medium', mode: 'reply_and_internal_followup', action: 'Create bug report' },
   },
   {
+    name: 'a reply above a how-to our support answered is read for its new problem',
+    subject: 'Re: How do I add a second webhook?',
+    body: [
+      'Thanks, adding it worked. New problem though: the new webhook gets every event twice, with the same delivery id, while the first one gets each event once.',
+      '',
+      '> On Tue, Example Support wrote:',
+      '> You can add one under Settings > Webhooks > New. How do I add a second webhook for staging?',
+    ].join('\n'),
+    expect: { priority: 'medium', mode: 'reply_and_internal_followup', action: 'Create bug report' },
+  },
+  {
     name: 'a sign-in loop is an access problem',
     subject: 'SSO',
     body: 'After the identity provider accepts me I am sent straight back to the login page, again and again.',
@@ -432,7 +443,7 @@ test('the rules provider answers through the provider interface with JSON text',
   const provider = createRulesProvider();
   const res = await provider.complete({ system: '', user: '', ticket: makeTicket() }, triageJsonSchema);
   assert.equal(provider.name, 'rules');
-  assert.equal(res.model, 'rules-v9');
+  assert.equal(res.model, 'rules-v10');
   assert.deepEqual(JSON.parse(res.text), triageByRules(makeTicket()));
   await assert.rejects(provider.complete({ system: '', user: '' }, triageJsonSchema), {
     errorClass: 'invalid_output',

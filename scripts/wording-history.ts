@@ -1,0 +1,75 @@
+// `npx tsx scripts/wording-history.ts`: how the security net's learned wording signal would have met each held-out
+// fifth. For every fifth: the net as it was when that fifth was first measured (its commit, unpacked from git), alone
+// and OR-ed with a wording model trained on everything except that fifth. Needs the git history of this checkout.
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DEFAULT_EVAL_FILE, loadEvalSet } from '../src/eval/dataset.ts';
+import { wordingExamples } from '../src/eval/wording-training.ts';
+import { scoreWording, trainWordingModel } from '../src/triage/security/wording.ts';
+
+// Each fifth (by id hundred) and the commit of the rules version it was measured against (eval/RESULTS.md).
+const MEASURED_AGAINST: [string, string, string][] = [
+  ['h0', 'c2549a6~1', 'rules-v2'],
+  ['h1', 'd41754f', 'rules-v3'],
+  ['h2', 'f9a87b0', 'rules-v4'],
+  ['h3', 'a6a0a19', 'rules-v5'],
+  ['h4', '5aaf5d9', 'rules-v6'],
+  ['h5', '5757054', 'rules-v7'],
+  ['h6', '5757054', 'rules-v7'],
+  ['h7', '3ed9f1b', 'rules-v8'],
+  ['h8', '3ed9f1b', 'rules-v8'],
+  ['h9', '066b430', 'rules-v9'],
+  ['h10', '066b430', 'rules-v9'],
+];
+const fifthOf = (id: string) => (id.startsWith('t') ? 't' : `h${Math.floor(Number(id.slice(1)) / 100)}`);
+
+const set = await loadEvalSet(DEFAULT_EVAL_FILE);
+const examples = new Map(set.tickets.map((t) => [t.id, wordingExamples([{ ...t, split: 'main' }])[0]!]));
+const scratch = mkdtempSync(join(tmpdir(), 'wording-history-'));
+const rate = (hits: number, of: number) => `${hits}/${of} (${((hits / of) * 100).toFixed(1)} %)`;
+const total = { security: 0, net: 0, both: 0, other: 0, netFalse: 0, bothFalse: 0 };
+try {
+  console.log(
+    '| fifth | net version | recall, net | recall, net or wording | false escalations, net | net or wording |',
+  );
+  console.log('|---|---|---|---|---|---|');
+  for (const [fifth, commit, version] of MEASURED_AGAINST) {
+    const dir = join(scratch, commit.replace(/\W/g, '_'));
+    execFileSync('sh', ['-c', `mkdir -p '${dir}' && git archive ${commit} src | tar -x -C '${dir}'`]);
+    const { detectSecuritySignal } = (await import(join(dir, 'src/triage/security/index.ts'))) as {
+      detectSecuritySignal(subject: string, body: string): { escalate: boolean };
+    };
+    const tickets = set.tickets.filter((t) => fifthOf(t.id) === fifth);
+    const model = trainWordingModel(
+      set.tickets.filter((t) => fifthOf(t.id) !== fifth).map((t) => examples.get(t.id)!),
+      `all but ${fifth}`,
+    );
+    const row = { security: 0, net: 0, both: 0, other: 0, netFalse: 0, bothFalse: 0 };
+    for (const t of tickets) {
+      const net = detectSecuritySignal(t.ticket.subject.trim(), t.ticket.body.trim()).escalate;
+      const both = net || scoreWording(model, examples.get(t.id)!.clean).reached;
+      if (t.labels.security) {
+        row.security++;
+        row.net += Number(net);
+        row.both += Number(both);
+      } else {
+        row.other++;
+        row.netFalse += Number(net);
+        row.bothFalse += Number(both);
+      }
+    }
+    for (const key of Object.keys(total) as (keyof typeof total)[]) total[key] += row[key];
+    console.log(
+      `| ${fifth} | ${version} | ${rate(row.net, row.security)} | ${rate(row.both, row.security)} | ` +
+        `${row.netFalse}/${row.other} | ${row.bothFalse}/${row.other} |`,
+    );
+  }
+  console.log(
+    `| all | | ${rate(total.net, total.security)} | ${rate(total.both, total.security)} | ` +
+      `${total.netFalse}/${total.other} | ${total.bothFalse}/${total.other} |`,
+  );
+} finally {
+  rmSync(scratch, { recursive: true, force: true });
+}

@@ -1,0 +1,142 @@
+// The learned signal of the security net: a logistic model over the character 4-grams of the reported text, trained
+// on the labelled set's `main` split (eval/tickets.jsonl) by scripts/train-security-wording.ts. Where the hand-written
+// kinds (signals.ts) each read one shape of report, this one reads the wording as a whole, so a report phrased in a
+// way no pattern names can still reach the threshold. Measured on held-out fifths it had not seen it catches most of
+// what the patterns miss (eval/RESULTS.md). It only ever adds evidence: a low probability takes nothing away from the
+// other kinds, and it never marks an incident (so it can escalate to HIGH, never page anyone on its own).
+// Character n-grams rather than words: they see through inflection, compounds and the four other languages without
+// a stemmer, and through typos. Deterministic: fixed order, fixed epochs, no randomness; the committed model is
+// exactly what training on the committed set produces (test/unit/triage/security-wording.test.ts).
+import { readFileSync } from 'node:fs';
+import type { TicketText } from '../ticket-text.ts';
+
+export const WORDING_NGRAM = 4;
+
+export interface WordingModel {
+  kind: 'char-ngram-logistic';
+  ngram: number;
+  /** Probability from which the wording counts as security evidence. */
+  threshold: number;
+  training: WordingTraining & { tickets: number; security: number; source: string };
+  bias: number;
+  /** n-gram → weight, rounded, near-zero weights dropped. */
+  weights: Record<string, number>;
+}
+
+export interface WordingTraining {
+  epochs: number;
+  learningRate: number;
+  l2: number;
+  /** Weights whose absolute value is below this are dropped from the committed model. */
+  prune: number;
+  /** Decimals kept per weight. */
+  decimals: number;
+}
+
+export const WORDING_TRAINING: WordingTraining = { epochs: 30, learningRate: 0.2, l2: 1e-4, prune: 0.01, decimals: 3 };
+export const WORDING_THRESHOLD = 0.5;
+
+export interface WordingAssessment {
+  probability: number;
+  /** The probability reached the model's threshold: the wording is security evidence. */
+  reached: boolean;
+  /** The ticket's words that weigh most towards security, strongest first (at most three). */
+  cues: string[];
+}
+
+/** The distinct character n-grams of the text, spaces collapsed and one space at each end. */
+export function wordingGrams(clean: string, n = WORDING_NGRAM): string[] {
+  const text = ` ${clean.replace(/\s+/g, ' ').trim()} `;
+  const grams = new Set<string>();
+  for (let i = 0; i + n <= text.length; i++) grams.add(text.slice(i, i + n));
+  return [...grams];
+}
+
+const sigmoid = (z: number) => 1 / (1 + Math.exp(-z));
+
+export interface WordingExample {
+  /** The folded, reported text (signals.ts reportedText(...).clean). */
+  clean: string;
+  security: boolean;
+}
+
+/** Logistic regression by plain stochastic gradient descent, in the order given, with lazy L2 decay. */
+export function trainWordingModel(
+  examples: WordingExample[],
+  source: string,
+  options: WordingTraining = WORDING_TRAINING,
+): WordingModel {
+  const rows = examples.map((e) => ({ grams: wordingGrams(e.clean), y: e.security ? 1 : 0 }));
+  const weights = new Map<string, number>();
+  let bias = 0;
+  for (let epoch = 0; epoch < options.epochs; epoch++) {
+    for (const row of rows) {
+      let z = bias;
+      for (const g of row.grams) z += weights.get(g) ?? 0;
+      const error = sigmoid(z) - row.y;
+      // Long tickets have many grams: each gram's step is scaled so one ticket moves the model as much as another.
+      const scale = 1 / Math.sqrt(row.grams.length);
+      for (const g of row.grams) {
+        const w = weights.get(g) ?? 0;
+        weights.set(g, w - options.learningRate * (error * scale + options.l2 * w));
+      }
+      bias -= options.learningRate * error;
+    }
+  }
+  const kept: Record<string, number> = {};
+  for (const g of [...weights.keys()].sort()) {
+    const w = Number(weights.get(g)!.toFixed(options.decimals));
+    if (Math.abs(w) >= options.prune) kept[g] = w;
+  }
+  return {
+    kind: 'char-ngram-logistic',
+    ngram: WORDING_NGRAM,
+    threshold: WORDING_THRESHOLD,
+    training: {
+      ...options,
+      tickets: examples.length,
+      security: examples.filter((e) => e.security).length,
+      source,
+    },
+    bias: Number(bias.toFixed(options.decimals)),
+    weights: kept,
+  };
+}
+
+export function scoreWording(model: WordingModel, clean: string): WordingAssessment {
+  let z = model.bias;
+  for (const g of wordingGrams(clean, model.ngram)) z += model.weights[g] ?? 0;
+  const probability = sigmoid(z);
+  return { probability, reached: probability >= model.threshold, cues: topCues(model, clean) };
+}
+
+// A word's weight is the sum of its own grams (with the spaces around it), so the cues name real words of the
+// ticket: readable in the embed, unlike the grams themselves.
+function topCues(model: WordingModel, clean: string): string[] {
+  const scored = new Map<string, number>();
+  for (const word of clean.split(/[^a-z0-9'-]+/)) {
+    if (word.length < 3 || scored.has(word)) continue;
+    scored.set(
+      word,
+      wordingGrams(word, model.ngram).reduce((sum, g) => sum + (model.weights[g] ?? 0), 0),
+    );
+  }
+  return [...scored]
+    .filter(([, w]) => w > 0)
+    .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
+    .slice(0, 3)
+    .map(([word]) => word);
+}
+
+export const WORDING_MODEL_FILE = new URL('./wording-model.json', import.meta.url);
+let loaded: WordingModel | undefined;
+
+/** The committed model, read once. */
+export function wordingModel(): WordingModel {
+  loaded ??= JSON.parse(readFileSync(WORDING_MODEL_FILE, 'utf8')) as WordingModel;
+  return loaded;
+}
+
+export function assessWording(text: TicketText): WordingAssessment {
+  return scoreWording(wordingModel(), text.clean);
+}
