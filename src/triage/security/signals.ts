@@ -124,6 +124,9 @@ const foreignDataSentences = (t: TicketText) =>
   sentencesOf(t.clean).filter(
     (s) => !SAME_SYMPTOM.test(s) && !FINDING_EVIDENCE.test(s) && stated(s, FOREIGN_OWNER, false),
   );
+// The reporter takes the alarm back: "I thought someone else had been in. Turns out that was me".
+const RETRACTED =
+  /\b(?:turn(?:s|ed) out (?:that |it |this )?(?:was|were) (?:me|us|my|our|one of us|a colleague)|false alarm|(?:it|that) was (?:me|us|mine|ours) after all|falsa alarma|(?:era|fui) yo|fehlalarm|war ich (?:selbst|es)|fausse alerte|c'etait moi|alarme falso|(?:era|fui) eu)\b/;
 // A possibility rather than a sighting: a question, or anyone/someone who could do it. "I could see …" is a sighting.
 const SUPPOSED =
   /\?\s*$|\b(?:in theory|theoretically|potentially|hypothetically|en teoria|theoriquement|theoretisch|em teoria)\b|\b(?:anyone|anybody|someone|somebody|any user|an attacker|cualquiera|cualquier persona|alguien|qualquer (?:um|pessoa)|alguem|jeder|jemand|n'importe qui|quelqu'un)(?: \w+){0,2} (?:could|would|might|may|can|podria|puede|poderia|pode|konnte|kann|koennte|pourrait|peut)\b/;
@@ -167,8 +170,10 @@ export function reportedText(t: TicketText): TicketText {
   return { ...t, clean: kept.join('\n') };
 }
 // "Your last scan of our storefront reported a finding: …": the scanner's finding on the customer's own assets.
+// Also the finding's severity or quoted title: "last night's scan flagged our own endpoint … as Critical", "our scan
+// flagged \"Secret exposed in response body\" (high)".
 const SCAN_REPORTED =
-  /\b(?:scan|scanner)\b[^.\n]{0,60}\b(?:reported|flagged|found|raised) (?:a |an |the |this )?(?:finding|issue|problem|alert)|\bfinding (?:['"]|called |named |titled )/;
+  /\b(?:scan|scanner)\b[^.\n]{0,60}\b(?:reported|flagged|found|raised) (?:a |an |the |this )?(?:(?:critical|high|medium|low) )?(?:finding|issue|problem|alert|['"])|\bfinding (?:['"]|called |named |titled )|\b(?:scan|scanner)\b[^.\n]{0,60}\bflagged\b[^.\n]{0,80}\bas (?:critical|high|medium|low)\b/;
 // "Tokens in the log below are redacted by our tooling": the customer has removed the secrets.
 const REDACTION_NOTE =
   /\b(?:(?:tokens?|secrets?|keys?|signatures?|credentials?|passwords?|headers?)(?: (?:and|&) \w+)?(?: [\w-]+){0,4}? (?:are|were|have been|is|was) (?:redacted|masked|blanked|scrubbed)|(?:redacted|masked) by (?:us|our|me))\b/;
@@ -189,8 +194,13 @@ const CREDENTIAL_SHAPES: RegExp[] = [
 // A credential the customer has already blanked out ("Bearer [REDACTED]", "api_key=****") is no secret.
 const REDACTED_CREDENTIAL =
   /\b(?:authorization:?\s*)?(?:bearer|tokens?|api[- ]?keys?|keys?|passwords?|secrets?)\s*[:=]?\s*(?:\[[a-z ]{0,20}\]|<[a-z _-]{0,20}>|\*{3,}|x{4,}|\.{3}|…)/g;
+// A credential the customer says is unchanged ("endpoint and signing secret haven't changed", "we have not changed the
+// action version or our API key") is a ruled-out cause, and "password login" / "break-glass accounts" name a way of
+// signing in: none of them is a secret involved.
+const NOT_A_SECRET_INVOLVED =
+  /\b(?:api[- ]?keys?|keys?|tokens?|secrets?|passwords?|credentials?)\b(?: \w+){0,2}? (?:haven't|have not|hasn't|has not) (?:changed|been (?:changed|rotated|touched))|\b(?:haven't|have not|hasn't|has not) (?:changed|rotated|touched)\b[^.\n]{0,60}\b(?:api[- ]?keys?|keys?|tokens?|secrets?|passwords?|credentials?)\b|\b(?:api[- ]?keys?|keys?|tokens?|secrets?|passwords?|credentials?) (?:is|are|stayed|remains?|remained) (?:unchanged|the same)\b|\bpasswords? (?:login|logins|log-?in|sign-?ins?|authentication|auth|accounts?)\b|\bbreak-?glass\b(?: \w+){0,2} accounts?\b/g;
 const credentialIn = (text: string) => {
-  const unblanked = text.replace(REDACTED_CREDENTIAL, ' ');
+  const unblanked = text.replace(REDACTED_CREDENTIAL, ' ').replace(NOT_A_SECRET_INVOLVED, ' ');
   return CREDENTIAL_WORDS.test(unblanked) || any(unblanked, ...CREDENTIAL_SHAPES);
 };
 const credential = (t: TicketText) => credentialIn(t.clean);
@@ -241,7 +251,7 @@ export const SIGNALS: SignalDefinition[] = [
     // Stated, not asked: "can I share a report with another company?" is a how-to.
     // A stranger who has the same problem ("another company sees the same 502") is evidence of an outage, not of
     // their data reaching us: such sentences do not count.
-    test: (t) => foreignDataSentences(t).length > 0 && DATA_OR_VIEW.test(t.clean),
+    test: (t) => foreignDataSentences(t).length > 0 && DATA_OR_VIEW.test(t.clean) && !RETRACTED.test(t.clean),
     // Seen, not supposed: "anyone could open other companies' reports?" is a weakness (high), and so are the other
     // users a planted script runs for; "I can see another tenant's keys" is an exposure (critical).
     incident: (t) => foreignDataSentences(t).some((s) => !SUPPOSED.test(s) && !PAYLOAD_EXECUTES.test(s)),
@@ -274,14 +284,15 @@ export const SIGNALS: SignalDefinition[] = [
     weight: 0.5,
     reason: 'shown in plain text, logs, exports, error pages or to a third party',
     // Only about a secret: "the findings in the CSV export" is an everyday sentence, "the token in the export" is not.
-    test: (t) => EXPOSURE_CONTEXT.test(t.clean) && credential(t),
+    // In the same sentence or the next: "the log shows … our signing secret haven't changed" five lines apart is not.
+    test: (t) => near(t.clean, EXPOSURE_CONTEXT, credentialIn, 1),
   },
   {
     kind: 'disowned_activity',
     weight: 0.6,
     incident: true,
     reason: 'activity or changes nobody on the customer side recognises',
-    test: (t) => DISOWNED.test(t.clean),
+    test: (t) => DISOWNED.test(t.clean) && !RETRACTED.test(t.clean),
   },
   {
     kind: 'account_activity',

@@ -102,6 +102,8 @@ export const FOREIGN_OWNER = wordsOf({
     'belongs? to (?:some |an)?other',
     "\\w+ (?:that )?we (?:do not|don't|didn't|did not) own",
     "(?:not|isn't|is not|aren't|are not|wasn't|was not) (?:our|my) (?:organi[sz]ation|company|org|data|report|tenant|customer|account|workspace|target|project|scan|finding|dashboard|api)s?",
+    "(?:does|do|did)(?: not|n't) (?:concern|belong to|relate to|refer to) (?:us|me|our (?:\\w+ )?(?:firm|company|organi[sz]ation|org|business|team|account))",
+    "(?:that|this|the other) (?:organi[sz]ation|company|firm|customer|tenant|business)'s",
     "(?:we|i) (?:don'?t|do not) know (?:this|that|the|these) (?:company|companies|customer|org\\w*|tenant)",
     '(?:of|from|for) (?:a |an |another |some )?(?:company|org\\w*|customer|business|something|someone|somebody|tenant|outfit) (?:called|named)',
     'which is not us',

@@ -33,7 +33,7 @@ export interface WordingTraining {
   decimals: number;
 }
 
-export const WORDING_TRAINING: WordingTraining = { epochs: 30, learningRate: 0.2, l2: 1e-4, prune: 0.01, decimals: 3 };
+export const WORDING_TRAINING: WordingTraining = { epochs: 30, learningRate: 1, l2: 1e-4, prune: 0.2, decimals: 2 };
 export const WORDING_THRESHOLD = 0.5;
 
 export interface WordingAssessment {
@@ -53,6 +53,9 @@ export function wordingGrams(clean: string, n = WORDING_NGRAM): string[] {
 }
 
 const sigmoid = (z: number) => 1 / (1 + Math.exp(-z));
+// Each gram of a text weighs 1/√(number of grams) (the text is a unit vector): a long ticket is not more suspicious
+// than a short one for having more grams, in training and in use alike.
+const gramValue = (count: number) => (count === 0 ? 0 : 1 / Math.sqrt(count));
 
 export interface WordingExample {
   /** The folded, reported text (signals.ts reportedText(...).clean). */
@@ -71,11 +74,10 @@ export function trainWordingModel(
   let bias = 0;
   for (let epoch = 0; epoch < options.epochs; epoch++) {
     for (const row of rows) {
+      const scale = gramValue(row.grams.length);
       let z = bias;
-      for (const g of row.grams) z += weights.get(g) ?? 0;
+      for (const g of row.grams) z += (weights.get(g) ?? 0) * scale;
       const error = sigmoid(z) - row.y;
-      // Long tickets have many grams: each gram's step is scaled so one ticket moves the model as much as another.
-      const scale = 1 / Math.sqrt(row.grams.length);
       for (const g of row.grams) {
         const w = weights.get(g) ?? 0;
         weights.set(g, w - options.learningRate * (error * scale + options.l2 * w));
@@ -104,8 +106,10 @@ export function trainWordingModel(
 }
 
 export function scoreWording(model: WordingModel, clean: string): WordingAssessment {
+  const grams = wordingGrams(clean, model.ngram);
+  const value = gramValue(grams.length);
   let z = model.bias;
-  for (const g of wordingGrams(clean, model.ngram)) z += model.weights[g] ?? 0;
+  for (const g of grams) z += (model.weights[g] ?? 0) * value;
   const probability = sigmoid(z);
   return { probability, reached: probability >= model.threshold, cues: topCues(model, clean) };
 }

@@ -350,6 +350,27 @@ describe('security net: what is not security', () => {
       "What do we do with the finding 'API key in JS bundle'? Can we accept the Maps key, it is restricted by referrer?",
     ],
     ['a purpose, not a bypass', 'Please make me an admin so I can invite members and edit our billing details.'],
+    // rules-v11
+    [
+      'an alarm the reporter takes back',
+      'The audit log showed a login to my account at 04:10 and I was sure somebody else had been in. Turns out it was me, from my home laptop; the log shows UTC rather than my time zone.',
+    ],
+    [
+      'a delivery bug that rules out what did not change',
+      'Every webhook call since noon ends up in the logs as a timeout and is retried five times. The signing secret has not changed. Our endpoint answered all of them with 200.',
+    ],
+    [
+      'password sign-in as a way of logging in, during an outage',
+      'Password sign-in is switched off for our org. Since the IdP update everyone gets a 500, and the request id in the error page is req_EXAMPLE1.',
+    ],
+    [
+      'a scan finding on the customer’s own endpoint, with its severity',
+      'Yesterday\'s scan flagged our /invoices/{id} endpoint as High: "records returned for any id without auth". We are fixing it; how do we trigger a retest?',
+    ],
+    [
+      'services handed over, not disowned',
+      "The billing APIs moved to a vendor in June and we don't run them ourselves anymore, so please drop them from the inventory. We keep the audit log export and SSO logins for the other 14 users.",
+    ],
     [
       'a removed setting in a bug log',
       'Steps tried: we deleted the custom header from the request. Then we switched to HTTP/1.1. The endpoint still returns 200 and the copies keep coming; we key de-duplication on the delivery id.',
@@ -395,7 +416,7 @@ describe('security net: what is not security', () => {
   });
 });
 
-// rules-v10: what makes an escalated ticket an incident (critical) rather than a weakness (high).
+// rules-v11: what makes an escalated ticket an incident (critical) rather than a weakness (high).
 describe('security net: incident or weakness', () => {
   const cases: { name: string; subject: string; body: string; incident: boolean }[] = [
     {
@@ -464,6 +485,15 @@ describe('security net: incident or weakness', () => {
       '> We pasted our API token into a public forum thread by mistake.',
     ].join('\n');
     assert.equal(detectSecuritySignal('Fwd: token', body).incident, true);
+  });
+
+  test('a report about a different firm, in so many words, is foreign data seen', () => {
+    const result = detectSecuritySignal(
+      'digest',
+      "The weekly digest PDF we got today does not concern our company; it lists a clinic's hostnames and open issues.",
+    );
+    assert.equal(result.escalate, true, JSON.stringify(result.signals));
+    assert.equal(result.incident, true, JSON.stringify(result.signals));
   });
 
   test("an instruction's premise goes with the instruction it leads to", () => {
