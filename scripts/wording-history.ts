@@ -22,10 +22,13 @@ const MEASURED_AGAINST: [string, string, string][] = [
   ['h8', '3ed9f1b', 'rules-v8'],
   ['h9', '066b430', 'rules-v9'],
   ['h10', '066b430', 'rules-v9'],
-  // rules-v10 already carried a wording kind, trained without these fifths: its column shows both together.
+  // rules-v10 and later already carried a wording kind, trained without these fifths: their column shows both.
   ['h11', 'd45cdbe', 'rules-v10'],
   ['h12', 'd45cdbe', 'rules-v10'],
   ['h13', 'd45cdbe', 'rules-v10'],
+  ['h14', '6503d24', 'rules-v11'],
+  ['h15', '6503d24', 'rules-v11'],
+  ['h16', '6503d24', 'rules-v11'],
 ];
 const fifthOf = (id: string) => (id.startsWith('t') ? 't' : `h${Math.floor(Number(id.slice(1)) / 100)}`);
 

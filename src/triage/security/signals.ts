@@ -89,6 +89,8 @@ const aboutTheProduct = (sentence: string, text: string) =>
   SCANNING_CONTEXT.test(sentence) || asksAboutTheProduct(sentence, text);
 const termOutsideScanning = (terms: RegExp) => (t: TicketText) =>
   sentencesOf(t.clean).some((sentence) => terms.test(sentence) && !aboutTheProduct(sentence, t.clean));
+const QUESTIONNAIRE =
+  /\b(?:questionnaires?|due diligence|(?:vendor|third[- ]party|supplier) (?:risk )?(?:assessment|review)|sig lite|caiq|fragebogen|cuestionario|questionario|questionnaire)\b/;
 // A sentence telling what a scan finding's evidence says describes the customer's own API, not our product.
 const FINDING_EVIDENCE =
   /\b(?:evidence|flagged|(?:the|this|your) (?:finding|scan|scanner|report) (?:says|shows|claims|states|reports)|according to (?:the|your) (?:scan|scanner|report|finding)|laut (?:dem )?(?:scan|befund|bericht)|segun (?:el )?(?:escaneo|informe|hallazgo)|selon (?:le )?(?:scan|rapport)|segundo o (?:scan|relatorio))\b/;
@@ -122,14 +124,18 @@ const PURPOSE =
   /\b(?:so(?: that)?|in order to|want to|need to|would like to|para que|para poder|damit|pour que|afin de|pour pouvoir)(?: \w+){0,2} $/;
 const foreignDataSentences = (t: TicketText) =>
   sentencesOf(t.clean).filter(
-    (s) => !SAME_SYMPTOM.test(s) && !FINDING_EVIDENCE.test(s) && stated(s, FOREIGN_OWNER, false),
+    (s) =>
+      !SAME_SYMPTOM.test(s) && !FINDING_EVIDENCE.test(s) && !OWN_OTHER_ORG.test(s) && stated(s, FOREIGN_OWNER, false),
   );
+// The writer's own other organisation: "I use my account for a new project in a different org".
+const OWN_OTHER_ORG =
+  /\b(?:i|we|my|our)\b[^.\n]{0,50}\b(?:in|into|to|for|under) (?:a |an |my |our )?(?:different|another|other|new|second|separate) (?:org|organi[sz]ation|workspace|account|tenant)s?\b/;
 // The reporter takes the alarm back: "I thought someone else had been in. Turns out that was me".
 const RETRACTED =
   /\b(?:turn(?:s|ed) out (?:that |it |this )?(?:was|were) (?:me|us|my|our|one of us|a colleague)|false alarm|(?:it|that) was (?:me|us|mine|ours) after all|falsa alarma|(?:era|fui) yo|fehlalarm|war ich (?:selbst|es)|fausse alerte|c'etait moi|alarme falso|(?:era|fui) eu)\b/;
 // A possibility rather than a sighting: a question, or anyone/someone who could do it. "I could see …" is a sighting.
 const SUPPOSED =
-  /\?\s*$|\b(?:in theory|theoretically|potentially|hypothetically|en teoria|theoriquement|theoretisch|em teoria)\b|\b(?:anyone|anybody|someone|somebody|any user|an attacker|cualquiera|cualquier persona|alguien|qualquer (?:um|pessoa)|alguem|jeder|jemand|n'importe qui|quelqu'un)(?: \w+){0,2} (?:could|would|might|may|can|podria|puede|poderia|pode|konnte|kann|koennte|pourrait|peut)\b/;
+  /\?\s*$|\bwhether\b|\b(?:in theory|theoretically|potentially|hypothetically|en teoria|theoriquement|theoretisch|em teoria)\b|\b(?:anyone|anybody|someone|somebody|any user|an attacker|cualquiera|cualquier persona|alguien|qualquer (?:um|pessoa)|alguem|jeder|jemand|n'importe qui|quelqu'un)(?: \w+){0,2} (?:could|would|might|may|can|podria|puede|poderia|pode|konnte|kann|koennte|pourrait|peut)\b/;
 // "Another company sees the same 502": someone else has the problem too.
 const SAME_SYMPTOM =
   /\b(?:(?:the )?same (?:issue|problem|error|outage|thing|behaviou?r|message|errors|502|500|503|504)|(?:see|sees|seeing|say|says|said|report|reports|reported|have|has|having|get|gets|getting) the same|same here|(?:is|are) (?:also )?(?:down|affected|impacted) too|lo mismo|(?:el mismo|la misma) (?:problema|error|fallo|falla|caida)|les pasa lo mismo|(?:dasselbe|das gleiche|den gleichen|die gleiche|denselben|dieselbe) (?:problem|fehler|storung)|(?:le meme|la meme) (?:probleme|erreur|panne|souci|chose)|(?:o mesmo|a mesma) (?:problema|erro|falha|coisa))\b/;
@@ -141,10 +147,15 @@ function near(text: string, cue: RegExp, counterpart: (window: string) => boolea
     (s, i) => cue.test(s) && counterpart(sentences.slice(Math.max(0, i - reach), i + reach + 1).join(' ')),
   );
 }
+// What the ticket states as having happened: not its questions, guesses ("I'm guessing others have posted them"),
+// or what it did before something ("before uploading it to our public issue I looked inside").
 const statements = (text: string) =>
   sentencesOf(text)
-    .filter((s) => !/\?\s*$/.test(s))
+    .filter((s) => !/\?\s*$/.test(s) && !SPECULATION.test(s))
     .join('\n');
+const PLANNED = /\b(?:will|would|going to|if (?:i|we)|until (?:i|we))\b[^.!?\n]*\?/;
+const SPECULATION =
+  /\b(?:i'?m guessing|i guess|i suspect|i assume|presumably|probably|might have|may have|could have|before (?:upload|post|push|publish|shar|send|attach)\w*)\b/;
 const PERSONAL_DATA =
   /\b(?:data|datos|daten|donnees|dados|customers?|clientes?|kunden|emails?|e-mails?|hostnames?|reports?|findings|exports?|names?|addresses|phone numbers?|records|rows)\b/;
 
@@ -222,7 +233,7 @@ const UNTRUSTED_DESTINATION =
 const LOOKALIKE =
   /\b(?:looks? like (?:you|yours|it'?s from you|your)|(?:logo|footer|branding|signature)s?(?: and (?:the )?\w+)? match(?:es)? (?:yours|ours|exactly)|look(?:s|ed)? (?:a bit |a little |slightly )?off|isn't you|is this (?:email |mail |message )?(?:really )?from you|with your (?:logo|branding)|not your domain|pretend\w*|impersonat\w*|spoof\w*|fake (?:invoice|email|login|page)|change of bank|new bank (?:account|details)|(?:se )?hacen? pasar por|suplant\w+|con (?:su|vuestro) logo|factura falsa|correo falso|nuevos datos bancarios|gibt sich als|gaben sich als|mit ihrem logo|gefalscht\w*|falsche (?:rechnung|e-?mail)|neue bankverbindung|se fai\w* passer pour|usurp\w*|avec votre logo|fausse (?:facture|page)|faux (?:mail|e-mail|courriel)|nouvelles coordonnees bancaires|se passa\w* por|com o (?:seu )?logo|fatura falsa|e-?mail falso|novos dados bancarios)\b/;
 const LURE =
-  /\b(?:asks? for (?:our |my |your )?(?:sso |login )?(?:password|credentials|login)|verify (?:here|your)|clicked|pay(?:ment)? to|bank (?:account|details)|banking (?:details|partner|information|data)|remit\w*|(?:to )?(?:our|a|the) new (?:bank )?account|suspended in|(?:update|enter\w*|confirm|re-?enter)(?: \w+){0,2} (?:payment (?:method|details)|card(?: details| number)?|credit card|billing details)|(?:confirmer|mettre a jour|saisi\w*|entre\w*) (?:\w+ ){0,2}(?:moyen de paiement|mot de passe|carte|identifiants)|(?:confirmar|actualizar|introdu\w+|ingres\w+) (?:\w+ ){0,2}(?:metodo de pago|contrasena|tarjeta|credenciales)|(?:zahlungs\w+|passwort|kreditkarte|zugangsdaten) (?:\w+ ){0,2}(?:bestatigen|aktualisieren|eingegeben|eingeben)|(?:confirmar|atualizar|digit\w+|inseri\w+) (?:\w+ ){0,2}(?:forma de pagamento|metodo de pagamento|senha|cartao|credenciais)|link (?:goes|points|leads) (?:to )?(?:a |an )?(?:different|other|strange|unknown|weird) (?:site|domain|page|address)|renew now|enter (?:their|our|your) password|pagar (?:a|en|em|para)|payer (?:sur|a)|(?:zahlen|uberweisen) (?:sie )?(?:auf|an)|pide\w* (?:la |nuestra |mi |su )?(?:contrasena|clave|credenciales)|hic\w+ clic|datos bancarios|(?:fragt|fordert|verlangt) (?:nach )?(?:\w+ )?(?:passwort|kennwort|zugangsdaten)|geklickt|bankverbindung|demande (?:\w+ )?(?:mot de passe|identifiants)|clique\w*|coordonnees bancaires|virement|pede (?:\w+ )?(?:senha|credenciais)|clic(?:ou|amos|ei)|dados bancarios)\b/;
+  /\b(?:asks? for (?:our |my |your )?(?:sso |login )?(?:password|credentials|login)|verify (?:here|your)|clicked|(?:entered|typed|put in|submitted|gave) (?:\w+ ){0,2}(?:credentials|passwords?|logins?)|sign in to (?:review|view|see|check|confirm)|pay(?:ment)? to|bank (?:account|details)|banking (?:details|partner|information|data)|remit\w*|(?:to )?(?:our|a|the) new (?:bank )?account|suspended in|(?:update|enter\w*|confirm|re-?enter)(?: \w+){0,2} (?:payment (?:method|details)|card(?: details| number)?|credit card|billing details)|(?:confirmer|mettre a jour|saisi\w*|entre\w*) (?:\w+ ){0,2}(?:moyen de paiement|mot de passe|carte|identifiants)|(?:confirmar|actualizar|introdu\w+|ingres\w+) (?:\w+ ){0,2}(?:metodo de pago|contrasena|tarjeta|credenciales)|(?:zahlungs\w+|passwort|kreditkarte|zugangsdaten) (?:\w+ ){0,2}(?:bestatigen|aktualisieren|eingegeben|eingeben)|(?:confirmar|atualizar|digit\w+|inseri\w+) (?:\w+ ){0,2}(?:forma de pagamento|metodo de pagamento|senha|cartao|credenciais)|link (?:goes|points|leads) (?:to )?(?:a |an )?(?:different|other|strange|unknown|weird) (?:site|domain|page|address)|renew now|enter (?:their|our|your) password|pagar (?:a|en|em|para)|payer (?:sur|a)|(?:zahlen|uberweisen) (?:sie )?(?:auf|an)|pide\w* (?:la |nuestra |mi |su )?(?:contrasena|clave|credenciales)|hic\w+ clic|datos bancarios|(?:fragt|fordert|verlangt) (?:nach )?(?:\w+ )?(?:passwort|kennwort|zugangsdaten)|geklickt|bankverbindung|demande (?:\w+ )?(?:mot de passe|identifiants)|clique\w*|coordonnees bancaires|virement|pede (?:\w+ )?(?:senha|credenciais)|clic(?:ou|amos|ei)|dados bancarios)\b/;
 
 const INTERNAL_INFRA =
   /\b169\.254\.169\.254\b|\bmeta-?data\b[^.\n]{0,40}\b(?:instance|role|cloud|aws|iam)\b|\binternal (?:hostnames?|urls?|addresses|network|ips?|admin|services?)\b|\b(?:hostnames?|urls?|direcciones|adressen|adresses|enderecos|servidores|serveurs|server) intern(?:os|as|es|e|en|o|a)\b|\binterne[nr]? (?:hostnamen|server|adressen|urls?)\b|\b(?:db|database)-internal|\binternal_admin\w*|\b(?:your|ihre[nm]?|vos|vuestr[ao]s|sus|seus|suas) intern\w* (?:credentials|zugangsdaten|passw\w+|kennw\w+|identifiants|credenciales|credenciais|secrets?|keys|schlussel)|\b[a-z0-9-]+\.internal\.[a-z0-9-]+\.[a-z]+\b|\blocalhost\b|\b127\.0\.0\.1\b|\b10\.\d{1,3}\.\d{1,3}\.\d{1,3}\b/;
@@ -242,7 +253,9 @@ export const SIGNALS: SignalDefinition[] = [
     weight: 1,
     incident: true,
     reason: 'words of an incident (hacked, breach, compromised, unauthorised access)',
-    test: termOutsideScanning(INCIDENT_TERMS),
+    // A questionnaire's item ("Have you experienced any data breach in the last 24 months?") asks about us, in general.
+    test: (t) =>
+      termOutsideScanning(INCIDENT_TERMS)(QUESTIONNAIRE.test(t.clean) ? { ...t, clean: statements(t.clean) } : t),
   },
   {
     kind: 'foreign_data',
@@ -303,13 +316,16 @@ export const SIGNALS: SignalDefinition[] = [
   {
     kind: 'access_after_removal',
     weight: 1,
-    incident: true,
+    // A revocation that does not hold is a weakness (high); someone using it is what makes an incident, and that is
+    // read by the kinds of misuse (disowned activity, bulk extraction…).
     reason: 'a removed user, key or session still works',
     // About access (a key, a person, a session): "removed the column and the filter still works" is not one.
     // What was removed is a person, key or session, named in the removal's sentence or the next one ("We offboarded
     // Jake. His key still works."): "removed chunked encoding" in a bug log's list of tries is not one.
     test: (t) => {
-      if (!STILL_WORKS.test(t.clean)) return false;
+      // Stated, not planned: "will the old key keep working until I delete it?" asks about a rotation.
+      const told = sentencesOf(t.clean).filter((s) => !PLANNED.test(s));
+      if (!STILL_WORKS.test(told.join('\n'))) return false;
       const sentences = sentencesOf(t.clean);
       return sentences.some((s, i) => {
         if (!REMOVED.test(s)) return false;

@@ -42,7 +42,9 @@ export const DISOWNED = wordsOf({
     'no(?:body| one)(?: [\\w-]+){0,4}? (?:recogni[sz]es|recogni[sz]e|created|ran|run|started|made|did|added|changed|modified|updated|edited|deleted|removed|enabled|disabled|invited|authori[sz]ed|requested|works at that time|knows|touched|set (?:it |that |this |them )?up|logged in)',
     'none of (?:us|the \\w+|our \\w+)(?: \\w+)? (?:created|ran|did|made|added|started|recogni[sz]e)',
     "(?:not|wasn't|isn't|was not|is not) (?:me|us|ours|our (?:office|address|ip|idp|domain|server|vpn|doing)|my (?:address|email|device|ip|doing))",
-    "(?:isn't|is not|wasn't|was not|doesn't match|not from|outside) (?:one of )?(?:our|my) (?:\\w+ )?(?:box|server|machine|runner|office|ip|address|range|network|vpn|device|laptop|computer|location|country|idp|domain)(?:e?s)?",
+    // Not a ruled-out cause: "the problem is not our network", "similar from two networks, so I think it is not our
+    // network".
+    "(?<!(?:problem|issue|cause|bottleneck|latency|slowness|reason|delay|fault|culprit|(?:think|so|means|therefore|sure|conclude) it) )(?:isn't|is not|wasn't|was not|doesn't match|not from|outside) (?:one of )?(?:our|my) (?:\\w+ )?(?:box|server|machine|runner|office|ip|address|range|network|vpn|device|laptop|computer|location|country|idp|domain)(?:e?s)?",
     "that's not (?:me|us|ours|my \\w+|our \\w+)|(?:don't|do not|didn't|did not|can't|cannot) (?:recogni[sz]e|account for)",
     // Not "we don't run them ourselves any more": something handed over, not disowned.
     "(?:didn't|did not|wasn't|was not) expect(?:ing)?|(?:we|i) (?:never|did not|didn't|don't|do not) (?:use|used|create|created|request|requested|start|started|run|ran|share|shared|authori[sz]e)(?!(?: \\w+){0,2} (?:ourselves|myself|any ?more|in-house))",
@@ -67,6 +69,8 @@ export const DISOWNED = wordsOf({
     'no (?:es|son) (?:nuestr[ao]s?|mi[ao]?) (?:ip|direccion|dispositivo|equipo|oficina)|sin (?:nuestro|mi) (?:permiso|conocimiento)',
     'no estaba (?:intentando|tratando de) (?:entrar|iniciar sesion|acceder)|que no (?:hice|pedi|solicite)|rechace (?:todas|todos)',
     '(?:dice|dijo|asegura|jura) que no (?:\\w+ ){0,2}?(?:inicio|entro|se conecto|accedio|hizo|fue)|(?:estaba) de (?:vacaciones|baja|permiso)',
+    // Asleep, not trying, nobody asked: "estaba durmiendo y no intentaba entrar", "avisos que nadie ha pedido".
+    'estaba(?:mos)? (?:durmiendo|dormid[oa]s?)|no intentaba(?:mos)? (?:entrar|iniciar sesion|acceder)|nadie (?:ha|habia) (?:pedido|solicitado|hecho|iniciado)',
   ],
   de: [
     'niemand (?:\\w+ ){0,4}?(?:hat|erkennt|kennt|war|benutzt|verwendet|gemacht|gestartet|angelegt|erstellt|geandert)|keine?r? von uns|nicht von uns|(?:waren|war) (?:nicht wir|es nicht)|erkennen wir nicht|(?:kenne|kennen) (?:ich|wir) nicht',
@@ -74,6 +78,7 @@ export const DISOWNED = wordsOf({
     'unbekannte\\w*|ohne unser (?:wissen|zutun)',
     'ich habe (?:nicht|nichts) (?:versucht|angefordert|beantragt)|(?:ich habe|habe ich) (?:\\w+ )?(?:alle )?abgelehnt',
     '(?:sagt|versichert|schwort)(?: \\w+){0,3}?,? (?:sie|er) (?:habe|hat|hatte|sei|war) (?:sich )?(?:nicht|nie)|(?:war) (?:im urlaub|krank|in elternzeit)',
+    'schlief|(?:hat|habe|hatte) (?:\\w+ )?geschlafen|niemand (?:hat|hatte) (?:\\w+ ){0,2}(?:angefordert|beantragt|angestossen)',
   ],
   fr: [
     "personne (?:ici |chez nous )?(?:n'a|ne reconnait|ne connait|n'etait)|aucune? de nous|(?:ce n'est|ce n'etait) pas (?:nous|moi)",
@@ -81,6 +86,7 @@ export const DISOWNED = wordsOf({
     'pas (?:notre|mon) (?:ip|adresse|appareil|bureau)|inconnue?s?|a notre insu',
     "je n'essayais pas de me connecter|que je n'ai pas (?:demande|fait)|j'ai (?:tout |toutes |tous )?refuse\\w*",
     "(?:dit|affirme|assure|jure) (?:ne (?:pas |jamais )?s'etre|n'avoir (?:pas|jamais)|ne pas avoir)|(?:etait) en (?:conge|vacances)",
+    "(?:il|elle|je) dormai[st]|n'essayai[st] pas de (?:se |me )?connecter|que personne n'a (?:demande|sollicite)",
   ],
   pt: [
     'ninguem (?:\\w+ ){0,4}?(?:fez|criou|iniciou|reconhece|autorizou|alterou|mudou|pediu|solicitou|configurou)|nenhum de nos|nao (?:fomos|fui) (?:nos|eu)|nao (?:criamos|iniciamos|fizemos|autorizamos|solicitamos)',
@@ -88,6 +94,7 @@ export const DISOWNED = wordsOf({
     'sem (?:nosso|meu) conhecimento',
     'nao (?:estava|estou) (?:tentando|a tentar) (?:entrar|acessar|fazer login)|que nao (?:fiz|fizemos|pedi|solicitei)|recusei (?:todas|todos)',
     '(?:diz|disse|garante|jura) que nao (?:\\w+ ){0,2}?(?:fez|entrou|acessou|logou|se conectou)|(?:estava) de (?:ferias|licenca)',
+    'estava(?:mos)? dormindo|nao (?:tentava|tentavamos) (?:entrar|acessar|fazer login)|que ninguem (?:pediu|solicitou)',
   ],
 });
 

@@ -350,7 +350,24 @@ describe('security net: what is not security', () => {
       "What do we do with the finding 'API key in JS bundle'? Can we accept the Maps key, it is restricted by referrer?",
     ],
     ['a purpose, not a bypass', 'Please make me an admin so I can invite members and edit our billing details.'],
-    // rules-v11
+    // rules-v12
+    [
+      'a rotation planned with a question',
+      'Policy says every production key is rotated every 90 days, and ours is due tonight. If I create the new key first, will the old one keep working until I delete it?',
+    ],
+    [
+      'a due diligence questionnaire asking about incidents',
+      'Attached is our supplier due diligence questionnaire. Q7: Have you had a data breach or unauthorised access in the past year? Q8: Who is your data protection officer?',
+    ],
+    [
+      'an org closed by its only member',
+      'Please close the org I created for testing last year; I work in a different org now and want to keep my user account and its data.',
+    ],
+    [
+      'a cause ruled out, next to everyday activity',
+      'Scan API calls take 8 seconds from two offices, so I think it is not our network. Logins are fine.',
+    ],
+    // rules-v12
     [
       'an alarm the reporter takes back',
       'The audit log showed a login to my account at 04:10 and I was sure somebody else had been in. Turns out it was me, from my home laptop; the log shows UTC rather than my time zone.',
@@ -416,7 +433,7 @@ describe('security net: what is not security', () => {
   });
 });
 
-// rules-v11: what makes an escalated ticket an incident (critical) rather than a weakness (high).
+// rules-v12: what makes an escalated ticket an incident (critical) rather than a weakness (high).
 describe('security net: incident or weakness', () => {
   const cases: { name: string; subject: string; body: string; incident: boolean }[] = [
     {
@@ -442,6 +459,31 @@ describe('security net: incident or weakness', () => {
       subject: 'weird popup',
       body: 'A colleague put <svg onload=alert(document.domain)> in a target name for fun. It pops up for other users of our org whenever they open the list.',
       incident: false,
+    },
+    // rules-v12
+    {
+      name: 'a revoked key that still works, nobody using it: a weakness',
+      subject: 'revocation',
+      body: 'We revoked the integration key on Monday and it still returns data today when our test script calls it.',
+      incident: false,
+    },
+    {
+      name: "whether other customers' accounts are affected is a question, not a sighting",
+      subject: 'audit observation',
+      body: "Our read-only auditor account could delete schedules. Please tell us whether other customers' scan reports are affected.",
+      incident: false,
+    },
+    {
+      name: 'a token seen before posting, and a guess about others',
+      subject: 'diagnostics file',
+      body: 'Before posting the diagnostics file to our public forum thread I opened it: it holds our bearer token in plain text. I guess others have posted theirs already.',
+      incident: false,
+    },
+    {
+      name: 'prompts at night while the person slept, in Spanish',
+      subject: 'avisos',
+      body: 'Mi compañero recibió quince avisos de inicio de sesión a las 3:00 y estaba durmiendo.',
+      incident: true,
     },
     {
       name: 'a key left in a public repository',
@@ -485,6 +527,18 @@ describe('security net: incident or weakness', () => {
       '> We pasted our API token into a public forum thread by mistake.',
     ].join('\n');
     assert.equal(detectSecuritySignal('Fwd: token', body).incident, true);
+  });
+
+  test('a lookalike page where someone entered a password is impersonation', () => {
+    const result = detectSecuritySignal(
+      'digest lookalike',
+      'An email copying your weekly digest, but not your domain, asked our staff to sign in to review findings; one person entered their password.',
+    );
+    assert.ok(
+      result.signals.some((s) => s.kind === 'impersonation'),
+      JSON.stringify(result.signals),
+    );
+    assert.equal(result.escalate, true);
   });
 
   test('a report about a different firm, in so many words, is foreign data seen', () => {
