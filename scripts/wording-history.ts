@@ -29,6 +29,9 @@ const MEASURED_AGAINST: [string, string, string][] = [
   ['h14', '6503d24', 'rules-v11'],
   ['h15', '6503d24', 'rules-v11'],
   ['h16', '6503d24', 'rules-v11'],
+  ['h17', 'b570373', 'rules-v12'],
+  ['h18', 'b570373', 'rules-v12'],
+  ['h19', 'b570373', 'rules-v12'],
 ];
 const fifthOf = (id: string) => (id.startsWith('t') ? 't' : `h${Math.floor(Number(id.slice(1)) / 100)}`);
 

@@ -125,11 +125,22 @@ const PURPOSE =
 const foreignDataSentences = (t: TicketText) =>
   sentencesOf(t.clean).filter(
     (s) =>
-      !SAME_SYMPTOM.test(s) && !FINDING_EVIDENCE.test(s) && !OWN_OTHER_ORG.test(s) && stated(s, FOREIGN_OWNER, false),
+      !SAME_SYMPTOM.test(s) &&
+      !FINDING_EVIDENCE.test(s) &&
+      !OWN_OTHER_ORG.test(s) &&
+      !NOT_ANOTHER_PARTY.test(s) &&
+      stated(s, FOREIGN_OWNER, false),
   );
+// The rest of the writer's own team ("the other users log in fine"), and another party ruled out ("no other customer
+// accounts were touched").
+const NOT_ANOTHER_PARTY =
+  /\bthe other (?:users|members|people|colleagues|admins|accounts)\b|\bother (?:users|members) (?:in|of|on) (?:our|my|the same)\b|\bno (?:other|another) (?:customer|client|company|org|organi[sz]ation|tenant|user|account)s?\b/;
 // The writer's own other organisation: "I use my account for a new project in a different org".
 const OWN_OTHER_ORG =
   /\b(?:i|we|my|our)\b[^.\n]{0,50}\b(?:in|into|to|for|under) (?:a |an |my |our )?(?:different|another|other|new|second|separate) (?:org|organi[sz]ation|workspace|account|tenant)s?\b/;
+// "Nobody did it in bad faith" (a controlled test) says who did it, not that nobody did.
+const NO_BAD_FAITH =
+  /\b(?:nobody|no one|ninguem|nadie|niemand|personne)\b[^.\n]{0,40}\b(?:in bad faith|maliciously|with bad intent|de ma-?fe|de mala fe|con mala intencion|com ma intencao|in boser absicht|boswillig|de mauvaise foi|avec malveillance)\b/;
 // The reporter takes the alarm back: "I thought someone else had been in. Turns out that was me".
 const RETRACTED =
   /\b(?:turn(?:s|ed) out (?:that |it |this )?(?:was|were) (?:me|us|my|our|one of us|a colleague)|false alarm|(?:it|that) was (?:me|us|mine|ours) after all|falsa alarma|(?:era|fui) yo|fehlalarm|war ich (?:selbst|es)|fausse alerte|c'etait moi|alarme falso|(?:era|fui) eu)\b/;
@@ -156,6 +167,9 @@ const statements = (text: string) =>
 const PLANNED = /\b(?:will|would|going to|if (?:i|we)|until (?:i|we))\b[^.!?\n]*\?/;
 const SPECULATION =
   /\b(?:i'?m guessing|i guess|i suspect|i assume|presumably|probably|might have|may have|could have|before (?:upload|post|push|publish|shar|send|attach)\w*)\b/;
+const OWN_CREDENTIAL =
+  /\b(?:our|my)\b(?: [\w-]+){0,3} (?:api[- ]?keys?|keys?|tokens?|secrets?|credentials?|passwords?)\b|\b(?:we|i|a (?:dev|developer|teammate|colleague|contractor|intern)|someone on (?:our|my) team)\b[^.\n]{0,40}\b(?:pushed|committed|pasted|posted|published|leaked|uploaded|checked in)\b/;
+const VENDOR_CREDENTIAL = /\b(?:your|yours|internal|admin|staff|deploy(?:ment)? tokens?)\b/;
 const PERSONAL_DATA =
   /\b(?:data|datos|daten|donnees|dados|customers?|clientes?|kunden|emails?|e-mails?|hostnames?|reports?|findings|exports?|names?|addresses|phone numbers?|records|rows)\b/;
 
@@ -196,6 +210,8 @@ const statedTogether = (text: string, a: RegExp, b: RegExp) =>
 // --- Credentials: the words (vocabulary.ts), and the shapes real secrets have.
 const CREDENTIAL_SHAPES: RegExp[] = [
   /\b(?:sk|pk|rk|ask|adm|ghp|gho|xox[abp]|whsec|npm)_[a-z0-9_]{6,}/i,
+  // A named secret field: client_secret, access_token, api_key, db_password.
+  /\b[a-z]+_(?:secret|token|key|password)\b/i,
   /\bakia[0-9a-z]{8,}/i,
   /\b[a-z][a-z0-9+.-]*:\/\/[^\s:/@]+:[^\s@/]+@/i,
   /-----begin [a-z ]*private key-----/i,
@@ -209,7 +225,7 @@ const REDACTED_CREDENTIAL =
 // action version or our API key") is a ruled-out cause, and "password login" / "break-glass accounts" name a way of
 // signing in: none of them is a secret involved.
 const NOT_A_SECRET_INVOLVED =
-  /\b(?:api[- ]?keys?|keys?|tokens?|secrets?|passwords?|credentials?)\b(?: \w+){0,2}? (?:haven't|have not|hasn't|has not) (?:changed|been (?:changed|rotated|touched))|\b(?:haven't|have not|hasn't|has not) (?:changed|rotated|touched)\b[^.\n]{0,60}\b(?:api[- ]?keys?|keys?|tokens?|secrets?|passwords?|credentials?)\b|\b(?:api[- ]?keys?|keys?|tokens?|secrets?|passwords?|credentials?) (?:is|are|stayed|remains?|remained) (?:unchanged|the same)\b|\bpasswords? (?:login|logins|log-?in|sign-?ins?|authentication|auth|accounts?)\b|\bbreak-?glass\b(?: \w+){0,2} accounts?\b/g;
+  /\b(?:api[- ]?keys?|keys?|tokens?|secrets?|passwords?|credentials?)\b(?: \w+){0,2}? (?:haven't|have not|hasn't|has not) (?:changed|been (?:changed|rotated|touched))|\b(?:haven't|have not|hasn't|has not) (?:changed|rotated|touched)\b[^.\n]{0,60}\b(?:api[- ]?keys?|keys?|tokens?|secrets?|passwords?|credentials?)\b|\b(?:api[- ]?keys?|keys?|tokens?|secrets?|passwords?|credentials?) (?:is|are|stayed|remains?|remained) (?:unchanged|the same)\b|\bpasswords? (?:login|logins|log-?in|sign-?ins?|authentication|auth|accounts?)\b|\bbreak-?glass\b(?: \w+){0,2} accounts?\b|\b(?:no|without(?: any| a)?) (?:api[- ]?keys?|keys?|tokens?|secrets?|passwords?|credentials?)\b/g;
 const credentialIn = (text: string) => {
   const unblanked = text.replace(REDACTED_CREDENTIAL, ' ').replace(NOT_A_SECRET_INVOLVED, ' ');
   return CREDENTIAL_WORDS.test(unblanked) || any(unblanked, ...CREDENTIAL_SHAPES);
@@ -219,7 +235,7 @@ const credential = (t: TicketText) => credentialIn(t.clean);
 const SCRIPT_PAYLOAD =
   /<\s*script\b|\bon(?:error|load|mouseover|click|focus)\s*=|\bonload handler\b|javascript:|\balert\s*\(|document\.(?:cookie|domain|title|location)|<\s*(?:svg|iframe|img)\b[^>]*\bon\w+/;
 const PAYLOAD_EXECUTES =
-  /\b(?:fires|fired|executes?|executed|runs?|ran|pops?(?: up)?|popping(?: up)?|popped(?: up)?|alert (?:box|dialog|window|popup)|(?:rendered|interpreted|treated) as html|gets rendered|is rendered|rendered raw|renders|changes the page|se ejecuta|ejecutad[oa]|wird ausgefuhrt|ausgefuhrt|s'execute|execute|e executad[oa]|executa)\b/;
+  /\b(?:(?:popup|pop-up|alert|alerte|fenetre|ventana|janela|fenster) (?:s'affiche|appears|shows up|opens|aparece|erscheint|se abre|abre)|(?:aparece|erscheint|s'affiche) (?:una? |um |ein |une )?(?:popup|pop-up|alerta|alert|alerte|ventana|janela|fenster)|fires|fired|executes?|executed|runs?|ran|pops?(?: up)?|popping(?: up)?|popped(?: up)?|alert (?:box|dialog|window|popup)|(?:rendered|interpreted|treated) as html|gets rendered|is rendered|rendered raw|renders|changes the page|se ejecuta|ejecutad[oa]|wird ausgefuhrt|ausgefuhrt|s'execute|execute|e executad[oa]|executa)\b/;
 
 // A payload in a sentence that asks what the scanner sends ("does it send <script>alert(1)</script>?") is no report.
 const payloadStated = (t: TicketText) =>
@@ -236,7 +252,7 @@ const LURE =
   /\b(?:asks? for (?:our |my |your )?(?:sso |login )?(?:password|credentials|login)|verify (?:here|your)|clicked|(?:entered|typed|put in|submitted|gave) (?:\w+ ){0,2}(?:credentials|passwords?|logins?)|sign in to (?:review|view|see|check|confirm)|pay(?:ment)? to|bank (?:account|details)|banking (?:details|partner|information|data)|remit\w*|(?:to )?(?:our|a|the) new (?:bank )?account|suspended in|(?:update|enter\w*|confirm|re-?enter)(?: \w+){0,2} (?:payment (?:method|details)|card(?: details| number)?|credit card|billing details)|(?:confirmer|mettre a jour|saisi\w*|entre\w*) (?:\w+ ){0,2}(?:moyen de paiement|mot de passe|carte|identifiants)|(?:confirmar|actualizar|introdu\w+|ingres\w+) (?:\w+ ){0,2}(?:metodo de pago|contrasena|tarjeta|credenciales)|(?:zahlungs\w+|passwort|kreditkarte|zugangsdaten) (?:\w+ ){0,2}(?:bestatigen|aktualisieren|eingegeben|eingeben)|(?:confirmar|atualizar|digit\w+|inseri\w+) (?:\w+ ){0,2}(?:forma de pagamento|metodo de pagamento|senha|cartao|credenciais)|link (?:goes|points|leads) (?:to )?(?:a |an )?(?:different|other|strange|unknown|weird) (?:site|domain|page|address)|renew now|enter (?:their|our|your) password|pagar (?:a|en|em|para)|payer (?:sur|a)|(?:zahlen|uberweisen) (?:sie )?(?:auf|an)|pide\w* (?:la |nuestra |mi |su )?(?:contrasena|clave|credenciales)|hic\w+ clic|datos bancarios|(?:fragt|fordert|verlangt) (?:nach )?(?:\w+ )?(?:passwort|kennwort|zugangsdaten)|geklickt|bankverbindung|demande (?:\w+ )?(?:mot de passe|identifiants)|clique\w*|coordonnees bancaires|virement|pede (?:\w+ )?(?:senha|credenciais)|clic(?:ou|amos|ei)|dados bancarios)\b/;
 
 const INTERNAL_INFRA =
-  /\b169\.254\.169\.254\b|\bmeta-?data\b[^.\n]{0,40}\b(?:instance|role|cloud|aws|iam)\b|\binternal (?:hostnames?|urls?|addresses|network|ips?|admin|services?)\b|\b(?:hostnames?|urls?|direcciones|adressen|adresses|enderecos|servidores|serveurs|server) intern(?:os|as|es|e|en|o|a)\b|\binterne[nr]? (?:hostnamen|server|adressen|urls?)\b|\b(?:db|database)-internal|\binternal_admin\w*|\b(?:your|ihre[nm]?|vos|vuestr[ao]s|sus|seus|suas) intern\w* (?:credentials|zugangsdaten|passw\w+|kennw\w+|identifiants|credenciales|credenciais|secrets?|keys|schlussel)|\b[a-z0-9-]+\.internal\.[a-z0-9-]+\.[a-z]+\b|\blocalhost\b|\b127\.0\.0\.1\b|\b10\.\d{1,3}\.\d{1,3}\.\d{1,3}\b/;
+  /\b169\.254\.169\.254\b|\bmeta-?data\b[^.\n]{0,40}\b(?:instance|role|cloud|aws|iam)\b|\binternal (?:hostnames?|urls?|addresses|network|ips?|admin|services?)\b|\b(?:hostnames?|urls?|direcciones|adressen|adresses|enderecos|servidores|serveurs|server) intern(?:os|as|es|e|en|o|a)\b|\binterne[nr]? (?:hostnamen|server|adressen|urls?)\b|\b(?:db|database)-internal|\binternal_admin\w*|\b(?:your|ihre[nm]?|vos|vuestr[ao]s|sus|seus|suas) intern\w* (?:credentials|zugangsdaten|passw\w+|kennw\w+|identifiants|credenciales|credenciais|secrets?|keys|schlussel)|\b[a-z0-9-]+\.internal\.[a-z0-9-]+\.[a-z]+\b|\blocalhost\b|\b127\.0\.0\.1\b|\b10\.\d{1,3}\.\d{1,3}\.\d{1,3}\b(?!\/\d)/;
 
 const BULK_EXTRACTION =
   /\b\d+(?:[.,]\d+)? ?(?:gb|tb)\b|\b(?:bulk|mass|large|huge|unexpected) (?:export|download)s?\b(?! (?:menu|button|feature|option|tab|page|settings?|endpoint|api|function|tool))|\bsaved the results\b|\bscraped?\b|\bexfiltrat\w*|\bpulled\b[^.\n]{0,60}\bids?\b|\b(?:downloaded|exported|pulled|descarg\w+|exportad[oa]s?|heruntergeladen|exportiert|telecharge\w*|exporte\w*|baixad[oa]s?|baixaram)\b[^.\n]{0,30}\b\d{1,3}(?:[.,]\d{3})+\b|\b\d{1,3}(?:[.,]\d{3})+\b[^.\n]{0,30}\b(?:downloaded|exported|descargad[oa]s|heruntergeladen|exportiert|telecharge\w*|baixad[oa]s|exportad[oa]s)\b|\b(?:descargas? masivas?|exportacion(?:es)? masivas?|massen-?(?:download|export)\w*|telechargements? massifs?|exports? massifs?|(?:download|exportacao|exportacoes) em massa)\b/;
@@ -290,7 +306,15 @@ export const SIGNALS: SignalDefinition[] = [
     test: (t) => near(t.clean, PUBLIC_PLACE, (s) => credentialIn(s) || PERSONAL_DATA.test(s), 3),
     // A secret in a public place has been exposed already, whoever else noticed: an incident, not a weakness. Not a
     // secret only asked about ("can we put a password on public links?").
-    incident: (t) => near(statements(t.clean), PUBLIC_PLACE, credentialIn, 3),
+    // The customer's own key in their own public repository, with no sign of use, is theirs to rotate (high); ours —
+    // an internal or admin token, one in our package, one a researcher found — is an exposure (critical).
+    incident: (t) =>
+      near(
+        statements(t.clean),
+        PUBLIC_PLACE,
+        (s) => credentialIn(s) && !(OWN_CREDENTIAL.test(s) && !VENDOR_CREDENTIAL.test(s)),
+        3,
+      ),
   },
   {
     kind: 'secret_exposed_in_output',
@@ -305,7 +329,12 @@ export const SIGNALS: SignalDefinition[] = [
     weight: 0.6,
     incident: true,
     reason: 'activity or changes nobody on the customer side recognises',
-    test: (t) => DISOWNED.test(t.clean) && !RETRACTED.test(t.clean),
+    test: (t) =>
+      DISOWNED.test(
+        sentencesOf(t.clean)
+          .filter((s) => !NO_BAD_FAITH.test(s))
+          .join('\n'),
+      ) && !RETRACTED.test(t.clean),
   },
   {
     kind: 'account_activity',

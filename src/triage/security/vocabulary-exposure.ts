@@ -50,6 +50,8 @@ export const DISOWNED = wordsOf({
     "(?:didn't|did not|wasn't|was not) expect(?:ing)?|(?:we|i) (?:never|did not|didn't|don't|do not) (?:use|used|create|created|request|requested|start|started|run|ran|share|shared|authori[sz]e)(?!(?: \\w+){0,2} (?:ourselves|myself|any ?more|in-house))",
     'never used|unknown (?:ip|address|device|location|destination|login|session|browser|country)|not recogni[sz]ed|unrecogni[sz]ed',
     'i was asleep|i (?:denied|declined|rejected)|no idea how|how (?:did|does|could) (?:it|they|this) get|never shared',
+    // Terse, without the pronoun: "didn't start any login. denied them all".
+    "(?:didn't|did not|never) (?:start|trigger|request|initiate)(?:ed)? (?:any |a |the |those |these )?(?:logins?|sign-?ins?|prompts?|requests?|codes?)|(?:i |we )?(?:didn't|did not|never) trigger(?:ed)?|denied (?:them|it|all|both|every)",
     // The person whose account it is denies it, or was away when it happened; an account acting as it never has.
     "(?:says|said|swears|insists|confirms|confirmed)(?: that)? (?:she|he|they) (?:didn't|did not|never|wasn't|was not|hasn't|has not|hadn't|had not)",
     '(?:she|he|they) (?:was|were) (?:on (?:holiday|vacation|leave|pto|parental leave)|off sick|asleep)',

@@ -203,17 +203,20 @@ export const STILL_WORKS = wordsOf({
     'still (?:pull|call|download|export|fetch|read|access|log|sign|us|post|sync|hit|query)\\w*',
     'still (?:shows?|see|sees|seeing|lists?) (?:\\w+ ){0,3}?(?:calls|requests|logins|sign-ins|activity|usage|scans)',
     "(?:wasn't|was not|isn't|is not|never|not actually) (?:really )?revoked|(?:doesn't|does not|didn't|did not) (?:actually )?revoke",
+    'still (?:sees?|seeing|views?|opens?|gets?) (?:\\w+ ){0,3}?(?:reports?|data|findings|dashboards?|projects?|scans?|results|emails?)',
   ],
   es: [
     'sigue(?:n)? (?:funcionando|devolviendo|respondiendo|aceptando\\w*|entrando|accediendo|activ[oa]s?|valid[oa]s?|vigentes?)',
     'continua(?:n)? (?:funcionando|devolviendo|respondiendo|activ[oa]s?|valid[oa]s?)',
     '(?:todavia|aun) (?:\\w+ ){0,2}?(?:funciona|sirve|puede|tiene acceso|devuelve|responde|entra|activ[oa]|valid[oa])',
     '(?:devuelve|devolviendo|responde) 200',
+    '(?:todavia|aun) (?:\\w+ ){0,2}?(?:ve|ven|abre|descarga|usa|recibe)',
   ],
   de: [
     '(?:immer noch|noch immer|weiterhin|nach wie vor|heute noch|noch) (?:\\w+ ){0,3}?(?:funktionier\\w*|gultig|aktiv|moglich|zugreifen|einloggen|anmelden|benutzbar|nutzbar|200)',
     'funktionier\\w* (?:\\w+ ){0,2}?(?:immer noch|noch|weiterhin)|(?:klappt|geht) (?:immer )?noch|noch (?:aktiv|gultig)',
     'liefert (?:\\w+ )?200',
+    '(?:sieht|sehen|offnet|bekommt) (?:\\w+ ){0,2}?(?:immer noch|noch immer|weiterhin)',
   ],
   fr: [
     '(?:fonctionne|marche|repond|renvoie|retourne|accepte)\\w* (?:encore|toujours)',
@@ -221,11 +224,13 @@ export const STILL_WORKS = wordsOf({
     '(?:encore|toujours) (?:valide|active?|fonctionnel\\w*|utilisable|accessible|connecte\\w*)',
     'continue (?:de|a) (?:fonctionner|marcher|repondre|renvoyer)|peu(?:t|vent) (?:encore|toujours)|a (?:encore|toujours) acces',
     'renvoie (?:\\w+ )?200',
+    '(?:voit|voient|ouvre|recoit) (?:encore|toujours)',
   ],
   pt: [
     'ainda (?:\\w+ ){0,2}?(?:funciona|ativ[oa]|valid[oa]|consegue|acessa|tem acesso|retorna|responde|entra|pode)',
     'continua(?:m)? (?:funcionando|ativ[oa]s?|valid[oa]s?|a funcionar|retornando|respondendo|acessando|com acesso)',
     'segue (?:funcionando|ativ[oa]|valid[oa])|retorna(?:ndo)? 200',
+    'ainda (?:\\w+ ){0,2}?(?:ve|veem|abre|baixa|usa|recebe)',
   ],
 });
 

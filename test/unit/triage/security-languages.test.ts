@@ -259,8 +259,13 @@ describe('security families stay quiet on everyday tickets', () => {
 });
 
 describe('incident or weakness', () => {
-  test('a secret in a public place is an incident (exposure has happened)', () => {
-    assert.equal(detectSecuritySignal('key', 'Our API token is in a public gist since Monday.').incident, true);
+  test('a secret of ours in a public place is an incident (exposure has happened)', () => {
+    assert.equal(detectSecuritySignal('key', 'Your admin API token is in a public gist since Monday.').incident, true);
+  });
+  test("the customer's own secret in a public place escalates as a weakness theirs to rotate", () => {
+    const a = detectSecuritySignal('key', 'Our API token is in a public gist since Monday.');
+    assert.equal(a.escalate, true);
+    assert.equal(a.incident, false);
   });
   test('guessable ids alone are a weakness, not an incident', () => {
     const a = detectSecuritySignal('links', 'Share links are sequential and open without logging in.');

@@ -350,7 +350,13 @@ describe('security net: what is not security', () => {
       "What do we do with the finding 'API key in JS bundle'? Can we accept the Maps key, it is restricted by referrer?",
     ],
     ['a purpose, not a bypass', 'Please make me an admin so I can invite members and edit our billing details.'],
-    // rules-v12
+    // rules-v13
+    ['the rest of our own team', 'Since Monday the SSO loop hits our design group only; the other users log in fine.'],
+    [
+      "a private range in the customer's own proxy settings",
+      'Which Helm values set the proxy for the sensor? Ours is proxy.corp.example.com:3128 with no_proxy 10.0.0.0/8 and .cluster.local.',
+    ],
+    // rules-v13
     [
       'a rotation planned with a question',
       'Policy says every production key is rotated every 90 days, and ours is due tonight. If I create the new key first, will the old one keep working until I delete it?',
@@ -367,7 +373,7 @@ describe('security net: what is not security', () => {
       'a cause ruled out, next to everyday activity',
       'Scan API calls take 8 seconds from two offices, so I think it is not our network. Logins are fine.',
     ],
-    // rules-v12
+    // rules-v13
     [
       'an alarm the reporter takes back',
       'The audit log showed a login to my account at 04:10 and I was sure somebody else had been in. Turns out it was me, from my home laptop; the log shows UTC rather than my time zone.',
@@ -433,7 +439,7 @@ describe('security net: what is not security', () => {
   });
 });
 
-// rules-v12: what makes an escalated ticket an incident (critical) rather than a weakness (high).
+// rules-v13: what makes an escalated ticket an incident (critical) rather than a weakness (high).
 describe('security net: incident or weakness', () => {
   const cases: { name: string; subject: string; body: string; incident: boolean }[] = [
     {
@@ -460,7 +466,26 @@ describe('security net: incident or weakness', () => {
       body: 'A colleague put <svg onload=alert(document.domain)> in a target name for fun. It pops up for other users of our org whenever they open the list.',
       incident: false,
     },
-    // rules-v12
+    // rules-v13
+    {
+      name: "the customer's own key in their public repository, unused: theirs to rotate",
+      subject: 'oops',
+      body: 'A developer on our team pushed our staging API token to a public GitHub repository this morning; we revoked it an hour later and see no calls with it.',
+      incident: false,
+    },
+    {
+      name: 'a key of yours found in a public package: an exposure',
+      subject: 'found in npm',
+      body: 'Your published npm package ships a .env file with an internal admin token in it (FAKE_ADMIN_EXAMPLE).',
+      incident: true,
+    },
+    {
+      name: 'a controlled test where nobody acted in bad faith is no disowning',
+      subject: 'papel de leitor',
+      body: 'Um usuário com papel Viewer consegue apagar alvos de scan: testamos e a API respondeu 204. Foi um teste controlado, ninguém fez isso de má-fé.',
+      incident: false,
+    },
+    // rules-v13
     {
       name: 'a revoked key that still works, nobody using it: a weakness',
       subject: 'revocation',
@@ -524,9 +549,41 @@ describe('security net: incident or weakness', () => {
       'FYI, from one of our teams, see below.',
       '',
       '> On 3 March, Dana wrote:',
-      '> We pasted our API token into a public forum thread by mistake.',
+      '> We found your admin API token in a public forum thread this morning.',
     ].join('\n');
     assert.equal(detectSecuritySignal('Fwd: token', body).incident, true);
+  });
+
+  for (const [name, subject, body] of [
+    ['terse prompts nobody started', 'MFA pushes', '5 push prompts overnight. didnt start any login. denied them all.'],
+    [
+      'a payload whose popup shows, in French',
+      'inventaire',
+      "Une popup s'affiche à l'ouverture : le nom de l'endpoint est <svg onload=alert(1)>.",
+    ],
+    [
+      'a named secret field in plain text, in Portuguese',
+      'pacote',
+      'O arquivo settings.json do pacote traz o client_secret em texto puro (FAKE-EXAMPLE-77).',
+    ],
+    [
+      'a removed user who still sees reports, in Portuguese',
+      'ex-colaborador',
+      'Removemos a usuária na segunda e ela ainda vê os relatórios pelo celular.',
+    ],
+  ] as const) {
+    test(`rules-v13 escalates ${name}`, () => {
+      const result = detectSecuritySignal(subject, body);
+      assert.equal(result.escalate, true, JSON.stringify(result.signals));
+    });
+  }
+
+  test('"no token in the link" involves no credential', () => {
+    const kinds = kindsOf(
+      'link',
+      'When I share a report with anyone who has the link, the address is just /r/ and a number. There is no token in the link.',
+    );
+    assert.equal(kinds.includes('credential'), false, kinds.join(', '));
   });
 
   test('a lookalike page where someone entered a password is impersonation', () => {
