@@ -32,6 +32,9 @@ const MEASURED_AGAINST: [string, string, string][] = [
   ['h17', 'b570373', 'rules-v12'],
   ['h18', 'b570373', 'rules-v12'],
   ['h19', 'b570373', 'rules-v12'],
+  ['h20', '918db14', 'rules-v13'],
+  ['h21', '918db14', 'rules-v13'],
+  ['h22', '918db14', 'rules-v13'],
 ];
 const fifthOf = (id: string) => (id.startsWith('t') ? 't' : `h${Math.floor(Number(id.slice(1)) / 100)}`);
 

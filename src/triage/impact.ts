@@ -14,7 +14,7 @@ export interface ImpactAssessment {
 
 // A status code, not an amount or a count: "$1,500", "2.500 €", "500 findings" are not errors.
 const STATUS_5XX =
-  /(?<![\d.,$€£])\b(?:http |error |erreur |erro |fehler |status )?5(?:00|02|03|04)\b(?![.,]\d|\s?(?:€|eur|usd|\$)|\s(?:findings|rows|seats|users|scans|requests per|ms\b|dollars|euros))|\binternal server error\b|\bbad gateway\b|\bservice unavailable\b|\bgateway time-?out\b/;
+  /(?<![\d.,$€£=])(?<!(?:items|limit|count|total|size|rows|results|records|entries) )\b(?:http |error |erreur |erro |fehler |status )?5(?:00|02|03|04)\b(?![.,]\d|\s?(?:€|eur|usd|\$)|\s(?:findings|rows|seats|users|scans|requests per|ms\b|dollars|euros|items|entries|records|results|ids|lines|pages|events|keys|assets|endpoints))|\binternal server error\b|\bbad gateway\b|\bservice unavailable\b|\bgateway time-?out\b/;
 const UNAVAILABLE =
   /\b(?:(?:is|are|went|goes|completely|totally) down|down for (?:everyone|all|us|the whole)|outage|nothing (?:loads|works)|(?:won't|doesn't|does not|can't|cannot|will not) (?:load|open)|(?:white|blank) (?:page|screen)|endless spinner|unreachable|not reachable|offline|caid[oa]|no carga|fuera de servicio|ausgefallen|nicht erreichbar|ladt nicht|en panne|inaccessible|ne (?:se )?charge pas|hors service|fora do ar|nao carrega|indisponivel|no disponible)\b/;
 const WIDE =

@@ -165,6 +165,8 @@ const BILLING: Families = [
 const MONEY_DISPUTE =
   /\b(?:charged twice|double[- ]charged|overcharged|two identical transactions|refund (?:one|the)|service credits?|sla credits?|credits? (?:owed|due))\b/;
 // Money asked for because of downtime: a contract claim for billing, not a live outage for engineering.
+const LIVE_OUTAGE =
+  /\b(?:since (?:\d{1,2}[:.h]\d{2}|\d{1,2} ?(?:am|pm)|this morning|today|earlier today)|right now|at the moment|currently (?:down|failing|unavailable|broken)|(?:is|are) still (?:down|failing|broken|unavailable)|desde (?:las \d|esta manana|hoy)|seit (?:\d{1,2}[:.]\d{2}|heute)|depuis (?:\d{1,2}h|ce matin)|desde (?:as \d|hoje|esta manha))\b/;
 const DOWNTIME_CLAIM =
   /\b(?:service credits?|sla credits?|credits? (?:owed|due)|sla (?:breach|violation)|uptime (?:commitment|guarantee)|gutschrift\w*|sla-verletzung|creditos? de servicio|incumplimiento del sla|avoirs?|penalites? sla|violation du sla|creditos? de servico|descumprimento do sla)\b/;
 
@@ -251,7 +253,11 @@ export function classifyTicket(
     return { ...base, category: 'other', closing: true };
   }
   const access = score(t, ACCESS);
-  if (impact.outage && DOWNTIME_CLAIM.test(t)) return { ...base, category: 'billing', moneyDispute: true };
+  // A past outage named to claim credits is billing; one still going on ("since 07:40 this morning nobody can sign in",
+  // credits asked for on the side) is an outage.
+  if (impact.outage && DOWNTIME_CLAIM.test(t) && !LIVE_OUTAGE.test(t)) {
+    return { ...base, category: 'billing', moneyDispute: true };
+  }
   if (impact.outage || (access > 0 && impact.wide)) return { ...base, category: 'outage' };
 
   const scores: Record<string, number> = {

@@ -131,13 +131,20 @@ const foreignDataSentences = (t: TicketText) =>
       !NOT_ANOTHER_PARTY.test(s) &&
       stated(s, FOREIGN_OWNER, false),
   );
-// The rest of the writer's own team ("the other users log in fine"), and another party ruled out ("no other customer
-// accounts were touched").
+// The rest of the writer's own team ("the other users log in fine"), another party ruled out ("no other customer
+// accounts were touched"), and another party as an outage's yardstick ("my friend's workspace on another account works
+// fine", "whether it affects other customers or only us").
 const NOT_ANOTHER_PARTY =
-  /\bthe other (?:users|members|people|colleagues|admins|accounts)\b|\bother (?:users|members) (?:in|of|on) (?:our|my|the same)\b|\bno (?:other|another) (?:customer|client|company|org|organi[sz]ation|tenant|user|account)s?\b/;
+  /\b(?:another|other|a different|(?:my|a) (?:friend|colleague)'?s?)\b[^.\n]{0,40}\b(?:works?|working|loads?|runs?|is|are) (?:just )?(?:fine|normally|ok|okay|as expected)\b|\b(?:affects?|affected|affecting|impacts?|impacted|hits?) (?:\w+ ){0,2}other (?:customers|clients|companies|orgs|organi[sz]ations|tenants|users|accounts)\b|\bthe other (?:users|members|people|colleagues|admins|accounts)\b|\bother (?:users|members) (?:in|of|on) (?:our|my|the same)\b|\bno (?:other|another) (?:customer|client|company|org|organi[sz]ation|tenant|user|account)s?\b/;
 // The writer's own other organisation: "I use my account for a new project in a different org".
 const OWN_OTHER_ORG =
   /\b(?:i|we|my|our)\b[^.\n]{0,50}\b(?:in|into|to|for|under) (?:a |an |my |our )?(?:different|another|other|new|second|separate) (?:org|organi[sz]ation|workspace|account|tenant)s?\b/;
+// "Your password was changed" … "I didn't change anything": a change to the account the holder did not make. (Alone,
+// "we didn't change anything" is an outage report's ruled-out cause.)
+const ACCOUNT_CHANGED =
+  /\b(?:password|e-?mail(?: address)?|mfa|2fa|phone number|recovery (?:e-?mail|phone))\b[^.\n]{0,20}\b(?:was|has been|got|were) (?:changed|reset|removed|updated|turned off|disabled)\b/;
+const NOT_MY_CHANGE =
+  /\b(?:i|we) (?:didn't|did not|never) (?:change|changed|reset|touch|touched|do|did) (?:anything|it|that|this|a thing)\b/;
 // "Nobody did it in bad faith" (a controlled test) says who did it, not that nobody did.
 const NO_BAD_FAITH =
   /\b(?:nobody|no one|ninguem|nadie|niemand|personne)\b[^.\n]{0,40}\b(?:in bad faith|maliciously|with bad intent|de ma-?fe|de mala fe|con mala intencion|com ma intencao|in boser absicht|boswillig|de mauvaise foi|avec malveillance)\b/;
@@ -164,6 +171,8 @@ const statements = (text: string) =>
   sentencesOf(text)
     .filter((s) => !/\?\s*$/.test(s) && !SPECULATION.test(s))
     .join('\n');
+const FEATURE_OFF =
+  /\b(?:login|logins|sign-?ins?|authentication|feature|option|setting|settings)\b[^.\n]{0,20}\b(?:is|are|was|were) (?:disabled|turned off|switched off)\b|\bdisabled by (?:policy|default)\b/;
 const PLANNED = /\b(?:will|would|going to|if (?:i|we)|until (?:i|we))\b[^.!?\n]*\?/;
 const SPECULATION =
   /\b(?:i'?m guessing|i guess|i suspect|i assume|presumably|probably|might have|may have|could have|before (?:upload|post|push|publish|shar|send|attach)\w*)\b/;
@@ -225,7 +234,7 @@ const REDACTED_CREDENTIAL =
 // action version or our API key") is a ruled-out cause, and "password login" / "break-glass accounts" name a way of
 // signing in: none of them is a secret involved.
 const NOT_A_SECRET_INVOLVED =
-  /\b(?:api[- ]?keys?|keys?|tokens?|secrets?|passwords?|credentials?)\b(?: \w+){0,2}? (?:haven't|have not|hasn't|has not) (?:changed|been (?:changed|rotated|touched))|\b(?:haven't|have not|hasn't|has not) (?:changed|rotated|touched)\b[^.\n]{0,60}\b(?:api[- ]?keys?|keys?|tokens?|secrets?|passwords?|credentials?)\b|\b(?:api[- ]?keys?|keys?|tokens?|secrets?|passwords?|credentials?) (?:is|are|stayed|remains?|remained) (?:unchanged|the same)\b|\bpasswords? (?:login|logins|log-?in|sign-?ins?|authentication|auth|accounts?)\b|\bbreak-?glass\b(?: \w+){0,2} accounts?\b|\b(?:no|without(?: any| a)?) (?:api[- ]?keys?|keys?|tokens?|secrets?|passwords?|credentials?)\b/g;
+  /\b(?:api[- ]?keys?|keys?|tokens?|secrets?|passwords?|credentials?)\b(?: \w+){0,2}? (?:haven't|have not|hasn't|has not) (?:changed|been (?:changed|rotated|touched))|\b(?:haven't|have not|hasn't|has not) (?:changed|rotated|touched)\b[^.\n]{0,60}\b(?:api[- ]?keys?|keys?|tokens?|secrets?|passwords?|credentials?)\b|\b(?:api[- ]?keys?|keys?|tokens?|secrets?|passwords?|credentials?) (?:is|are|stayed|remains?|remained) (?:unchanged|the same)\b|\bpasswords? (?:login|logins|log-?in|sign-?ins?|authentication|auth|accounts?)\b|\bbreak-?glass\b(?: \w+){0,2} accounts?\b|\b(?:no|without(?: any| a)?) (?:api[- ]?keys?|keys?|tokens?|secrets?|passwords?|credentials?)\b|\b(?:api[- ]?keys?|keys?|tokens?)\b[^.\n]{0,30}?[\w-]*\*{3,}/g;
 const credentialIn = (text: string) => {
   const unblanked = text.replace(REDACTED_CREDENTIAL, ' ').replace(NOT_A_SECRET_INVOLVED, ' ');
   return CREDENTIAL_WORDS.test(unblanked) || any(unblanked, ...CREDENTIAL_SHAPES);
@@ -330,11 +339,13 @@ export const SIGNALS: SignalDefinition[] = [
     incident: true,
     reason: 'activity or changes nobody on the customer side recognises',
     test: (t) =>
-      DISOWNED.test(
+      (DISOWNED.test(
         sentencesOf(t.clean)
           .filter((s) => !NO_BAD_FAITH.test(s))
           .join('\n'),
-      ) && !RETRACTED.test(t.clean),
+      ) ||
+        (ACCOUNT_CHANGED.test(t.clean) && NOT_MY_CHANGE.test(t.clean))) &&
+      !RETRACTED.test(t.clean),
   },
   {
     kind: 'account_activity',
@@ -357,7 +368,8 @@ export const SIGNALS: SignalDefinition[] = [
       if (!STILL_WORKS.test(told.join('\n'))) return false;
       const sentences = sentencesOf(t.clean);
       return sentences.some((s, i) => {
-        if (!REMOVED.test(s)) return false;
+        // "Password login is disabled by policy" turns a feature off; it removes nobody's access.
+        if (!REMOVED.test(s) || FEATURE_OFF.test(s)) return false;
         const near = `${s} ${sentences[i + 1] ?? ''}`;
         return credentialIn(near) || ACCESS_HOLDER.test(near);
       });

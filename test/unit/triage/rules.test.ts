@@ -376,6 +376,18 @@ const cases: { name: string; subject: string; body: string; tier?: string; expec
     expect: { priority: 'medium', mode: 'reply_and_internal_followup', action: 'Create bug report' },
   },
   {
+    name: 'rules-v14: page sizes and counts of 500 are no HTTP 500',
+    subject: 'cursor pagination repeats rows',
+    body: 'GET /v3/findings?limit=500, then next_cursor: page 14 returns the same 500 items as page 13 (items 500 in the log), so our sync is wrong: duplicates and missing findings. Sorting by id works.',
+    expect: { priority: 'medium', mode: 'reply_and_internal_followup', action: 'Create bug report' },
+  },
+  {
+    name: 'rules-v14: a live outage that also asks for service credits is an outage',
+    subject: 'SSO down again',
+    body: 'Since 07:10 this morning everyone in our company gets a 500 after the SSO redirect. Third time this month: we will want service credits.',
+    expect: { priority: 'critical', mode: 'reply_and_internal_followup', action: 'Escalate to engineering' },
+  },
+  {
     name: 'a sign-in loop is an access problem',
     subject: 'SSO',
     body: 'After the identity provider accepts me I am sent straight back to the login page, again and again.',
@@ -443,7 +455,7 @@ test('the rules provider answers through the provider interface with JSON text',
   const provider = createRulesProvider();
   const res = await provider.complete({ system: '', user: '', ticket: makeTicket() }, triageJsonSchema);
   assert.equal(provider.name, 'rules');
-  assert.equal(res.model, 'rules-v13');
+  assert.equal(res.model, 'rules-v14');
   assert.deepEqual(JSON.parse(res.text), triageByRules(makeTicket()));
   await assert.rejects(provider.complete({ system: '', user: '' }, triageJsonSchema), {
     errorClass: 'invalid_output',

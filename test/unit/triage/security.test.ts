@@ -350,13 +350,22 @@ describe('security net: what is not security', () => {
       "What do we do with the finding 'API key in JS bundle'? Can we accept the Maps key, it is restricted by referrer?",
     ],
     ['a purpose, not a bypass', 'Please make me an admin so I can invite members and edit our billing details.'],
-    // rules-v13
+    // rules-v14
+    [
+      'another account that works fine, as an outage yardstick',
+      "Every page of our workspace shows a 500 since 9:00. My colleague's workspace on another account works fine, so maybe it is only us.",
+    ],
+    [
+      'an outage that asks whether other customers are affected',
+      'Nobody can sign in through SSO since 07:10. Please tell us whether it affects other customers or only us.',
+    ],
+    // rules-v14
     ['the rest of our own team', 'Since Monday the SSO loop hits our design group only; the other users log in fine.'],
     [
       "a private range in the customer's own proxy settings",
       'Which Helm values set the proxy for the sensor? Ours is proxy.corp.example.com:3128 with no_proxy 10.0.0.0/8 and .cluster.local.',
     ],
-    // rules-v13
+    // rules-v14
     [
       'a rotation planned with a question',
       'Policy says every production key is rotated every 90 days, and ours is due tonight. If I create the new key first, will the old one keep working until I delete it?',
@@ -373,7 +382,7 @@ describe('security net: what is not security', () => {
       'a cause ruled out, next to everyday activity',
       'Scan API calls take 8 seconds from two offices, so I think it is not our network. Logins are fine.',
     ],
-    // rules-v13
+    // rules-v14
     [
       'an alarm the reporter takes back',
       'The audit log showed a login to my account at 04:10 and I was sure somebody else had been in. Turns out it was me, from my home laptop; the log shows UTC rather than my time zone.',
@@ -439,7 +448,7 @@ describe('security net: what is not security', () => {
   });
 });
 
-// rules-v13: what makes an escalated ticket an incident (critical) rather than a weakness (high).
+// rules-v14: what makes an escalated ticket an incident (critical) rather than a weakness (high).
 describe('security net: incident or weakness', () => {
   const cases: { name: string; subject: string; body: string; incident: boolean }[] = [
     {
@@ -466,7 +475,7 @@ describe('security net: incident or weakness', () => {
       body: 'A colleague put <svg onload=alert(document.domain)> in a target name for fun. It pops up for other users of our org whenever they open the list.',
       incident: false,
     },
-    // rules-v13
+    // rules-v14
     {
       name: "the customer's own key in their public repository, unused: theirs to rotate",
       subject: 'oops',
@@ -485,7 +494,7 @@ describe('security net: incident or weakness', () => {
       body: 'Um usuário com papel Viewer consegue apagar alvos de scan: testamos e a API respondeu 204. Foi um teste controlado, ninguém fez isso de má-fé.',
       incident: false,
     },
-    // rules-v13
+    // rules-v14
     {
       name: 'a revoked key that still works, nobody using it: a weakness',
       subject: 'revocation',
@@ -572,11 +581,37 @@ describe('security net: incident or weakness', () => {
       'Removemos a usuária na segunda e ela ainda vê os relatórios pelo celular.',
     ],
   ] as const) {
-    test(`rules-v13 escalates ${name}`, () => {
+    test(`rules-v14 escalates ${name}`, () => {
       const result = detectSecuritySignal(subject, body);
       assert.equal(result.escalate, true, JSON.stringify(result.signals));
     });
   }
+
+  test('rules-v14: a password change the holder did not make is disowned activity, and an incident', () => {
+    const result = detectSecuritySignal(
+      'locked out',
+      'Two mails from you overnight: "New sign-in from Firefox on Linux" and then "Your password was changed". I didn\'t change anything and I use a Mac.',
+    );
+    assert.equal(result.escalate, true, JSON.stringify(result.signals));
+    assert.equal(result.incident, true, JSON.stringify(result.signals));
+  });
+
+  test('rules-v14: a masked key and a feature disabled by policy are no credential and no removal', () => {
+    assert.equal(
+      kindsOf(
+        'sync',
+        'Environment: key sync-EXAMPLE-****, scope findings:read. Page 14 repeats ids from page 13.',
+      ).includes('credential'),
+      false,
+    );
+    assert.equal(
+      kindsOf(
+        'sso',
+        'Password sign-in is disabled by policy for our org. API keys still work, so CI is fine.',
+      ).includes('access_after_removal'),
+      false,
+    );
+  });
 
   test('"no token in the link" involves no credential', () => {
     const kinds = kindsOf(
