@@ -35,6 +35,9 @@ const MEASURED_AGAINST: [string, string, string][] = [
   ['h20', '918db14', 'rules-v13'],
   ['h21', '918db14', 'rules-v13'],
   ['h22', '918db14', 'rules-v13'],
+  ['h23', '0e1eb6c', 'rules-v14'],
+  ['h24', '0e1eb6c', 'rules-v14'],
+  ['h25', '0e1eb6c', 'rules-v14'],
 ];
 const fifthOf = (id: string) => (id.startsWith('t') ? 't' : `h${Math.floor(Number(id.slice(1)) / 100)}`);
 

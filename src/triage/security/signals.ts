@@ -118,7 +118,7 @@ const DOCUMENTED =
   /\b(?:per (?:your|the) (?:docs|documentation)|as documented|by design|according to (?:your|the) (?:docs|documentation)|(?:is|it'?s) (?:expected|intended)|laut (?:ihrer |der )?dokumentation|segun (?:la|su) documentacion|selon (?:la|votre) documentation|conforme (?:a|sua) documentacao)\b/;
 // What a restricted role did (past tense, with its object), or a write answered with success for it.
 const LOW_ROLE_DID =
-  /\b(?:(?:should(?:n't| not)|(?:is|are)(?:n't| not) supposed to) (?:be able to )?(?:\w+ ){0,2}?(?:delete|remove|change|edit|invite|do (?:that|this))|(?:gone|deleted|removed) for everyone)\b|\b(?:deleted|removed|changed|edited|modified|created|invited|promoted|exported|disabled)\b(?: (?:it|them|this|that)\b|(?: (?:the|our|a|an|its|their|his|her|that|this))?(?: [\w'-]+){0,2} (?:targets?|projects?|scans?|schedules?|keys?|users?|members?|settings?|reports?|orgs?|webhooks?|roles?|integrations?)\b)|\b(?:returns?|returned|gives?|gave) 20[0-4]\b[^.\n]{0,40}\b(?:viewers?|read-only|members?|guests?)\b/;
+  /\b(?:(?:should(?:n't| not)|(?:is|are)(?:n't| not) supposed to) (?:be able to )?(?:\w+ ){0,2}?(?:delete|remove|change|edit|invite|do (?:that|this))|(?:gone|deleted|removed) for everyone)\b|\b(?:deleted|removed|changed|edited|modified|created|invited|promoted|exported|disabled)\b(?: (?:it|them|this|that)\b|(?: (?:the|our|a|an|its|their|his|her|that|this))?(?: ["\w'-]+){0,3} (?:targets?|projects?|scans?|schedules?|keys?|users?|members?|settings?|reports?|orgs?|webhooks?|roles?|integrations?)\b)|\b(?:returns?|returned|gives?|gave) 20[0-4]\b[^.\n]{0,40}\b(?:viewers?|read-only|members?|guests?)\b/;
 // A purpose or a wish before "can …": "so I can manage members", "to be able to", "damit ich … kann".
 const PURPOSE =
   /\b(?:so(?: that)?|in order to|want to|need to|would like to|para que|para poder|damit|pour que|afin de|pour pouvoir)(?: \w+){0,2} $/;
@@ -135,7 +135,7 @@ const foreignDataSentences = (t: TicketText) =>
 // accounts were touched"), and another party as an outage's yardstick ("my friend's workspace on another account works
 // fine", "whether it affects other customers or only us").
 const NOT_ANOTHER_PARTY =
-  /\b(?:another|other|a different|(?:my|a) (?:friend|colleague)'?s?)\b[^.\n]{0,40}\b(?:works?|working|loads?|runs?|is|are) (?:just )?(?:fine|normally|ok|okay|as expected)\b|\b(?:affects?|affected|affecting|impacts?|impacted|hits?) (?:\w+ ){0,2}other (?:customers|clients|companies|orgs|organi[sz]ations|tenants|users|accounts)\b|\bthe other (?:users|members|people|colleagues|admins|accounts)\b|\bother (?:users|members) (?:in|of|on) (?:our|my|the same)\b|\bno (?:other|another) (?:customer|client|company|org|organi[sz]ation|tenant|user|account)s?\b/;
+  /\b(?:bought|acquired|merged with|took over|compramos|adquirimos|adquirio|fusionamos|kauften|haben (?:\w+ )?(?:gekauft|ubernommen)|avons (?:rachete|acquis)|rachete)\b[^.\n]{0,30}\b(?:another|other|a|outra|otra|eine andere|une autre)? ?(?:company|companies|firm|business|empresa|firma|unternehmen|societe|entreprise)\b|\b(?:another|other|a different|(?:my|a) (?:friend|colleague)'?s?)\b[^.\n]{0,40}\b(?:works?|working|loads?|runs?|is|are) (?:just )?(?:fine|normally|ok|okay|as expected)\b|\b(?:affects?|affected|affecting|impacts?|impacted|hits?) (?:\w+ ){0,2}other (?:customers|clients|companies|orgs|organi[sz]ations|tenants|users|accounts)\b|\bthe other (?:users|members|people|colleagues|admins|accounts)\b|\bother (?:users|members) (?:in|of|on) (?:our|my|the same)\b|\bno (?:other|another) (?:customer|client|company|org|organi[sz]ation|tenant|user|account)s?\b/;
 // The writer's own other organisation: "I use my account for a new project in a different org".
 const OWN_OTHER_ORG =
   /\b(?:i|we|my|our)\b[^.\n]{0,50}\b(?:in|into|to|for|under) (?:a |an |my |our )?(?:different|another|other|new|second|separate) (?:org|organi[sz]ation|workspace|account|tenant)s?\b/;
@@ -173,12 +173,21 @@ const statements = (text: string) =>
     .join('\n');
 const FEATURE_OFF =
   /\b(?:login|logins|sign-?ins?|authentication|feature|option|setting|settings)\b[^.\n]{0,20}\b(?:is|are|was|were) (?:disabled|turned off|switched off)\b|\bdisabled by (?:policy|default)\b/;
+const HEDGED =
+  /\b(?:i think|i believe|i fear|i'?m afraid|i'?m worried|we think|we fear|we'?re afraid|maybe|perhaps|possibly|might (?:have )?been|could (?:have )?been|is it possible|creo que|tal vez|quizas|ich glaube|vielleicht|je crois|je pense|peut-etre|acho que|talvez)\b/;
+const unhedged = (text: string) =>
+  sentencesOf(text)
+    .filter((s) => !HEDGED.test(s))
+    .join('\n');
 const PLANNED = /\b(?:will|would|going to|if (?:i|we)|until (?:i|we))\b[^.!?\n]*\?/;
 const SPECULATION =
   /\b(?:i'?m guessing|i guess|i suspect|i assume|presumably|probably|might have|may have|could have|before (?:upload|post|push|publish|shar|send|attach)\w*)\b/;
+// Whose secret: "our prod API key", "we accidentally pushed", "a developer on our team committed" are the customer's
+// own; "your admin token", "your CLI package on npm ships a .env", an internal or service credential are ours.
 const OWN_CREDENTIAL =
-  /\b(?:our|my)\b(?: [\w-]+){0,3} (?:api[- ]?keys?|keys?|tokens?|secrets?|credentials?|passwords?)\b|\b(?:we|i|a (?:dev|developer|teammate|colleague|contractor|intern)|someone on (?:our|my) team)\b[^.\n]{0,40}\b(?:pushed|committed|pasted|posted|published|leaked|uploaded|checked in)\b/;
-const VENDOR_CREDENTIAL = /\b(?:your|yours|internal|admin|staff|deploy(?:ment)? tokens?)\b/;
+  /\b(?:our|my)\b(?: [\w-]+){0,3} (?:api[- ]?keys?|keys?|tokens?|secrets?|credentials?|passwords?)\b|\b(?:we|i|(?:a|one of our|our) (?:dev|developer|engineer|teammate|colleague|contractor|intern)s?(?: on (?:our|my) team)?)(?: \w+ly)? (?:pushed|committed|pasted|posted|published|leaked|uploaded|checked in)\b/;
+const VENDOR_CREDENTIAL =
+  /\b(?:your|internal|admin|staff|deploy(?:ment)?|service)(?: [\w-]+){0,2} (?:api[- ]?keys?|keys?|tokens?|secrets?|credentials?|passwords?)\b|\byour (?:[\w@/.-]+ ){0,3}(?:package|packages|repo|repository|cli|sdk|image|container|app|bundle|extension|site|docs)\b/;
 const PERSONAL_DATA =
   /\b(?:data|datos|daten|donnees|dados|customers?|clientes?|kunden|emails?|e-mails?|hostnames?|reports?|findings|exports?|names?|addresses|phone numbers?|records|rows)\b/;
 
@@ -244,7 +253,7 @@ const credential = (t: TicketText) => credentialIn(t.clean);
 const SCRIPT_PAYLOAD =
   /<\s*script\b|\bon(?:error|load|mouseover|click|focus)\s*=|\bonload handler\b|javascript:|\balert\s*\(|document\.(?:cookie|domain|title|location)|<\s*(?:svg|iframe|img)\b[^>]*\bon\w+/;
 const PAYLOAD_EXECUTES =
-  /\b(?:(?:popup|pop-up|alert|alerte|fenetre|ventana|janela|fenster) (?:s'affiche|appears|shows up|opens|aparece|erscheint|se abre|abre)|(?:aparece|erscheint|s'affiche) (?:una? |um |ein |une )?(?:popup|pop-up|alerta|alert|alerte|ventana|janela|fenster)|fires|fired|executes?|executed|runs?|ran|pops?(?: up)?|popping(?: up)?|popped(?: up)?|alert (?:box|dialog|window|popup)|(?:rendered|interpreted|treated) as html|gets rendered|is rendered|rendered raw|renders|changes the page|se ejecuta|ejecutad[oa]|wird ausgefuhrt|ausgefuhrt|s'execute|execute|e executad[oa]|executa)\b/;
+  /\b(?:(?:popup|pop-up|alert|alerte|fenetre|ventan\w*|janel\w*|fenster) (?:s'affiche|appears|shows up|opens|aparece|erscheint|se abre|abre)|(?:aparece|erscheint|s'affiche|sale|salta) (?:una? |um |ein |une )?(?:popup|pop-up|alerta|alert|alerte|ventan\w*|janel\w*|fenster)|fires|fired|executes?|executed|runs?|ran|pops?(?: up)?|popping(?: up)?|popped(?: up)?|alert (?:box|dialog|window|popup)|(?:rendered|interpreted|treated) as html|gets rendered|is rendered|rendered raw|renders|changes the page|se ejecuta|ejecutad[oa]|wird ausgefuhrt|ausgefuhrt|s'execute|execute|e executad[oa]|executa)\b/;
 
 // A payload in a sentence that asks what the scanner sends ("does it send <script>alert(1)</script>?") is no report.
 const payloadStated = (t: TicketText) =>
@@ -276,11 +285,12 @@ export const SIGNALS: SignalDefinition[] = [
   {
     kind: 'incident_term',
     weight: 1,
-    incident: true,
     reason: 'words of an incident (hacked, breach, compromised, unauthorised access)',
     // A questionnaire's item ("Have you experienced any data breach in the last 24 months?") asks about us, in general.
     test: (t) =>
       termOutsideScanning(INCIDENT_TERMS)(QUESTIONNAIRE.test(t.clean) ? { ...t, clean: statements(t.clean) } : t),
+    // A fear ("I think we've been HACKED - can't get in!!!") escalates, but only a stated one is an incident.
+    incident: (t) => termOutsideScanning(INCIDENT_TERMS)({ ...t, clean: unhedged(t.clean) }),
   },
   {
     kind: 'foreign_data',
@@ -336,7 +346,8 @@ export const SIGNALS: SignalDefinition[] = [
   {
     kind: 'disowned_activity',
     weight: 0.6,
-    incident: true,
+    // Misuse, unless what nobody made is a planted script's name ("we didn't create that path"): a weakness shown.
+    incident: (t) => !payloadStated(t),
     reason: 'activity or changes nobody on the customer side recognises',
     test: (t) =>
       (DISOWNED.test(

@@ -47,7 +47,7 @@ export const DISOWNED = wordsOf({
     "(?<!(?:problem|issue|cause|bottleneck|latency|slowness|reason|delay|fault|culprit|(?:think|so|means|therefore|sure|conclude) it) )(?:isn't|is not|wasn't|was not|doesn't match|not from|outside) (?:one of )?(?:our|my) (?:\\w+ )?(?:box|server|machine|runner|office|ip|address|range|network|vpn|device|laptop|computer|location|country|idp|domain)(?:e?s)?",
     "that's not (?:me|us|ours|my \\w+|our \\w+)|(?:don't|do not|didn't|did not|can't|cannot) (?:recogni[sz]e|account for)",
     // Not "we don't run them ourselves any more": something handed over, not disowned.
-    "(?:didn't|did not|wasn't|was not) expect(?:ing)?|(?:we|i) (?:never|did not|didn't|don't|do not) (?:use|used|create|created|request|requested|start|started|run|ran|share|shared|authori[sz]e)(?!(?: \\w+){0,2} (?:ourselves|myself|any ?more|in-house))",
+    "(?:didn't|did not|wasn't|was not) expect(?:ing)? (?:a |an |any |this |that |these |those )?(?:\\w+ )?(?:logins?|sign-?ins?|sessions?|calls?|requests?|exports?|prompts?|e-?mails?|invites?|invitations?|keys?|tokens?|changes?|webhooks?|users?|members?)\\b|(?:we|i) (?:never|did not|didn't|don't|do not) (?:use|used|create|created|request|requested|start|started|run|ran|share|shared|authori[sz]e)(?!(?: \\w+){0,2} (?:ourselves|myself|any ?more|in-house))",
     'never used|unknown (?:ip|address|device|location|destination|login|session|browser|country)|not recogni[sz]ed|unrecogni[sz]ed',
     'i was asleep|i (?:denied|declined|rejected)|no idea how|how (?:did|does|could) (?:it|they|this) get|never shared',
     // Terse, without the pronoun: "didn't start any login. denied them all".
@@ -80,7 +80,7 @@ export const DISOWNED = wordsOf({
     'unbekannte\\w*|ohne unser (?:wissen|zutun)',
     'ich habe (?:nicht|nichts) (?:versucht|angefordert|beantragt)|(?:ich habe|habe ich) (?:\\w+ )?(?:alle )?abgelehnt',
     '(?:sagt|versichert|schwort)(?: \\w+){0,3}?,? (?:sie|er) (?:habe|hat|hatte|sei|war) (?:sich )?(?:nicht|nie)|(?:war) (?:im urlaub|krank|in elternzeit)',
-    'schlief|(?:hat|habe|hatte) (?:\\w+ )?geschlafen|niemand (?:hat|hatte) (?:\\w+ ){0,2}(?:angefordert|beantragt|angestossen)',
+    'schlief|(?:hat|habe|hatte) (?:\\w+ ){0,6}geschlafen|niemand (?:hat|hatte) (?:\\w+ ){0,2}(?:angefordert|beantragt|angestossen)|(?:war|waren) (?:noch )?nie in',
   ],
   fr: [
     "personne (?:ici |chez nous )?(?:n'a|ne reconnait|ne connait|n'etait)|aucune? de nous|(?:ce n'est|ce n'etait) pas (?:nous|moi)",

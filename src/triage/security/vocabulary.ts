@@ -237,7 +237,7 @@ export const STILL_WORKS = wordsOf({
 // --- A restricted role, and an action beyond it.
 export const LOW_ROLE = wordsOf({
   en: [
-    'viewers?|read[- ]only|view[- ]only|read scope|scope "?read"?|(?:regular |normal |non-admin )?members?|guests?',
+    '(?:can|could) only (?:look|view|read|see)|only (?:allowed|able|meant) to (?:look|view|read|see)|viewers?|read[- ]only|view[- ]only|read scope|scope "?read"?|(?:regular |normal |non-admin )?members?|guests?',
     'non-admins?|auditors?|observers?|limited (?:role|user|account|access|permissions)|restricted (?:role|user|key|token)',
     'basic (?:user|role)|billing[- ]only|only (?:supposed|meant|allowed) to (?:look|view|read|see)',
   ],

@@ -350,6 +350,11 @@ describe('security net: what is not security', () => {
       "What do we do with the finding 'API key in JS bundle'? Can we accept the Maps key, it is restricted by referrer?",
     ],
     ['a purpose, not a bypass', 'Please make me an admin so I can invite members and edit our billing details.'],
+    // rules-v15
+    [
+      'an acquired company and its domain',
+      'We acquired another company last month and now have two email domains. How do we add the second one to SSO?',
+    ],
     // rules-v14
     [
       'another account that works fine, as an outage yardstick',
@@ -359,13 +364,13 @@ describe('security net: what is not security', () => {
       'an outage that asks whether other customers are affected',
       'Nobody can sign in through SSO since 07:10. Please tell us whether it affects other customers or only us.',
     ],
-    // rules-v14
+    // rules-v13
     ['the rest of our own team', 'Since Monday the SSO loop hits our design group only; the other users log in fine.'],
     [
       "a private range in the customer's own proxy settings",
       'Which Helm values set the proxy for the sensor? Ours is proxy.corp.example.com:3128 with no_proxy 10.0.0.0/8 and .cluster.local.',
     ],
-    // rules-v14
+    // rules-v12
     [
       'a rotation planned with a question',
       'Policy says every production key is rotated every 90 days, and ours is due tonight. If I create the new key first, will the old one keep working until I delete it?',
@@ -382,7 +387,7 @@ describe('security net: what is not security', () => {
       'a cause ruled out, next to everyday activity',
       'Scan API calls take 8 seconds from two offices, so I think it is not our network. Logins are fine.',
     ],
-    // rules-v14
+    // rules-v11
     [
       'an alarm the reporter takes back',
       'The audit log showed a login to my account at 04:10 and I was sure somebody else had been in. Turns out it was me, from my home laptop; the log shows UTC rather than my time zone.',
@@ -448,7 +453,7 @@ describe('security net: what is not security', () => {
   });
 });
 
-// rules-v14: what makes an escalated ticket an incident (critical) rather than a weakness (high).
+// rules-v10: what makes an escalated ticket an incident (critical) rather than a weakness (high).
 describe('security net: incident or weakness', () => {
   const cases: { name: string; subject: string; body: string; incident: boolean }[] = [
     {
@@ -475,7 +480,32 @@ describe('security net: incident or weakness', () => {
       body: 'A colleague put <svg onload=alert(document.domain)> in a target name for fun. It pops up for other users of our org whenever they open the list.',
       incident: false,
     },
-    // rules-v14
+    // rules-v15
+    {
+      name: "the customer's own key in a public collection, asked about in your logs: still theirs",
+      subject: 'postman',
+      body: 'Our staging API key sat in a public Postman collection for a week. Can you check in your logs whether anyone used it?',
+      incident: false,
+    },
+    {
+      name: 'a restricted user surprised by what she could do is no disowning',
+      subject: 'schedule gone',
+      body: "Our auditor has a read-only account. She clicked around the schedule page and didn't expect anything to change, but the nightly schedule is deleted.",
+      incident: false,
+    },
+    {
+      name: "a planted script's name nobody here made is a weakness shown",
+      subject: 'popup',
+      body: "A discovered endpoint is named <img src=x onerror=alert(1)> and the alert fires when we open the inventory. We didn't create that path.",
+      incident: false,
+    },
+    {
+      name: 'a fear of being hacked escalates, but is no incident by itself',
+      subject: 'locked out',
+      body: "I think we've been hacked!!! I can't log in after a few wrong passwords this morning.",
+      incident: false,
+    },
+    // rules-v13
     {
       name: "the customer's own key in their public repository, unused: theirs to rotate",
       subject: 'oops',
@@ -494,7 +524,7 @@ describe('security net: incident or weakness', () => {
       body: 'Um usuário com papel Viewer consegue apagar alvos de scan: testamos e a API respondeu 204. Foi um teste controlado, ninguém fez isso de má-fé.',
       incident: false,
     },
-    // rules-v14
+    // rules-v12
     {
       name: 'a revoked key that still works, nobody using it: a weakness',
       subject: 'revocation',
@@ -520,9 +550,9 @@ describe('security net: incident or weakness', () => {
       incident: true,
     },
     {
-      name: 'a key left in a public repository',
+      name: 'a key of ours left in a public repository by a contractor',
       subject: 'oops',
-      body: 'Our intern committed the production API key to a public GitHub repository yesterday.',
+      body: 'Your deploy token was committed to a public GitHub repository by one of your contractors yesterday.',
       incident: true,
     },
     {
@@ -581,7 +611,30 @@ describe('security net: incident or weakness', () => {
       'Removemos a usuária na segunda e ela ainda vê os relatórios pelo celular.',
     ],
   ] as const) {
-    test(`rules-v14 escalates ${name}`, () => {
+    test(`rules-v13 escalates ${name}`, () => {
+      const result = detectSecuritySignal(subject, body);
+      assert.equal(result.escalate, true, JSON.stringify(result.signals));
+    });
+  }
+
+  for (const [name, subject, body] of [
+    [
+      'a night-time password change while the holder slept, in German',
+      'Anmeldungen',
+      'Um 03:10 kam "Ihr Passwort wurde geändert". Ich habe um diese Uhrzeit tief und fest geschlafen.',
+    ],
+    [
+      'a little popup window with a payload, in Spanish',
+      'lista',
+      'Sale una ventanita con un 1 cuando abro la lista; el nombre del endpoint es <img src=x onerror=alert(1)>.',
+    ],
+    [
+      'someone who can only look deleted a project',
+      'how?',
+      'She can only look at projects, yet she deleted our "Main website" project yesterday.',
+    ],
+  ] as const) {
+    test(`rules-v15 escalates ${name}`, () => {
       const result = detectSecuritySignal(subject, body);
       assert.equal(result.escalate, true, JSON.stringify(result.signals));
     });
