@@ -38,6 +38,9 @@ const MEASURED_AGAINST: [string, string, string][] = [
   ['h23', '0e1eb6c', 'rules-v14'],
   ['h24', '0e1eb6c', 'rules-v14'],
   ['h25', '0e1eb6c', 'rules-v14'],
+  ['h26', 'c12f73d', 'rules-v15'],
+  ['h27', 'c12f73d', 'rules-v15'],
+  ['h28', 'c12f73d', 'rules-v15'],
 ];
 const fifthOf = (id: string) => (id.startsWith('t') ? 't' : `h${Math.floor(Number(id.slice(1)) / 100)}`);
 

@@ -73,7 +73,7 @@ const SECURITY_TERMS =
 const INCIDENT_TERMS =
   /\b(?:(?<!sla |sla-)(?:data |security )?breach(?:ed|es)?(?! of (?:the |our |your |its |their )?(?:sla|contract|agreement|terms|service level|commitment|promise|warranty))|(?:were|was|got|been|are|is) hacked|hacked|gehackt|hackead[oa]s?|piratee?s?|invadid[oa]s?|account takeover|unauthori[sz]ed (?:access|login|logins|user|users|request|calls?|charges?)|acceso (?:no autorizado|indebido)|acces (?:non autorise|frauduleux)|acesso (?:nao autorizado|indevido)|unbefugte\w* (?:zugriff|anmeldung\w*)|unberechtigte\w* zugriff|compromised|kompromittiert|comprometid[oa]s?|compromise|(?:est|ete|sont|a ete) compromise?s?|security incident|data (?:leak|exposure)|audit (?:entries|logs?|records?|trail)\b[^.\n]{0,40}\b(?:removed|deleted|wiped|cleared|purged)|datenleck|datenpanne|datenabfluss|fuite (?:de donnees|d'informations)|violation de donnees|vazamento de dados|dados vazad[oa]s|vazaram|filtracion de datos|fuga de (?:datos|informacion)|brecha de seguridad)\b/;
 const SCANNING_CONTEXT =
-  /\b(?:scanner|scan(?:s|ned|ning)?|finding|findings|detect\w*|catch|caught|picks? up|pentest\w*|pen ?testers?|test (?:for|against)|flag(?:ged|s)?|coverage|cover(?:s|ed)?|support for|(?:do|does) (?:you|it|the \w+) (?:support|cover|test|check|find)|our own (?:api|app|site|code|endpoint)|does (?:it|the \w+) (?:test|check|find)|escaner|escane\w*|cobertura|abdeckung|erkenn\w*|couverture|deteccao|deteta\w*)\b/;
+  /\b(?:scanner|scan(?:s|ned|ning)?|finding|findings|detect\w*|catch|caught|picks? up|pentest\w*|pen ?testers?|test (?:for|against)|flag(?:ged|s)?|coverage|cover(?:s|ed)?|support for|(?:do|does) (?:you|it|the \w+) (?:support|cover|test|check|find)|our own (?:api|app|site|code|endpoint)|(?:on|in) our (?:[\w-]+ ){0,2}(?:api|apis|app|site|endpoint|service|backend)\b|does (?:it|the \w+) (?:test|check|find)|escaner|escane\w*|cobertura|abdeckung|erkenn\w*|couverture|deteccao|deteta\w*)\b/;
 // In a ticket about the scanner, its questions are about the product too: "what about blind sqli?" after "does your
 // scanner send payloads like <script>…?" asks what it tests, it reports nothing.
 // "… or only injection stuff like SQLi?" continues the question before it.
@@ -185,7 +185,7 @@ const SPECULATION =
 // Whose secret: "our prod API key", "we accidentally pushed", "a developer on our team committed" are the customer's
 // own; "your admin token", "your CLI package on npm ships a .env", an internal or service credential are ours.
 const OWN_CREDENTIAL =
-  /\b(?:our|my)\b(?: [\w-]+){0,3} (?:api[- ]?keys?|keys?|tokens?|secrets?|credentials?|passwords?)\b|\b(?:we|i|(?:a|one of our|our) (?:dev|developer|engineer|teammate|colleague|contractor|intern)s?(?: on (?:our|my) team)?)(?: \w+ly)? (?:pushed|committed|pasted|posted|published|leaked|uploaded|checked in)\b/;
+  /\b(?:our|my)\b(?: [\w-]+){0,3} (?:api[- ]?keys?|keys?|tokens?|secrets?|credentials?|passwords?)\b|\b(?:nossa|nosso|minha|meu|nuestra|nuestro|mi|unser\w*|mein\w*|notre|ma|mon)\b(?: [\w-]+){0,3} (?:chaves?|claves?|llaves?|schlussel\w*|api-schlussel\w*|token\w*|cles?|jetons?|senhas?|contrasenas?|passw\w+|credenciais|credenciales|identifiants)\b|\b(?:chave|clave|schlussel|cle) (?:de api |api )?(?:nossa|nuestra|unser\w*|notre)\b|\b(?:we|i|(?:a|one of our|our) (?:dev|developer|engineer|teammate|colleague|contractor|intern)s?(?: on (?:our|my) team)?)(?: \w+ly)? (?:pushed|committed|pasted|posted|published|leaked|uploaded|checked in)\b/;
 const VENDOR_CREDENTIAL =
   /\b(?:your|internal|admin|staff|deploy(?:ment)?|service)(?: [\w-]+){0,2} (?:api[- ]?keys?|keys?|tokens?|secrets?|credentials?|passwords?)\b|\byour (?:[\w@/.-]+ ){0,3}(?:package|packages|repo|repository|cli|sdk|image|container|app|bundle|extension|site|docs)\b/;
 const PERSONAL_DATA =
@@ -243,7 +243,7 @@ const REDACTED_CREDENTIAL =
 // action version or our API key") is a ruled-out cause, and "password login" / "break-glass accounts" name a way of
 // signing in: none of them is a secret involved.
 const NOT_A_SECRET_INVOLVED =
-  /\b(?:api[- ]?keys?|keys?|tokens?|secrets?|passwords?|credentials?)\b(?: \w+){0,2}? (?:haven't|have not|hasn't|has not) (?:changed|been (?:changed|rotated|touched))|\b(?:haven't|have not|hasn't|has not) (?:changed|rotated|touched)\b[^.\n]{0,60}\b(?:api[- ]?keys?|keys?|tokens?|secrets?|passwords?|credentials?)\b|\b(?:api[- ]?keys?|keys?|tokens?|secrets?|passwords?|credentials?) (?:is|are|stayed|remains?|remained) (?:unchanged|the same)\b|\bpasswords? (?:login|logins|log-?in|sign-?ins?|authentication|auth|accounts?)\b|\bbreak-?glass\b(?: \w+){0,2} accounts?\b|\b(?:no|without(?: any| a)?) (?:api[- ]?keys?|keys?|tokens?|secrets?|passwords?|credentials?)\b|\b(?:api[- ]?keys?|keys?|tokens?)\b[^.\n]{0,30}?[\w-]*\*{3,}/g;
+  /\b(?:api[- ]?keys?|keys?|tokens?|secrets?|passwords?|credentials?)\b(?: \w+){0,2}? (?:haven't|have not|hasn't|has not) (?:changed|been (?:changed|rotated|touched))|\b(?:haven't|have not|hasn't|has not) (?:changed|rotated|touched)\b[^.\n]{0,60}\b(?:api[- ]?keys?|keys?|tokens?|secrets?|passwords?|credentials?)\b|\b(?:api[- ]?keys?|keys?|tokens?|secrets?|passwords?|credentials?) (?:is|are|stayed|remains?|remained) (?:unchanged|the same)\b|\bpasswords? (?:login|logins|log-?in|sign-?ins?|authentication|auth|accounts?)\b|\bbreak-?glass\b(?: \w+){0,2} accounts?\b|\b(?:no|without(?: any| a)?) (?:api[- ]?keys?|keys?|tokens?|secrets?|passwords?|credentials?)\b|\b(?:api[- ]?keys?|keys?|tokens?)\b[^.\n]{0,30}?[\w-]*\*{3,}|\btokens? (?:presale|pre-sale|sale|launch|airdrop|price|holders?|allocation)\b|\bcrypto ?tokens?\b/g;
 const credentialIn = (text: string) => {
   const unblanked = text.replace(REDACTED_CREDENTIAL, ' ').replace(NOT_A_SECRET_INVOLVED, ' ');
   return CREDENTIAL_WORDS.test(unblanked) || any(unblanked, ...CREDENTIAL_SHAPES);
@@ -375,7 +375,8 @@ export const SIGNALS: SignalDefinition[] = [
     // Jake. His key still works."): "removed chunked encoding" in a bug log's list of tries is not one.
     test: (t) => {
       // Stated, not planned: "will the old key keep working until I delete it?" asks about a rotation.
-      const told = sentencesOf(t.clean).filter((s) => !PLANNED.test(s));
+      // Nor our signatures: "deliveries are still signed with the previous secret" is a rotation bug of ours.
+      const told = sentencesOf(t.clean).filter((s) => !PLANNED.test(s) && !/\bsign(?:ed|s) with\b/.test(s));
       if (!STILL_WORKS.test(told.join('\n'))) return false;
       const sentences = sentencesOf(t.clean);
       return sentences.some((s, i) => {

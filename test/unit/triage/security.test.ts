@@ -350,6 +350,15 @@ describe('security net: what is not security', () => {
       "What do we do with the finding 'API key in JS bundle'? Can we accept the Maps key, it is restricted by referrer?",
     ],
     ['a purpose, not a bypass', 'Please make me an admin so I can invite members and edit our billing details.'],
+    // rules-v16
+    [
+      'a crypto token presale',
+      'Join the token presale: 40% APY for early holders, public launch on our Telegram channel.',
+    ],
+    [
+      'signatures still made with the rotated secret',
+      'We rotated the signing secret this morning. Deliveries are still signed with the old secret, so our receiver rejects them.',
+    ],
     // rules-v15
     [
       'an acquired company and its domain',
@@ -478,6 +487,13 @@ describe('security net: incident or weakness', () => {
       name: 'a planted script that runs for other users',
       subject: 'weird popup',
       body: 'A colleague put <svg onload=alert(document.domain)> in a target name for fun. It pops up for other users of our org whenever they open the list.',
+      incident: false,
+    },
+    // rules-v16
+    {
+      name: "the customer's own key in a public collection, in Portuguese",
+      subject: 'postman',
+      body: 'Nossa chave de API de produção ficou numa coleção pública do Postman por dois dias.',
       incident: false,
     },
     // rules-v15
@@ -664,6 +680,14 @@ describe('security net: incident or weakness', () => {
       ).includes('access_after_removal'),
       false,
     );
+  });
+
+  test("rules-v16: an alarmed subject about a finding on the customer's own API is not security", () => {
+    const result = detectSecuritySignal(
+      'CRITICAL SQL injection on our billing API??',
+      'The weekly report lists it as critical; how do we mark it as a false positive?',
+    );
+    assert.equal(result.escalate, false, JSON.stringify(result.signals));
   });
 
   test('"no token in the link" involves no credential', () => {
