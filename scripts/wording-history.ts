@@ -41,6 +41,9 @@ const MEASURED_AGAINST: [string, string, string][] = [
   ['h26', 'c12f73d', 'rules-v15'],
   ['h27', 'c12f73d', 'rules-v15'],
   ['h28', 'c12f73d', 'rules-v15'],
+  ['h29', '5dbc9c4', 'rules-v16'],
+  ['h30', '5dbc9c4', 'rules-v16'],
+  ['h31', '5dbc9c4', 'rules-v16'],
 ];
 const fifthOf = (id: string) => (id.startsWith('t') ? 't' : `h${Math.floor(Number(id.slice(1)) / 100)}`);
 

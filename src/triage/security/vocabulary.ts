@@ -110,6 +110,7 @@ export const FOREIGN_OWNER = wordsOf({
     'not for us',
     'not ours',
     '(?:we|i) (?:have|had) nothing to do with',
+    "(?:we|i) (?:have )?never owned|(?:we are|we're) not (?!the only|sure|able|aware|using|seeing)\\w+(?: (?:ltd|inc|gmbh|llc|sa|corp))?(?= and| or|[.,;])|(?:have|has) no (?:relationship|connection|affiliation|business) with",
     'unrelated (?:company|customer|org\\w*|tenant)',
     'strangers?',
   ],
@@ -118,6 +119,7 @@ export const FOREIGN_OWNER = wordsOf({
     'no (?:es|son) (?:nuestr[ao]s?|mi[ao]s?)',
     'no nos pertenecen?',
     'no tenemos nada que ver',
+    'no (?:nos )?(?:corresponde|pertenece|concierne) (?:a )?(?:nuestra|nosotros)',
     'ajen[ao]s',
   ],
   de: [
@@ -126,18 +128,21 @@ export const FOREIGN_OWNER = wordsOf({
     'gehor\\w* (?:nicht uns|uns nicht|jemand anderem|einem anderen)',
     'nicht (?:unser(?:e|er)?) (?:daten|bericht|firma|organisation|konto)',
     'haben (?:gar )?nichts (?:mit|damit) zu tun',
+    'betrifft (?:gar )?nicht (?:uns|unsere)',
   ],
   fr: [
     '(?:une? )?autres? (?:clients?|entreprises?|societes?|organisations?|comptes?|utilisateurs?)',
     '(?:ne )?(?:sont|est) pas (?:a nous|les notres|le notre|la notre)',
     "n'avons rien a voir",
     'ne nous appartien\\w*',
+    'ne (?:nous )?concerne (?:pas|absolument pas) (?:du tout )?(?:notre|nous)',
   ],
   pt: [
     'outr[ao]s? (?:empresas?|clientes?|organizac(?:ao|oes)|contas?|usuarios?)',
     'nao (?:e|sao) (?:noss[ao]s?|meu|minha)',
     'nao nos pertenc\\w*',
     'nao temos nada a ver',
+    'nao (?:e|pertence|diz respeito) (?:da|a|à) nossa',
     'alhei[ao]s',
   ],
 });
@@ -230,6 +235,7 @@ export const STILL_WORKS = wordsOf({
     'ainda (?:\\w+ ){0,2}?(?:funciona|ativ[oa]|valid[oa]|consegue|acessa|tem acesso|retorna|responde|entra|pode)',
     'continua(?:m)? (?:funcionando|ativ[oa]s?|valid[oa]s?|a funcionar|retornando|respondendo|acessando|com acesso)',
     'segue (?:funcionando|ativ[oa]|valid[oa])|retorna(?:ndo)? 200',
+    'continua(?:m)? (?:fazendo|a fazer|chamando|puxando|baixando|exportando)|ainda (?:faz|chama|puxa|baixa|exporta)',
     'ainda (?:\\w+ ){0,2}?(?:ve|veem|abre|baixa|usa|recebe)',
   ],
 });

@@ -682,6 +682,46 @@ describe('security net: incident or weakness', () => {
     );
   });
 
+  for (const [name, subject, body, kind] of [
+    [
+      'a company the reader is not, by name',
+      'export',
+      'The export has 40 rows for hosts we have never owned. We are not Initech and have no relationship with them.',
+      'foreign_data',
+    ],
+    [
+      'a report that does not concern the organisation, in French',
+      'rapport',
+      'Le rapport reçu ce matin ne concerne pas du tout notre organisation : il porte le nom de Globex et liste leurs API.',
+      'foreign_data',
+    ],
+    [
+      'an internal connection string on an error page',
+      'error page',
+      'The 500 page printed your internal connection string, postgres://svc:FAKEpw@db.example.com/prod.',
+      'internal_infrastructure',
+    ],
+    [
+      "a former employee's key still making calls, in Portuguese",
+      'chave',
+      'Desativamos o ex-funcionário na sexta, mas a chave dele continua fazendo chamadas.',
+      'access_after_removal',
+    ],
+  ] as const) {
+    test(`rules-v17 reads ${name}`, () => {
+      const kinds = kindsOf(subject, body);
+      assert.ok(kinds.includes(kind), kinds.join(', '));
+    });
+  }
+
+  test("rules-v17: another user of the writer's own organisation is no other party, in Portuguese", () => {
+    const kinds = kindsOf(
+      'papel viewer',
+      'Com o papel Viewer conseguimos revogar a chave de API de outro usuário da organização. Repetimos com outro usuário viewer.',
+    );
+    assert.equal(kinds.includes('foreign_data'), false, kinds.join(', '));
+  });
+
   test("rules-v16: an alarmed subject about a finding on the customer's own API is not security", () => {
     const result = detectSecuritySignal(
       'CRITICAL SQL injection on our billing API??',
