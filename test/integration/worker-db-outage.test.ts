@@ -95,13 +95,23 @@ test('a database outage while jobs run: the worker restarts by itself and every 
     assert.deepEqual(counts, { '0': 1, '1': 1, '2': 1, '3': 1, '4': 1 });
     const pool = new pg.Pool({ connectionString: database.url, max: 1 });
     try {
-      const { rows } = await pool.query<{ ticket_id: string; status: string }>(
-        'select ticket_id, status from processed_tickets order by ticket_id',
-      );
-      assert.deepEqual(
-        rows.map((r) => `${r.ticket_id}:${r.status}`),
-        ['0:posted', '1:posted', '2:posted', '3:posted', '4:posted'],
-      );
+      // Discord's fake records the post before the worker commits it as posted: wait for that commit.
+      const states = async () =>
+        (
+          await pool.query<{ ticket_id: string; status: string }>(
+            'select ticket_id, status from processed_tickets order by ticket_id',
+          )
+        ).rows.map((r) => `${r.ticket_id}:${r.status}`);
+      const expected = ['0:posted', '1:posted', '2:posted', '3:posted', '4:posted'];
+      await waitUntil(
+        'every ticket to be recorded as posted',
+        async () => (await states()).join() === expected.join(),
+        {
+          timeoutMs: 15_000,
+          intervalMs: 100,
+        },
+      ).catch(() => undefined);
+      assert.deepEqual(await states(), expected);
     } finally {
       await pool.end();
     }
