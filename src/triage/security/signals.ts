@@ -4,6 +4,8 @@
 // English, Spanish, German, French and Portuguese. A kind is counted once, whatever number of its cues match.
 // Strong kinds weigh the whole threshold on their own; weak kinds (0.3–0.6) only escalate together with another.
 import type { TicketText } from '../ticket-text.ts';
+import { credentialIn, notOnlyTheCustomersOwn } from './credentials.ts';
+import { near, PLANNED, RETRACTED, SUPPOSED, stated, statedTogether, statements, unhedged } from './statements.ts';
 import {
   ACCESS_HOLDER,
   DATA_OR_VIEW,
@@ -11,16 +13,13 @@ import {
   HOWTO_QUESTION,
   ID_TAMPERING,
   LOW_ROLE,
-  NEGATION,
   PRIVILEGED_ACTION,
   REMOVED,
-  SHARING_INTENT,
   STILL_WORKS,
   sentencesOf,
 } from './vocabulary.ts';
 import {
   ACCOUNT_ACTIVITY,
-  CREDENTIAL_WORDS,
   DISOWNED,
   EXPOSURE_CONTEXT,
   IT_OPENS,
@@ -62,8 +61,6 @@ export interface SignalDefinition {
   test(text: TicketText): boolean;
 }
 
-const any = (text: string, ...patterns: RegExp[]) => patterns.some((p) => p.test(text));
-
 // --- Security vocabulary, in five languages, plurals included. Vulnerability-class names in a sentence about
 // scanning, findings or coverage ("does the scanner catch XSS", "stored XSS coverage", "our scan flagged an SQL
 // injection on our own API") describe the product, not an issue with it, so those sentences do not count.
@@ -95,23 +92,6 @@ const QUESTIONNAIRE =
 const FINDING_EVIDENCE =
   /\b(?:evidence|flagged|(?:the|this|your) (?:finding|scan|scanner|report) (?:says|shows|claims|states|reports)|according to (?:the|your) (?:scan|scanner|report|finding)|laut (?:dem )?(?:scan|befund|bericht)|segun (?:el )?(?:escaneo|informe|hallazgo)|selon (?:le )?(?:scan|rapport)|segundo o (?:scan|relatorio))\b/;
 
-// A fact is stated (not asked about hypothetically, not negated) when some sentence that is not a how-to question
-// holds the pattern without a negation just before or inside the match ("a viewer cannot delete" is no bypass).
-// Patterns that carry their own negation ("not ours", "never heard of") are read without the negation check.
-// `unless` is what, just before the match, makes it something other than a fact (a purpose: "so I can manage").
-function stated(text: string, pattern: RegExp, negatable = true, unless?: RegExp): boolean {
-  const global = new RegExp(pattern.source, 'g');
-  return sentencesOf(text).some((sentence) => {
-    if (HOWTO_QUESTION.test(sentence) || SHARING_INTENT.test(sentence)) return false;
-    if (!negatable) return pattern.test(sentence);
-    for (const match of sentence.matchAll(global)) {
-      const before = sentence.slice(Math.max(0, (match.index ?? 0) - 10), match.index);
-      if (unless?.test(sentence.slice(Math.max(0, (match.index ?? 0) - 30), match.index))) continue;
-      if (!NEGATION.test(match[0]) && !/\b(?:not|no|nao|ne|n'|nicht|never|nunca|jamais)\s*$/.test(before)) return true;
-    }
-    return false;
-  });
-}
 const ROLE_WISH =
   /\b(?:(?:custom|new|another|separate|extra|more granular|finer) roles?\b[^.\n]{0,40}\b(?:roadmap|plans?|planned|request)|(?:would like|we'd like|we would like|we'd love|we need|we want|any plans for) (?:a |an )?(?:custom |new |separate |extra )?(?:roles?|permission levels?)|(?:a )?role between \w+ and \w+)\b/;
 const DOCUMENTED =
@@ -148,46 +128,12 @@ const NOT_MY_CHANGE =
 // "Nobody did it in bad faith" (a controlled test) says who did it, not that nobody did.
 const NO_BAD_FAITH =
   /\b(?:nobody|no one|ninguem|nadie|niemand|personne)\b[^.\n]{0,40}\b(?:in bad faith|maliciously|with bad intent|de ma-?fe|de mala fe|con mala intencion|com ma intencao|in boser absicht|boswillig|de mauvaise foi|avec malveillance)\b/;
-// The reporter takes the alarm back: "I thought someone else had been in. Turns out that was me".
-const RETRACTED =
-  /\b(?:turn(?:s|ed) out (?:that |it |this )?(?:was|were) (?:me|us|my|our|one of us|a colleague)|false alarm|(?:it|that) was (?:me|us|mine|ours) after all|falsa alarma|(?:era|fui) yo|fehlalarm|war ich (?:selbst|es)|fausse alerte|c'etait moi|alarme falso|(?:era|fui) eu)\b/;
-// A possibility rather than a sighting: a question, or anyone/someone who could do it. "I could see …" is a sighting.
-const SUPPOSED =
-  /\?\s*$|\bwhether\b|\b(?:in theory|theoretically|potentially|hypothetically|en teoria|theoriquement|theoretisch|em teoria)\b|\b(?:anyone|anybody|someone|somebody|any user|an attacker|cualquiera|cualquier persona|alguien|qualquer (?:um|pessoa)|alguem|jeder|jemand|n'importe qui|quelqu'un)(?: \w+){0,2} (?:could|would|might|may|can|podria|puede|poderia|pode|konnte|kann|koennte|pourrait|peut)\b/;
 // "Another company sees the same 502": someone else has the problem too.
 const SAME_SYMPTOM =
   /\b(?:(?:the )?same (?:issue|problem|error|outage|thing|behaviou?r|message|errors|502|500|503|504)|(?:see|sees|seeing|say|says|said|report|reports|reported|have|has|having|get|gets|getting) the same|same here|(?:is|are) (?:also )?(?:down|affected|impacted) too|lo mismo|(?:el mismo|la misma) (?:problema|error|fallo|falla|caida)|les pasa lo mismo|(?:dasselbe|das gleiche|den gleichen|die gleiche|denselben|dieselbe) (?:problem|fehler|storung)|(?:le meme|la meme) (?:probleme|erreur|panne|souci|chose)|(?:o mesmo|a mesma) (?:problema|erro|falha|coisa))\b/;
 
-// A cue whose counterpart sits in the same sentence or the one before or after it.
-function near(text: string, cue: RegExp, counterpart: (window: string) => boolean, reach = 1): boolean {
-  const sentences = sentencesOf(text);
-  return sentences.some(
-    (s, i) => cue.test(s) && counterpart(sentences.slice(Math.max(0, i - reach), i + reach + 1).join(' ')),
-  );
-}
-// What the ticket states as having happened: not its questions, guesses ("I'm guessing others have posted them"),
-// or what it did before something ("before uploading it to our public issue I looked inside").
-const statements = (text: string) =>
-  sentencesOf(text)
-    .filter((s) => !/\?\s*$/.test(s) && !SPECULATION.test(s))
-    .join('\n');
 const FEATURE_OFF =
   /\b(?:login|logins|sign-?ins?|authentication|feature|option|setting|settings)\b[^.\n]{0,20}\b(?:is|are|was|were) (?:disabled|turned off|switched off)\b|\bdisabled by (?:policy|default)\b/;
-const HEDGED =
-  /\b(?:i think|i believe|i fear|i'?m afraid|i'?m worried|we think|we fear|we'?re afraid|maybe|perhaps|possibly|might (?:have )?been|could (?:have )?been|is it possible|creo que|tal vez|quizas|ich glaube|vielleicht|je crois|je pense|peut-etre|acho que|talvez)\b/;
-const unhedged = (text: string) =>
-  sentencesOf(text)
-    .filter((s) => !HEDGED.test(s))
-    .join('\n');
-const PLANNED = /\b(?:will|would|going to|if (?:i|we)|until (?:i|we))\b[^.!?\n]*\?/;
-const SPECULATION =
-  /\b(?:i'?m guessing|i guess|i suspect|i assume|presumably|probably|might have|may have|could have|before (?:upload|post|push|publish|shar|send|attach)\w*)\b/;
-// Whose secret: "our prod API key", "we accidentally pushed", "a developer on our team committed" are the customer's
-// own; "your admin token", "your CLI package on npm ships a .env", an internal or service credential are ours.
-const OWN_CREDENTIAL =
-  /\b(?:our|my)\b(?: [\w-]+){0,3} (?:api[- ]?keys?|keys?|tokens?|secrets?|credentials?|passwords?)\b|\b(?:nossa|nosso|minha|meu|nuestra|nuestro|mi|unser\w*|mein\w*|notre|ma|mon)\b(?: [\w-]+){0,3} (?:chaves?|claves?|llaves?|schlussel\w*|api-schlussel\w*|token\w*|cles?|jetons?|senhas?|contrasenas?|passw\w+|credenciais|credenciales|identifiants)\b|\b(?:chave|clave|schlussel|cle) (?:de api |api )?(?:nossa|nuestra|unser\w*|notre)\b|\b(?:we|i|(?:a|one of our|our) (?:dev|developer|engineer|teammate|colleague|contractor|intern)s?(?: on (?:our|my) team)?)(?: \w+ly)? (?:pushed|committed|pasted|posted|published|leaked|uploaded|checked in)\b/;
-const VENDOR_CREDENTIAL =
-  /\b(?:your|internal|admin|staff|deploy(?:ment)?|service)(?: [\w-]+){0,2} (?:api[- ]?keys?|keys?|tokens?|secrets?|credentials?|passwords?)\b|\byour (?:[\w@/.-]+ ){0,3}(?:package|packages|repo|repository|cli|sdk|image|container|app|bundle|extension|site|docs)\b/;
 const PERSONAL_DATA =
   /\b(?:data|datos|daten|donnees|dados|customers?|clientes?|kunden|emails?|e-mails?|hostnames?|reports?|findings|exports?|names?|addresses|phone numbers?|records|rows)\b/;
 
@@ -221,33 +167,6 @@ const SCAN_REPORTED =
 const REDACTION_NOTE =
   /\b(?:(?:tokens?|secrets?|keys?|signatures?|credentials?|passwords?|headers?)(?: (?:and|&) \w+)?(?: [\w-]+){0,4}? (?:are|were|have been|is|was) (?:redacted|masked|blanked|scrubbed)|(?:redacted|masked) by (?:us|our|me))\b/;
 
-// Both halves in one stated sentence: "works without logging in", "funktioniert ohne Anmeldung".
-const statedTogether = (text: string, a: RegExp, b: RegExp) =>
-  sentencesOf(text).some((sentence) => a.test(sentence) && stated(sentence, b));
-
-// --- Credentials: the words (vocabulary.ts), and the shapes real secrets have.
-const CREDENTIAL_SHAPES: RegExp[] = [
-  /\b(?:sk|pk|rk|ask|adm|ghp|gho|xox[abp]|whsec|npm)_[a-z0-9_]{6,}/i,
-  // A named secret field: client_secret, access_token, api_key, db_password.
-  /\b[a-z]+_(?:secret|token|key|password)\b/i,
-  /\bakia[0-9a-z]{8,}/i,
-  /\b[a-z][a-z0-9+.-]*:\/\/[^\s:/@]+:[^\s@/]+@/i,
-  /-----begin [a-z ]*private key-----/i,
-  /\b[a-z_]*(?:token|secret|key|password|passwd)[a-z_]*\s*=\s*[a-z0-9_\-./+]{8,}/i,
-  /\bbearer\s+[a-z0-9_\-.]{16,}/i,
-];
-// A credential the customer has already blanked out ("Bearer [REDACTED]", "api_key=****") is no secret.
-const REDACTED_CREDENTIAL =
-  /\b(?:authorization:?\s*)?(?:bearer|tokens?|api[- ]?keys?|keys?|passwords?|secrets?)\s*[:=]?\s*(?:\[[a-z ]{0,20}\]|<[a-z _-]{0,20}>|\*{3,}|x{4,}|\.{3}|…)/g;
-// A credential the customer says is unchanged ("endpoint and signing secret haven't changed", "we have not changed the
-// action version or our API key") is a ruled-out cause, and "password login" / "break-glass accounts" name a way of
-// signing in: none of them is a secret involved.
-const NOT_A_SECRET_INVOLVED =
-  /\b(?:api[- ]?keys?|keys?|tokens?|secrets?|passwords?|credentials?)\b(?: \w+){0,2}? (?:haven't|have not|hasn't|has not) (?:changed|been (?:changed|rotated|touched))|\b(?:haven't|have not|hasn't|has not) (?:changed|rotated|touched)\b[^.\n]{0,60}\b(?:api[- ]?keys?|keys?|tokens?|secrets?|passwords?|credentials?)\b|\b(?:api[- ]?keys?|keys?|tokens?|secrets?|passwords?|credentials?) (?:is|are|stayed|remains?|remained) (?:unchanged|the same)\b|\bpasswords? (?:login|logins|log-?in|sign-?ins?|authentication|auth|accounts?)\b|\bbreak-?glass\b(?: \w+){0,2} accounts?\b|\b(?:no|without(?: any| a)?) (?:api[- ]?keys?|keys?|tokens?|secrets?|passwords?|credentials?)\b|\b(?:api[- ]?keys?|keys?|tokens?)\b[^.\n]{0,30}?[\w-]*\*{3,}|\btokens? (?:presale|pre-sale|sale|launch|airdrop|price|holders?|allocation)\b|\bcrypto ?tokens?\b/g;
-const credentialIn = (text: string) => {
-  const unblanked = text.replace(REDACTED_CREDENTIAL, ' ').replace(NOT_A_SECRET_INVOLVED, ' ');
-  return CREDENTIAL_WORDS.test(unblanked) || any(unblanked, ...CREDENTIAL_SHAPES);
-};
 const credential = (t: TicketText) => credentialIn(t.clean);
 
 const SCRIPT_PAYLOAD =
@@ -327,13 +246,7 @@ export const SIGNALS: SignalDefinition[] = [
     // secret only asked about ("can we put a password on public links?").
     // The customer's own key in their own public repository, with no sign of use, is theirs to rotate (high); ours —
     // an internal or admin token, one in our package, one a researcher found — is an exposure (critical).
-    incident: (t) =>
-      near(
-        statements(t.clean),
-        PUBLIC_PLACE,
-        (s) => credentialIn(s) && !(OWN_CREDENTIAL.test(s) && !VENDOR_CREDENTIAL.test(s)),
-        3,
-      ),
+    incident: (t) => near(statements(t.clean), PUBLIC_PLACE, notOnlyTheCustomersOwn, 3),
   },
   {
     kind: 'secret_exposed_in_output',

@@ -40,7 +40,7 @@ export interface WordingAssessment {
   probability: number;
   /** The probability reached the model's threshold: the wording is security evidence. */
   reached: boolean;
-  /** The ticket's words that weigh most towards security, strongest first (at most three). */
+  /** When reached: the ticket's words that weigh most towards security, strongest first (at most three). */
   cues: string[];
 }
 
@@ -111,7 +111,9 @@ export function scoreWording(model: WordingModel, clean: string): WordingAssessm
   let z = model.bias;
   for (const g of grams) z += (model.weights[g] ?? 0) * value;
   const probability = sigmoid(z);
-  return { probability, reached: probability >= model.threshold, cues: topCues(model, clean) };
+  const reached = probability >= model.threshold;
+  // The cues only explain an escalation: not worked out for the tickets the wording leaves alone.
+  return { probability, reached, cues: reached ? topCues(model, clean) : [] };
 }
 
 // A word's weight is the sum of its own grams (with the spaces around it), so the cues name real words of the
