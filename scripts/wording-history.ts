@@ -1,6 +1,8 @@
-// `npx tsx scripts/wording-history.ts`: how the security net's learned wording signal would have met each held-out
-// fifth. For every fifth: the net as it was when that fifth was first measured (its commit, unpacked from git), alone
-// and OR-ed with a wording model trained on everything except that fifth. Needs the git history of this checkout.
+// `npx tsx scripts/wording-history.ts`: how the security net's learned signals would have met each held-out fifth.
+// For every fifth: the net as it was when that fifth was first measured (its commit, unpacked from git), alone and
+// OR-ed with a wording model trained on everything except that fifth; and the pages (incident readings) of that net,
+// with and without the incident model trained on everything except that fifth holding them back. Needs the git
+// history of this checkout.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -44,14 +46,21 @@ const MEASURED_AGAINST: [string, string, string][] = [
   ['h29', '5dbc9c4', 'rules-v16'],
   ['h30', '5dbc9c4', 'rules-v16'],
   ['h31', '5dbc9c4', 'rules-v16'],
+  ['h32', 'd2f939c', 'rules-v17'],
+  ['h33', 'd2f939c', 'rules-v17'],
+  ['h34', 'd2f939c', 'rules-v17'],
 ];
 const fifthOf = (id: string) => (id.startsWith('t') ? 't' : `h${Math.floor(Number(id.slice(1)) / 100)}`);
 
 const set = await loadEvalSet(DEFAULT_EVAL_FILE);
 const examples = new Map(set.tickets.map((t) => [t.id, wordingExamples([{ ...t, split: 'main' }])[0]!]));
+const asMain = set.tickets.map((t) => ({ ...t, split: 'main' as const }));
+const incidentOnly = (t: (typeof set.tickets)[number]) => !t.labels.priorities.includes('high');
 const scratch = mkdtempSync(join(tmpdir(), 'wording-history-'));
 const rate = (hits: number, of: number) => `${hits}/${of} (${((hits / of) * 100).toFixed(1)} %)`;
 const total = { security: 0, net: 0, both: 0, other: 0, netFalse: 0, bothFalse: 0 };
+const pages = { pages: 0, falsePages: 0, heldFalse: 0, incidents: 0, heldIncidents: 0 };
+const pageRows: string[] = [];
 try {
   console.log(
     '| fifth | net version | recall, net | recall, net or wording | false escalations, net | net or wording |',
@@ -61,17 +70,40 @@ try {
     const dir = join(scratch, commit.replace(/\W/g, '_'));
     execFileSync('sh', ['-c', `mkdir -p '${dir}' && git archive ${commit} src | tar -x -C '${dir}'`]);
     const { detectSecuritySignal } = (await import(join(dir, 'src/triage/security/index.ts'))) as {
-      detectSecuritySignal(subject: string, body: string): { escalate: boolean };
+      detectSecuritySignal(subject: string, body: string): { escalate: boolean; incident?: boolean };
     };
     const tickets = set.tickets.filter((t) => fifthOf(t.id) === fifth);
+    const others = set.tickets.filter((t) => fifthOf(t.id) !== fifth);
     const model = trainWordingModel(
-      set.tickets.filter((t) => fifthOf(t.id) !== fifth).map((t) => examples.get(t.id)!),
+      'security',
+      others.map((t) => examples.get(t.id)!),
       `all but ${fifth}`,
     );
+    const incidentModel = trainWordingModel(
+      'incident',
+      wordingExamples(
+        asMain.filter((t) => fifthOf(t.id) !== fifth),
+        'incident',
+      ),
+      `all but ${fifth}`,
+    );
+    const page = { pages: 0, falsePages: 0, heldFalse: 0, incidents: 0, heldIncidents: 0 };
     const row = { security: 0, net: 0, both: 0, other: 0, netFalse: 0, bothFalse: 0 };
     for (const t of tickets) {
-      const net = detectSecuritySignal(t.ticket.subject.trim(), t.ticket.body.trim()).escalate;
+      const assessment = detectSecuritySignal(t.ticket.subject.trim(), t.ticket.body.trim());
+      const net = assessment.escalate;
       const both = net || scoreWording(model, examples.get(t.id)!.clean).reached;
+      if (assessment.incident) {
+        const held = !scoreWording(incidentModel, examples.get(t.id)!.clean, false).reached;
+        page.pages++;
+        if (!t.labels.priorities.includes('critical')) {
+          page.falsePages++;
+          page.heldFalse += Number(held);
+        } else if (incidentOnly(t)) {
+          page.incidents++;
+          page.heldIncidents += Number(held);
+        }
+      }
       if (t.labels.security) {
         row.security++;
         row.net += Number(net);
@@ -83,6 +115,8 @@ try {
       }
     }
     for (const key of Object.keys(total) as (keyof typeof total)[]) total[key] += row[key];
+    for (const key of Object.keys(pages) as (keyof typeof pages)[]) pages[key] += page[key];
+    pageRows.push(pageRow(fifth, version, page));
     console.log(
       `| ${fifth} | ${version} | ${rate(row.net, row.security)} | ${rate(row.both, row.security)} | ` +
         `${row.netFalse}/${row.other} | ${row.bothFalse}/${row.other} |`,
@@ -92,6 +126,17 @@ try {
     `| all | | ${rate(total.net, total.security)} | ${rate(total.both, total.security)} | ` +
       `${total.netFalse}/${total.other} | ${total.bothFalse}/${total.other} |`,
   );
+  console.log(
+    '\n| fifth | net version | pages (incident readings) | false pages | held back by incident wording | ' +
+      'incidents (critical only) paged | held back |',
+  );
+  console.log('|---|---|---|---|---|---|---|');
+  for (const row of pageRows) console.log(row);
+  console.log(pageRow('all', '', pages));
 } finally {
   rmSync(scratch, { recursive: true, force: true });
+}
+
+function pageRow(fifth: string, version: string, p: typeof pages): string {
+  return `| ${fifth} | ${version} | ${p.pages} | ${p.falsePages} | ${p.heldFalse} | ${p.incidents} | ${p.heldIncidents} |`;
 }

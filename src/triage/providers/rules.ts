@@ -6,12 +6,12 @@
 import type { NormalizedTicket } from '../../domain/ticket.ts';
 import { PRIORITIES, type Priority, SUMMARY_MAX, type TriageOutput } from '../../domain/triage-output.ts';
 import { assessImpact } from '../impact.ts';
-import { assessSecurity } from '../security/index.ts';
+import { assessSecurity, type SecurityAssessment } from '../security/index.ts';
 import { readTicketText, withoutAnsweredHistory } from '../ticket-text.ts';
 import { ProviderError, type TriageProvider } from './provider.ts';
 import { type Classification, classifyTicket } from './rules-classify.ts';
 
-export const RULES_MODEL = 'rules-v17';
+export const RULES_MODEL = 'rules-v18';
 
 const PAYING_TIERS = /^(?:enterprise|business|pro|premium|platinum|gold|vip|strategic|standard)$/i;
 
@@ -65,7 +65,7 @@ export function triageByRules(ticket: NormalizedTicket): TriageOutput {
       break;
     case 'security':
       notes.push(
-        `Security signals (score ${security.score}, threshold ${security.threshold}): ${security.signals.map((x) => x.kind).join(', ')}${security.incident ? ' (reads like exposure or misuse that has happened)' : ''}.`,
+        `Security signals (score ${security.score}, threshold ${security.threshold}): ${security.signals.map((x) => x.kind).join(', ')}${incidentNote(security)}.`,
         'Suggested first checks: identify the affected account/area, preserve logs, do not confirm or deny details to the reporter.',
       );
       out = {
@@ -261,4 +261,15 @@ export function createRulesProvider(): TriageProvider {
       };
     },
   };
+}
+
+/** Why the rules did or did not call the report an incident (critical, which pages). */
+function incidentNote(security: SecurityAssessment): string {
+  const wording = security.incidentWording;
+  if (!wording) return '';
+  if (security.incident) return ' (reads like exposure or misuse that has happened)';
+  return (
+    ` (a pattern reads exposure or misuse, but the wording reads like a weakness, not the labelled incidents: ` +
+    `p ${wording.probability} < ${wording.threshold}, mean ${wording.meanWeight} < ${wording.meanThreshold}; high, no page)`
+  );
 }

@@ -4,7 +4,7 @@
 // dropped before scoring (ticket-text.ts), and a request to lower the ticket is itself evidence.
 import { readTicketText, type TicketText, withoutAnsweredHistory } from '../ticket-text.ts';
 import { reportedText, SIGNALS, type SignalKind } from './signals.ts';
-import { assessWording } from './wording.ts';
+import { assessIncidentWording, assessWording, wordingModel } from './wording.ts';
 
 export type { SignalKind } from './signals.ts';
 
@@ -28,8 +28,13 @@ export interface SecurityAssessment {
   /** Every kind that matched (also below the threshold), strongest first; the learned wording only once it reached
    * its own threshold. */
   signals: SecuritySignalHit[];
-  /** Evidence that exposure or misuse has happened (not only a weakness): the rules call it critical. */
+  /** A hand-written kind reads exposure or misuse that has happened (not only a weakness). */
+  incidentEvidence: boolean;
+  /** The rules call it critical (a page): the incident evidence, unless the incident wording reads a weakness. */
   incident: boolean;
+  /** When a kind read an incident: how much the wording reads like the labelled incidents (p, and the mean weight of
+   * its grams; below both thresholds the ticket stays a weakness, HIGH without a page). */
+  incidentWording?: { probability: number; threshold: number; meanWeight: number; meanThreshold: number | undefined };
 }
 
 export function assessSecurity(text: TicketText): SecurityAssessment {
@@ -59,14 +64,31 @@ export function assessSecurity(text: TicketText): SecurityAssessment {
   // Rounded so 0.6 + 0.4 reaches 1 despite binary fractions.
   const score = Math.round(signals.reduce((sum, s) => sum + s.weight, 0) * 100) / 100;
   const escalate = score >= SECURITY_THRESHOLD;
-  return {
+  const assessment: SecurityAssessment = {
     escalate,
     score,
     threshold: SECURITY_THRESHOLD,
     signals,
-    incident: escalate && incidentEvidence,
+    incidentEvidence: escalate && incidentEvidence,
+    incident: false,
   };
+  if (escalate && incidentEvidence) {
+    // A pattern reads exposure or misuse; the learned incident reading must agree before anyone is paged. Measured on
+    // earlier held-out fifths, the patterns alone paged for one weakness or non-report in eight (eval/RESULTS.md).
+    const wordingIncident = assessIncidentWording(reported);
+    assessment.incident = wordingIncident.reached;
+    const model = wordingModel('incident');
+    assessment.incidentWording = {
+      probability: round2(wordingIncident.probability),
+      threshold: model.threshold,
+      meanWeight: round2(wordingIncident.meanWeight),
+      meanThreshold: model.meanThreshold,
+    };
+  }
+  return assessment;
 }
+
+const round2 = (n: number) => Math.round(n * 100) / 100;
 
 /** Convenience for callers holding the subject and body. */
 export function detectSecuritySignal(subject: string, body = ''): SecurityAssessment {

@@ -141,6 +141,8 @@ export const PUBLIC_PLACE = wordsOf({
     'tarball|npm (?:package|registry)|pypi|rubygems|crates\\.io|maven central|docker ?hub|public registry',
     'anyone (?:who (?:installs|downloads|has the link)|with the link|on the internet|can (?:see|read|download|open|view))',
     'indexed by (?:google|search engines)',
+    // What every visitor's browser downloads is public too.
+    'page source|view-source|(?:js|javascript) bundles?|source ?maps?|client-side (?:code|javascript|bundle)|front-?end (?:code|bundle)',
   ],
   es: ['public[oa]s?|publicad[oa]s?|foros?|cualquiera (?:puede|con el enlace)'],
   de: ['offentlich\\w*|veroffentlich\\w*|jeder (?:kann|mit dem link)|fur alle sichtbar'],

@@ -200,7 +200,7 @@ export const REMOVED = wordsOf({
 // ...and it still works.
 export const STILL_WORKS = wordsOf({
   en: [
-    "still (?:works?|working|valid|active|logged in|has (?:a working|access)|can(?!['n])|returns?|being used|used|in use|get in|open|accepted|authenticates|lets|allows|succeeds|gets|200)",
+    "still (?:works?|working|valid|active|logged in|has (?:a working|access)|can(?!['n])|returns?|being used|used|in use|get in|open|(?:being )?accepted|authenticates|receives?|receiving|lets|allows|succeeds|gets|200)",
     '(?:works|worked|working) (?:still|again|today)|returns? 200|keeps? (?:working|being accepted|returning)',
     'continues? to (?:work|return|be (?:valid|active|accepted))|(?:is|are) still (?:valid|active|accepted|working|usable)',
     "hasn't stopped working|never stopped working",

@@ -237,6 +237,25 @@ const positives: { kind: string; subject: string; body: string; expect: string[]
     body: 'Removemos a usuária na segunda e ela ainda vê os relatórios pelo celular.',
     expect: [],
   },
+  // rules-v18
+  {
+    kind: 'an account taken over, in so many words',
+    subject: 'login',
+    body: 'Our owner account was taken over overnight and the attacker switched the recovery email.',
+    expect: ['incident_term', 'security_term'],
+  },
+  {
+    kind: 'a removed contractor who still receives the digest',
+    subject: 'digest',
+    body: 'Our former contractor still receives the weekly findings digest although we removed her in June.',
+    expect: ['access_after_removal'],
+  },
+  {
+    kind: "a secret of ours in the site's JavaScript bundle",
+    subject: 'found this',
+    body: 'Your Stripe secret key sits in the JS bundle of checkout.example.com, line 1.',
+    expect: ['public_place', 'credential'],
+  },
   // rules-v15
   {
     kind: 'a night-time password change while the holder slept, in German',
@@ -506,7 +525,8 @@ describe('security net: what is not security', () => {
   });
 });
 
-// rules-v10: what makes an escalated ticket an incident (critical) rather than a weakness (high).
+// rules-v10: what makes the hand-written kinds read an escalated ticket as an incident rather than a weakness (the
+// incident wording may still hold its page back: security-wording.test.ts).
 describe('security net: incident or weakness', () => {
   const cases: { name: string; subject: string; body: string; incident: boolean }[] = [
     {
@@ -626,7 +646,7 @@ describe('security net: incident or weakness', () => {
     test(c.name, () => {
       const result = detectSecuritySignal(c.subject, c.body);
       assert.equal(result.escalate, true, JSON.stringify(result.signals));
-      assert.equal(result.incident, c.incident, JSON.stringify(result.signals));
+      assert.equal(result.incidentEvidence, c.incident, JSON.stringify(result.signals));
     });
   }
 
@@ -734,6 +754,29 @@ describe('security net: incident or weakness', () => {
     );
     assert.equal(kinds.includes('credential'), false, kinds.join(', '));
   });
+
+  for (const [lang, body] of [
+    [
+      'fr',
+      'Le lien public de nos rapports finit par un simple numéro, sans jeton ni mot de passe. Je suppose que d’autres clients pourraient y accéder.',
+    ],
+    [
+      'es',
+      'El enlace público del informe es solo un número, sin token y sin contraseña; cualquiera podría probar otros números.',
+    ],
+    ['de', 'Der öffentliche Berichtslink ist nur eine Zahl, kein Token und kein Passwort dabei.'],
+    ['pt', 'O link público do relatório é só um número, sem senha nem token.'],
+  ] as const) {
+    test(`rules-v18: "no token" involves no credential, in ${lang}`, () => {
+      const result = detectSecuritySignal('lien', body);
+      assert.equal(
+        result.signals.some((s) => s.kind === 'credential'),
+        false,
+        result.signals.map((s) => s.kind).join(', '),
+      );
+      assert.equal(result.incidentEvidence, false);
+    });
+  }
 
   test('a lookalike page where someone entered a password is impersonation', () => {
     const result = detectSecuritySignal(
