@@ -49,6 +49,9 @@ const MEASURED_AGAINST: [string, string, string][] = [
   ['h32', 'd2f939c', 'rules-v17'],
   ['h33', 'd2f939c', 'rules-v17'],
   ['h34', 'd2f939c', 'rules-v17'],
+  ['h35', '1cab0e2', 'rules-v18'],
+  ['h36', '1cab0e2', 'rules-v18'],
+  ['h37', '1cab0e2', 'rules-v18'],
 ];
 const fifthOf = (id: string) => (id.startsWith('t') ? 't' : `h${Math.floor(Number(id.slice(1)) / 100)}`);
 

@@ -2,7 +2,7 @@
 // split only, read exactly as the guard reads a live ticket (normalized, folded, reduced to what is reported). The
 // held-out split is never trained on, so measuring on it stays honest.
 
-import { reportedText } from '../triage/security/signals.ts';
+import { reportOf } from '../triage/security/index.ts';
 import {
   trainWordingModel,
   type WordingExample,
@@ -29,7 +29,7 @@ export function wordingExamples(tickets: EvalTicket[], target: WordingTarget = '
     const positive = t.split === 'main' ? positiveFor(target, t) : undefined;
     if (positive === undefined) continue;
     const ticket = toNormalizedTicket(t);
-    examples.push({ clean: reportedText(readTicketText(ticket.subject, ticket.body)).clean, positive });
+    examples.push({ clean: reportOf(readTicketText(ticket.subject, ticket.body)).clean, positive });
   }
   return examples;
 }

@@ -73,7 +73,7 @@ export function foldText(text: string): string {
 
 // Who the steering addresses, or the form it takes (an override block, a role-play, a system line).
 const STEERING_MARKER =
-  /\b(?:(?<!operating )system\s*(?:prompt|message|instruction|note|override)?\s*:|systemanweisung|instruction systeme|instruccion(?:es)? del sistema|admin override|ignore (?:all |any )?(?:previous|prior|above|earlier) (?:instructions|rules)|disregard (?:all |any )?(?:previous|prior) |you are now\b|(?:ai|llm|assistant|model|bot|triage|automated systems?|automated triage|classifier)\b[^.\n]{0,40}(?:reading|processing|:)|triage-bot|note (?:for|to) the (?:ai|automated|triage|model)|to the (?:ai|model|assistant|bot))/;
+  /\b(?:(?<!operating )system\s*(?:prompt|message|instruction|note|override)?\s*:|systemanweisung|instruction systeme|instruccion(?:es)? del sistema|admin override|ignore (?:all |any )?(?:previous|prior|above|earlier) (?:instructions|rules)|disregard (?:all |any )?(?:previous|prior) |you are now\b|(?:ai|llm|assistant|model|bot|triage|automated systems?|automated triage|classifier)\b[^.\n]{0,40}(?:reading|processing|:|\])|triage-bot|note (?:for|to) the (?:ai|automated|triage|model)|to the (?:ai|model|assistant|bot)|system (?:notice|override)|override (?:for|to) (?:the )?(?:triage|ai|model|assistant|classifier)|attention,? (?:the )?(?:ai|model|assistant|bot|classifier|triage)|\[\s*(?:priority|severity|escalate|classification|label)\s*:)/;
 // What it asks for: a verdict in the triage's own vocabulary.
 const STEERING_VERDICT =
   /\b(?:priority|prioridad|prioritat|priorite|prioridade|handling(?:_mode)?|internal_action|no_action|reply_only|escalat\w*|eskalier\w*|mark (?:this|it|as)|label (?:this|it|as)|classify|set (?:the )?priority|treat (?:this|it) as|respond with|output (?:it|this|exactly)|p[01]\b|critical|kritisch|critico|critique)\b/;
@@ -81,6 +81,9 @@ const LOWER_WORDS =
   /\b(?:low|lowest|no_action|no action|not important|routine|ignore this|do not (?:escalate|notify|alert|page|flag)|don't (?:escalate|notify|alert|page|flag)|no escalation|not (?:notify|escalate)|reply_only is fine|close (?:it|this)|baja|niedrig|faible|baixa)\b/;
 const RAISE_WORDS =
   /\b(?:critical|kritisch|critico|critique|p0|p1|urgent|high|escalat\w*|eskalier\w*|security team|security incident|sicherheitsvorfall|incident)\b/;
+
+// A line that sets a value: `priority=critical`, `reason: "confirmed breach"`, `### END OVERRIDE ###`.
+const ASSIGNMENT_LINE = /^\s*(?:["']?[\w .-]{1,30}["']?\s*[:=]\s*\S|#{2,}[^#\n]*#{2,}\s*$)/;
 
 function splitSentences(text: string): string[] {
   return text.split(/(?<=[.!?;])\s+|\n+/).filter((s) => s.trim().length > 0);
@@ -96,7 +99,10 @@ export function readTicketText(subject: string, body: string): TicketText {
   let inSteering = false;
   const dropped = new Set<number>();
   for (const line of folded.split('\n')) {
-    inSteering = false;
+    // A passage ends with its line, unless the next line goes on in the same form: the settings of an override block
+    // ("priority=critical", 'reason="confirmed breach"') are steering too, whatever they say.
+    const setting = ASSIGNMENT_LINE.test(line);
+    inSteering &&= setting;
     // The passage's sentences that asked for nothing yet ("AI assistant: this message reports a breach."): kept unless
     // the passage goes on to raise the ticket, which makes them the raise's premise.
     let premise: number[] = [];
@@ -104,7 +110,9 @@ export function readTicketText(subject: string, body: string): TicketText {
       const marker = STEERING_MARKER.test(sentence);
       const verdict = STEERING_VERDICT.test(sentence);
       const steering: boolean =
-        marker || (inSteering && verdict) || (verdict && /(?:"\s*:\s*"|=)\s*(?:critical|low|high)\b/.test(sentence));
+        marker ||
+        (inSteering && (verdict || setting)) ||
+        (verdict && /(?:"\s*:\s*"|=)\s*(?:critical|low|high)\b/.test(sentence));
       if (!steering || marker) premise = [];
       inSteering = steering;
       if (!steering) {

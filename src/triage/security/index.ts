@@ -4,6 +4,7 @@
 // dropped before scoring (ticket-text.ts), and a request to lower the ticket is itself evidence.
 import { readTicketText, type TicketText, withoutAnsweredHistory } from '../ticket-text.ts';
 import { reportedText, SIGNALS, type SignalKind } from './signals.ts';
+import { withoutRetractedHistory } from './statements.ts';
 import { assessIncidentWording, assessWording, wordingModel } from './wording.ts';
 
 export type { SignalKind } from './signals.ts';
@@ -37,10 +38,16 @@ export interface SecurityAssessment {
   incidentWording?: { probability: number; threshold: number; meanWeight: number; meanThreshold: number | undefined };
 }
 
+/** What the net reads of a ticket: what it reports (signals.ts), and of a reply that takes back what it quotes, only
+ * its newest message. The learned models are trained on exactly this (eval/wording-training.ts). */
+export function reportOf(text: TicketText): TicketText {
+  return reportedText(withoutRetractedHistory(text));
+}
+
 export function assessSecurity(text: TicketText): SecurityAssessment {
   const signals: SecuritySignalHit[] = [];
   let incidentEvidence = false;
-  const reported = reportedText(text);
+  const reported = reportOf(text);
   // Only the newest message can make it an incident when the ticket quotes a thread our support answered: people have
   // seen the rest already. The history still escalates.
   const newest = withoutAnsweredHistory(reported);

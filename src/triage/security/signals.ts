@@ -70,7 +70,7 @@ const SECURITY_TERMS =
 const INCIDENT_TERMS =
   /\b(?:(?<!sla |sla-)(?:data |security )?breach(?:ed|es)?(?! of (?:the |our |your |its |their )?(?:sla|contract|agreement|terms|service level|commitment|promise|warranty))|(?:were|was|got|been|are|is) hacked|hacked|gehackt|hackead[oa]s?|piratee?s?|invadid[oa]s?|account takeover|(?:was|were|been|got|is|are) (?:taken over|hijacked)|hijacked|gekapert|secuestrad[oa]s?|sequestrad[oa]s?|unauthori[sz]ed (?:access|login|logins|user|users|request|calls?|charges?)|acceso (?:no autorizado|indebido)|acces (?:non autorise|frauduleux)|acesso (?:nao autorizado|indevido)|unbefugte\w* (?:zugriff|anmeldung\w*)|unberechtigte\w* zugriff|compromised|kompromittiert|comprometid[oa]s?|compromise|(?:est|ete|sont|a ete) compromise?s?|security incident|data (?:leak|exposure)|audit (?:entries|logs?|records?|trail)\b[^.\n]{0,40}\b(?:removed|deleted|wiped|cleared|purged)|datenleck|datenpanne|datenabfluss|fuite (?:de donnees|d'informations)|violation de donnees|vazamento de dados|dados vazad[oa]s|vazaram|filtracion de datos|fuga de (?:datos|informacion)|brecha de seguridad)\b/;
 const SCANNING_CONTEXT =
-  /\b(?:scanner|scan(?:s|ned|ning)?|finding|findings|detect\w*|catch|caught|picks? up|pentest\w*|pen ?testers?|test (?:for|against)|flag(?:ged|s)?|coverage|cover(?:s|ed)?|support for|(?:do|does) (?:you|it|the \w+) (?:support|cover|test|check|find)|our own (?:api|app|site|code|endpoint)|(?:on|in) our (?:[\w-]+ ){0,2}(?:api|apis|app|site|endpoint|service|backend)\b|does (?:it|the \w+) (?:test|check|find)|escaner|escane\w*|cobertura|abdeckung|erkenn\w*|couverture|deteccao|deteta\w*)\b/;
+  /\b(?:vulnerability (?:management|program(?:me)?|assessment|dashboard|feeds?|tracking|backlog)|schwachstellen-?(?:management|dashboard)|scanner|scan(?:s|ned|ning)?|finding|findings|detect\w*|catch|caught|picks? up|pentest\w*|pen ?testers?|test (?:for|against)|flag(?:ged|s)?|coverage|cover(?:s|ed)?|support for|(?:do|does) (?:you|it|the \w+) (?:support|cover|test|check|find)|our own (?:api|app|site|code|endpoint)|(?:on|in) our (?:[\w-]+ ){0,2}(?:api|apis|app|site|endpoint|service|backend)\b|does (?:it|the \w+) (?:test|check|find)|escaner|escane\w*|cobertura|abdeckung|erkenn\w*|couverture|deteccao|deteta\w*)\b/;
 // In a ticket about the scanner, its questions are about the product too: "what about blind sqli?" after "does your
 // scanner send payloads like <script>…?" asks what it tests, it reports nothing.
 // "… or only injection stuff like SQLi?" continues the question before it.
@@ -98,7 +98,7 @@ const DOCUMENTED =
   /\b(?:per (?:your|the) (?:docs|documentation)|as documented|by design|according to (?:your|the) (?:docs|documentation)|(?:is|it'?s) (?:expected|intended)|laut (?:ihrer |der )?dokumentation|segun (?:la|su) documentacion|selon (?:la|votre) documentation|conforme (?:a|sua) documentacao)\b/;
 // What a restricted role did (past tense, with its object), or a write answered with success for it.
 const LOW_ROLE_DID =
-  /\b(?:(?:should(?:n't| not)|(?:is|are)(?:n't| not) supposed to) (?:be able to )?(?:\w+ ){0,2}?(?:delete|remove|change|edit|invite|do (?:that|this))|(?:gone|deleted|removed) for everyone)\b|\b(?:deleted|removed|changed|edited|modified|created|invited|promoted|exported|disabled)\b(?: (?:it|them|this|that)\b|(?: (?:the|our|a|an|its|their|his|her|that|this))?(?: ["\w'-]+){0,3} (?:targets?|projects?|scans?|schedules?|keys?|users?|members?|settings?|reports?|orgs?|webhooks?|roles?|integrations?)\b)|\b(?:returns?|returned|gives?|gave) 20[0-4]\b[^.\n]{0,40}\b(?:viewers?|read-only|members?|guests?)\b/;
+  /\b(?:(?:should(?:n't| not)|(?:is|are)(?:n't| not) supposed to) (?:be able to )?(?:\w+ ){0,2}?(?:delete|remove|change|edit|invite|do (?:that|this))|(?:gone|deleted|removed) for everyone)\b|(?<!\b(?:the|an?|our|your|their|its|this|that|be|been) )\b(?:deleted|removed|changed|edited|modified|created|invited|promoted|exported|disabled)\b(?: (?:it|them|this|that)\b|(?: (?:the|our|a|an|its|their|his|her|that|this))?(?: ["\w'-]+){0,3} (?:targets?|projects?|scans?|schedules?|keys?|users?|members?|settings?|reports?|orgs?|webhooks?|roles?|integrations?)\b)|\b(?:returns?|returned|gives?|gave) 20[0-4]\b[^.\n]{0,40}\b(?:viewers?|read-only|members?|guests?)\b|\b(?:post|put|patch|delete)\b[^.\n]{0,60}\b(?:got|get|returned|returns|gave|answered with|came back) (?:a |an )?20[0-4]\b/;
 // A purpose or a wish before "can …": "so I can manage members", "to be able to", "damit ich … kann".
 const PURPOSE =
   /\b(?:so(?: that)?|in order to|want to|need to|would like to|para que|para poder|damit|pour que|afin de|pour pouvoir)(?: \w+){0,2} $/;
@@ -289,14 +289,19 @@ export const SIGNALS: SignalDefinition[] = [
     test: (t) => {
       // Stated, not planned: "will the old key keep working until I delete it?" asks about a rotation.
       // Nor our signatures: "deliveries are still signed with the previous secret" is a rotation bug of ours.
-      const told = sentencesOf(t.clean).filter((s) => !PLANNED.test(s) && !/\bsign(?:ed|s) with\b/.test(s));
-      if (!STILL_WORKS.test(told.join('\n'))) return false;
       const sentences = sentencesOf(t.clean);
+      const stillWorks = sentences.map(
+        (s) => !PLANNED.test(s) && !/\bsign(?:ed|s) with\b/.test(s) && STILL_WORKS.test(s),
+      );
       return sentences.some((s, i) => {
         // "Password login is disabled by policy" turns a feature off; it removes nobody's access.
         if (!REMOVED.test(s) || FEATURE_OFF.test(s)) return false;
         const near = `${s} ${sentences[i + 1] ?? ''}`;
-        return credentialIn(near) || ACCESS_HOLDER.test(near);
+        // And what still works is told near the removal: "the CLI still reads 'status'" twenty log lines below "the
+        // throwaway key was revoked" is about something else.
+        return (
+          (credentialIn(near) || ACCESS_HOLDER.test(near)) && stillWorks.slice(Math.max(0, i - 3), i + 5).some(Boolean)
+        );
       });
     },
   },

@@ -66,7 +66,7 @@ export const DISOWNED = wordsOf({
     '(?:we|i) (?:have|has) no (?:office|vpn|staff|one|employees|servers?|users?)(?: or (?:office|vpn|staff|one|employees|servers?|users?))? (?:there|in that)',
   ],
   es: [
-    'nadie (?:\\w+ ){0,4}?(?:hizo|creo|inicio|reconoce|autorizo|cambio|pidio|solicito|configuro|entro)|ningun[oa] de nosotros|no (?:fuimos|fui) (?:nosotros|yo)|no (?:lo|la|los|las) (?:hicimos|creamos|iniciamos)',
+    'nadie (?:\\w+ ){0,4}?(?:hizo|creo|inicio|reconoce|autorizo|cambio|pidio|solicito|configuro|entro|uso|usaba|utilizo|ejecuto|toco)|ningun[oa] de nosotros|no (?:fuimos|fui) (?:nosotros|yo)|no (?:lo|la|los|las) (?:hicimos|creamos|iniciamos)',
     'no (?:hemos|he) (?:creado|iniciado|hecho|autorizado|solicitado)|no reconoc(?:emos|o)|desconocid[oa]s?',
     'no (?:es|son) (?:nuestr[ao]s?|mi[ao]?) (?:ip|direccion|dispositivo|equipo|oficina)|sin (?:nuestro|mi) (?:permiso|conocimiento)',
     'no estaba (?:intentando|tratando de) (?:entrar|iniciar sesion|acceder)|que no (?:hice|pedi|solicite)|rechace (?:todas|todos)',
@@ -91,7 +91,7 @@ export const DISOWNED = wordsOf({
     "(?:il|elle|je) dormai[st]|n'essayai[st] pas de (?:se |me )?connecter|que personne n'a (?:demande|sollicite)",
   ],
   pt: [
-    'ninguem (?:\\w+ ){0,4}?(?:fez|criou|iniciou|reconhece|autorizou|alterou|mudou|pediu|solicitou|configurou)|nenhum de nos|nao (?:fomos|fui) (?:nos|eu)|nao (?:criamos|iniciamos|fizemos|autorizamos|solicitamos)',
+    'ninguem (?:\\w+ ){0,4}?(?:fez|criou|iniciou|reconhece|autorizou|alterou|mudou|pediu|solicitou|configurou|usou|usava|utilizou|executou|mexeu)|nenhum de nos|nao (?:fomos|fui) (?:nos|eu)|nao (?:criamos|iniciamos|fizemos|autorizamos|solicitamos)',
     'nao reconhec(?:emos|o)|desconhecid[oa]s?|nao (?:e|sao) (?:noss[ao]s?|meu|minha) (?:ip|endereco|dispositivo|escritorio)',
     'sem (?:nosso|meu) conhecimento',
     'nao (?:estava|estou) (?:tentando|a tentar) (?:entrar|acessar|fazer login)|que nao (?:fiz|fizemos|pedi|solicitei)|recusei (?:todas|todos)',

@@ -15,7 +15,9 @@ export function wordsOf(vocabulary: Vocabulary): RegExp {
 export function sentencesOf(text: string): string[] {
   // Not after an abbreviation: "i.e. user A reading user B's orders" belongs to the question before it.
   return text
-    .split(/(?<!\b(?:i\.e|e\.g|vs|etc|cf|z\.b|d\.h|p\.ex|approx|incl)\.)(?<=[.!?])\s+|\n+/)
+    .split(
+      /(?<!\b(?:i\.e|e\.g|vs|etc|cf|z\.b|d\.h|p\.ex|p\.ej|approx|incl|bzw|usw|ggf|evtl|inkl|vgl)\.)(?<=[.!?])\s+|\n+/,
+    )
     .filter((s) => s.trim().length > 0);
 }
 
@@ -109,6 +111,10 @@ export const FOREIGN_OWNER = wordsOf({
     'which is not us',
     'not for us',
     'not ours',
+    "(?:aren't|isn't|wasn't|weren't) ours",
+    'foreign (?:rows|data|records|entries|projects|findings|hosts|results)',
+    // "two more orgs' projects", "three other companies' findings": counted strangers and what of theirs was seen.
+    "(?:two|three|four|five|several|\\d+) (?:more |other )?(?:orgs?|organi[sz]ations?|compan(?:y|ies)|customers?|tenants?)(?:'s|s'|')? (?:projects?|data|findings|reports?|scans?|targets?|dashboards?|hostnames?)",
     '(?:we|i) (?:have|had) nothing to do with',
     "(?:we|i) (?:have )?never owned|(?:we are|we're) not (?!the only|sure|able|aware|using|seeing)\\w+(?: (?:ltd|inc|gmbh|llc|sa|corp))?(?= and| or|[.,;])|(?:have|has) no (?:relationship|connection|affiliation|business) with",
     'unrelated (?:company|customer|org\\w*|tenant)',
@@ -116,7 +122,7 @@ export const FOREIGN_OWNER = wordsOf({
   ],
   es: [
     '(?:otr[ao]s?|distint[ao]s?) (?:empresas?|compan[i]as?|clientes?|organizacion(?:es)?|cuentas?|usuarios?|sociedad(?:es)?|inquilinos?)',
-    'no (?:es|son) (?:nuestr[ao]s?|mi[ao]s?)',
+    'no (?:es|son) (?:(?:la|el|las|los) )?(?:nuestr[ao]s?|mi[ao]s?)',
     'no nos pertenecen?',
     'no tenemos nada que ver',
     'no (?:nos )?(?:corresponde|pertenece|concierne) (?:a )?(?:nuestra|nosotros)',
@@ -178,6 +184,9 @@ export const REMOVED = wordsOf({
     'removed|deleted|deprovisioned|offboarded|revoked|deactivated|disabled|rotated|terminated|fired',
     'left (?:the company|us|the team)|ex-employee|former (?:employee|contractor|colleague|member|vendor|supplier)',
     'no longer (?:works? (?:here|for us|with us)|with (?:us|the company)|employed)|shut down',
+    // Sessions ended on purpose: "clicked Sign out of all sessions", "logged out everywhere".
+    'sign(?:ed|ing)? out (?:of )?(?:all|every|other) (?:sessions?|devices?)|(?:signed|logged) out (?:everywhere|of all)|sign out everywhere',
+    '(?:ended|terminated|killed|revoked|invalidated) (?:all )?(?:the |my |her |his |our |their )?(?:other )?sessions?',
   ],
   es: [
     'revoc\\w+|elimin\\w+|borr\\w+|desactiv\\w+|dad[oa] de baja|dimos de baja|rotad[oa]|rotamos',
