@@ -930,3 +930,16 @@ describe('security net: rules-v19', () => {
     });
   }
 });
+
+describe('steering markers stay narrow', () => {
+  for (const body of [
+    '[Priority: High] Production outage, the API returns 502 for every call.',
+    'We got a system notice saying the scan failed. This is urgent, please escalate.',
+  ]) {
+    test(`keeps what the customer reports: ${body.slice(0, 40)}`, () => {
+      const text = readTicketText('x', body);
+      assert.equal(text.raiseAttempt, false);
+      assert.match(text.clean, /outage|scan failed/);
+    });
+  }
+});
