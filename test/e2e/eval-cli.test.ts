@@ -39,7 +39,7 @@ test('--json prints a full report on stdout, progress on stderr, and opens no da
   assert.equal(run.code, 0, run.stderr);
   const report = JSON.parse(run.stdout) as EvalReport;
   assert.equal(report.provider, 'rules');
-  assert.equal(report.model, 'rules-v19');
+  assert.equal(report.model, 'rules-v20');
   assert.deepEqual(report.providers, ['rules']);
   assert.equal(report.tickets.length, 6);
   assert.equal(report.splits.main.tickets, 4);

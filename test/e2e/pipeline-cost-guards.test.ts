@@ -62,7 +62,7 @@ test('the budget spent by the reported usage: the next ticket skips the cloud; f
   assert.equal(groq.requests.length, 1);
 
   assert.equal((await postDelivery(service.url, specDelivery('CG-2'))).status, 200);
-  assert.match(await footerOf('CG-2'), /^Cloud budget spent; triaged by rules \| model rules-v19/);
+  assert.match(await footerOf('CG-2'), /^Cloud budget spent; triaged by rules \| model rules-v20/);
   await waitForTicket(tdb.pool, 'CG-2', 'posted');
   assert.equal(groq.requests.length, 1, 'no cloud request after the budget was spent');
 

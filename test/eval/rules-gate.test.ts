@@ -28,7 +28,7 @@ test('the rules provider meets eval/thresholds.json on every split it names', as
       file_sha256: set.sha256,
       provider: 'rules',
       providers: chain.circuits().map((c) => c.name),
-      model: 'rules-v19',
+      model: 'rules-v20',
       prompt_version: chain.promptVersion,
       split: 'all',
       concurrency: 4,

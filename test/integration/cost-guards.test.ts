@@ -193,7 +193,7 @@ test('the cloud budget: spent after the usage the fake reports, then skipped (he
   await task(ticketPayload(makeTicket({ ticket_id: 'bud-2' })), helpers());
   assert.equal(groq.requests.length, 1, 'the cloud got no request once the budget was spent');
   const footer = messageFor('bud-2').embeds[0]!.footer.text;
-  assert.match(footer, /^Cloud budget spent; triaged by rules \| model rules-v19/, footer);
+  assert.match(footer, /^Cloud budget spent; triaged by rules \| model rules-v20/, footer);
   assert.deepEqual((await runOf('bud-2')).fallback_reasons, [{ provider: 'groq', reason: 'budget_spent' }]);
 
   const spent = await health();

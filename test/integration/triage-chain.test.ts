@@ -102,7 +102,7 @@ describe('happy path per provider', () => {
   test('rules answers', async () => {
     const r = success(await setup({ providers: ['rules'] }).chain.run(makeTicket()));
     assert.equal(r.provider, 'rules');
-    assert.equal(r.model, 'rules-v19');
+    assert.equal(r.model, 'rules-v20');
     assert.ok(r.output.confidence <= 0.6);
   });
 });

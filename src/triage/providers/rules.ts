@@ -11,7 +11,7 @@ import { readTicketText, withoutAnsweredHistory } from '../ticket-text.ts';
 import { ProviderError, type TriageProvider } from './provider.ts';
 import { type Classification, classifyTicket } from './rules-classify.ts';
 
-export const RULES_MODEL = 'rules-v19';
+export const RULES_MODEL = 'rules-v20';
 
 const PAYING_TIERS = /^(?:enterprise|business|pro|premium|platinum|gold|vip|strategic|standard)$/i;
 

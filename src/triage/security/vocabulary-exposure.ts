@@ -49,6 +49,7 @@ export const DISOWNED = wordsOf({
     // Not "we don't run them ourselves any more": something handed over, not disowned.
     "(?:didn't|did not|wasn't|was not) expect(?:ing)? (?:a |an |any |this |that |these |those )?(?:\\w+ )?(?:logins?|sign-?ins?|sessions?|calls?|requests?|exports?|prompts?|e-?mails?|invites?|invitations?|keys?|tokens?|changes?|webhooks?|users?|members?)\\b|(?:we|i) (?:never|did not|didn't|don't|do not) (?:use|used|create|created|request|requested|start|started|run|ran|share|shared|authori[sz]e)(?!(?: \\w+){0,2} (?:ourselves|myself|any ?more|in-house))",
     'never used|unknown (?:ip|address|device|location|destination|login|session|browser|country)|not recogni[sz]ed|unrecogni[sz]ed',
+    "(?:an? |the )?(?:ip|address|device|location|country|browser)(?: address)? (?:that )?(?:we|i|nobody|no one) (?:do not|don't|did not|didn't|does not|doesn't) (?:know|recogni[sz]e)",
     'i was asleep|i (?:denied|declined|rejected)|no idea how|how (?:did|does|could) (?:it|they|this) get|never shared',
     // Terse, without the pronoun: "didn't start any login. denied them all".
     "(?:didn't|did not|never) (?:start|trigger|request|initiate)(?:ed)? (?:any |a |the |those |these )?(?:logins?|sign-?ins?|prompts?|requests?|codes?)|(?:i |we )?(?:didn't|did not|never) trigger(?:ed)?|denied (?:them|it|all|both|every)",

@@ -21,7 +21,7 @@ test('builds the providers in the given order, each with its own closed breaker'
   );
   assert.deepEqual(
     built.map((p) => p.provider?.model),
-    ['rules-v19', 'openai/gpt-oss-20b', 'qwen3:8b'],
+    ['rules-v20', 'openai/gpt-oss-20b', 'qwen3:8b'],
   );
   assert.notEqual(built[0]!.breaker, built[1]!.breaker);
   assert.ok(built.every((p) => p.breaker.state() === 'closed'));

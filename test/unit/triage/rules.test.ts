@@ -455,7 +455,7 @@ test('the rules provider answers through the provider interface with JSON text',
   const provider = createRulesProvider();
   const res = await provider.complete({ system: '', user: '', ticket: makeTicket() }, triageJsonSchema);
   assert.equal(provider.name, 'rules');
-  assert.equal(res.model, 'rules-v19');
+  assert.equal(res.model, 'rules-v20');
   assert.deepEqual(JSON.parse(res.text), triageByRules(makeTicket()));
   await assert.rejects(provider.complete({ system: '', user: '' }, triageJsonSchema), {
     errorClass: 'invalid_output',

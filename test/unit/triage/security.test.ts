@@ -943,3 +943,18 @@ describe('steering markers stay narrow', () => {
     });
   }
 });
+
+// rules-v20: from trying the service as a new user would, after h3801-h4060 were measured.
+describe('security net: rules-v20', () => {
+  test('an address nobody knows makes activity disowned, and an incident', () => {
+    const body =
+      'We let a freelancer go in March. The audit log now lists requests with her key from an IP we do not know.';
+    const result = detectSecuritySignal('old key', body);
+    assert.ok(kindsOf('old key', body).includes('disowned_activity'), JSON.stringify(result.signals));
+    assert.equal(result.incidentEvidence, true, JSON.stringify(result.signals));
+  });
+
+  test('everything exported is bulk extraction', () => {
+    assert.ok(kindsOf('export', 'Last night somebody exported all of our findings.').includes('bulk_extraction'));
+  });
+});
