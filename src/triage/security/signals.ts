@@ -289,10 +289,8 @@ export const SIGNALS: SignalDefinition[] = [
     test: (t) => {
       // Stated, not planned: "will the old key keep working until I delete it?" asks about a rotation.
       // Nor our signatures: "deliveries are still signed with the previous secret" is a rotation bug of ours.
+      const stillWorks = (s: string) => !PLANNED.test(s) && !/\bsign(?:ed|s) with\b/.test(s) && STILL_WORKS.test(s);
       const sentences = sentencesOf(t.clean);
-      const stillWorks = sentences.map(
-        (s) => !PLANNED.test(s) && !/\bsign(?:ed|s) with\b/.test(s) && STILL_WORKS.test(s),
-      );
       return sentences.some((s, i) => {
         // "Password login is disabled by policy" turns a feature off; it removes nobody's access.
         if (!REMOVED.test(s) || FEATURE_OFF.test(s)) return false;
@@ -300,7 +298,8 @@ export const SIGNALS: SignalDefinition[] = [
         // And what still works is told near the removal: "the CLI still reads 'status'" twenty log lines below "the
         // throwaway key was revoked" is about something else.
         return (
-          (credentialIn(near) || ACCESS_HOLDER.test(near)) && stillWorks.slice(Math.max(0, i - 3), i + 5).some(Boolean)
+          (credentialIn(near) || ACCESS_HOLDER.test(near)) &&
+          sentences.slice(Math.max(0, i - 3), i + 5).some(stillWorks)
         );
       });
     },
